@@ -1,1 +1,115 @@
-export {};
+#!/usr/bin/env node
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { runValidate } from './config/validate-command.js';
+import { startGateway, StartError } from './supervisor/supervisor.js';
+
+const USAGE = `Usage:
+  tollgate start [-c FILE] [--workers N] [--with-demo-upstreams]
+  tollgate validate -c FILE
+  tollgate demo-upstreams [--host H] [--users-port N] [--orders-port N] [--slow-port N] [--flaky-port N]
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start': return start(rest);
+    case 'validate': {
+      const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
+      if (values.config === undefined) {
+        process.stderr.write('tollgate validate: -c FILE is required\n');
+        return 2;
+      }
+      return runValidate(values.config);
+    }
+    case 'demo-upstreams': {
+      const { runDemoUpstreamsCommand } = await import('./demo/index.js');
+      return runDemoUpstreamsCommand(rest);
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`tollgate: unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function start(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string', short: 'c', default: 'config/gateway.yaml' },
+      workers: { type: 'string' },
+      'with-demo-upstreams': { type: 'boolean', default: false },
+    },
+  });
+  let workers: number | undefined;
+  if (values.workers !== undefined) {
+    workers = Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+      process.stderr.write(`tollgate start: --workers must be an integer from 1 to 256, got "${values.workers}"\n`);
+      return 2;
+    }
+  }
+  const log = pino({ base: { role: 'supervisor' }, timestamp: pino.stdTimeFunctions.isoTime });
+  let gateway;
+  try {
+    gateway = await startGateway({
+      configFile: values.config,
+      workers,
+      demoUpstreams: values['with-demo-upstreams'] ? startDemoChild : undefined,
+    }, log);
+  } catch (err) {
+    const lines = err instanceof StartError ? err.lines : [(err as Error).message];
+    for (const line of lines) process.stderr.write(line + '\n');
+    process.stderr.write('tollgate: not started\n');
+    return 1;
+  }
+  log.info({ port: gateway.port, adminPort: gateway.adminPort, workers: gateway.workers }, 'tollgate started');
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info({ signal }, 'stop requested');
+      gateway.shutdown().then(() => resolve(0), (err: Error) => {
+        log.error({ err }, 'shutdown failed');
+        resolve(1);
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => void gateway.reload());
+    process.on('SIGUSR2', () => void gateway.logStats());
+  });
+}
+
+/** Runs `tollgate demo-upstreams` as a child and waits until its four services listen. */
+function startDemoChild(): Promise<ChildProcess> {
+  const cli = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, [cli, 'demo-upstreams'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    let buffered = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      process.stdout.write(d);
+      buffered += d.toString();
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        if (buffered.slice(0, nl).includes('demo upstream listening') && ++seen === 4) resolve(child);
+        buffered = buffered.slice(nl + 1);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`demo upstreams exited with code ${code}`)));
+  });
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (err: Error) => {
+  process.stderr.write(`tollgate: ${err.stack ?? err.message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,17 @@
+// RFC 9110 §7.6.1: connection-specific fields, never forwarded in either direction.
+// `expect` is answered by uWS itself and `host` is set per upstream target.
+const HOP_BY_HOP = new Set([
+  'connection', 'proxy-connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+]);
+
+export function isHopByHop(lowerName: string): boolean {
+  return HOP_BY_HOP.has(lowerName);
+}
+
+/** Extra names listed in a Connection header value ("close, x-foo" -> ["x-foo"]). */
+export function connectionListed(value: string, into: Set<string>): void {
+  for (const part of value.split(',')) {
+    const name = part.trim().toLowerCase();
+    if (name && name !== 'close' && name !== 'keep-alive') into.add(name);
+  }
+}

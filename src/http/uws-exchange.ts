@@ -1,0 +1,203 @@
+import type { HttpResponse } from 'uWebSockets.js';
+import type { Exchange } from '../pipeline/exchange.js';
+import type { RequestContext } from '../pipeline/context.js';
+import { statusLine } from './status-line.js';
+
+export type FinishListener = (ex: UwsExchange) => void;
+
+const NO_HEADERS: readonly string[] = [];
+
+/**
+ * The pipeline's Exchange over one uWS HttpResponse. Every write happens inside res.cork so the
+ * status line, headers and body leave in one send() where they fit.
+ */
+export class UwsExchange implements Exchange {
+  aborted = false;
+  finished = false;
+  /** Set by the edge once the request is routed; read by the finish listener for the access log. */
+  ctx: RequestContext | null = null;
+  method = '';
+  path = '';
+  startTime = 0;
+  status = 0;
+  bytesWritten = 0;
+  private abortCb: (() => void) | null = null;
+  private drainCb: (() => void) | null = null;
+  private headStatus = 0;
+  private headHeaders: readonly string[] = NO_HEADERS;
+  private headWritten = false;
+  private totalSize = -1;
+  private pending: Buffer | null = null;
+  private pendingBase = 0;
+  private writableHooked = false;
+
+  constructor(
+    private readonly res: HttpResponse,
+    readonly contentLength: number,
+    readonly requestId: string,
+    private readonly closeAfter: () => boolean,
+    private readonly onFinish: FinishListener,
+  ) {
+    res.onAborted(() => {
+      this.aborted = true;
+      if (this.finished) return;
+      this.finished = true;
+      const cb = this.abortCb;
+      this.abortCb = null;
+      if (cb !== null) cb();
+      this.onFinish(this);
+    });
+  }
+
+  get hasBody(): boolean {
+    return this.contentLength !== 0;
+  }
+
+  onAbort(cb: () => void): void {
+    this.abortCb = cb;
+  }
+
+  readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
+    // uWS reuses the memory behind `ab` once the callback returns: copy every chunk.
+    this.res.onData((ab, last) => onChunk(Buffer.from(new Uint8Array(ab)), last));
+  }
+
+  pauseBody(): void {
+    if (!this.finished) this.res.pause();
+  }
+
+  resumeBody(): void {
+    if (!this.finished) this.res.resume();
+  }
+
+  reply(status: number, headers: readonly string[], body: string | Buffer, closeConnection = false): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.status = status;
+    const res = this.res;
+    res.cork(() => {
+      this.writeHead(status, headers);
+      res.end(body, closeConnection || this.closeAfter());
+    });
+    this.bytesWritten = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    this.onFinish(this);
+  }
+
+  replyNoBody(status: number, headers: readonly string[], reportedLength: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.status = status;
+    const res = this.res;
+    res.cork(() => {
+      this.writeHead(status, headers);
+      // endWithoutBody(length) aborts the process in this uWS build: write the header ourselves.
+      if (reportedLength >= 0) res.writeHeader('content-length', String(reportedLength));
+      res.endWithoutBody();
+    });
+    this.onFinish(this);
+  }
+
+  streamStart(status: number, headers: readonly string[], totalSize: number): void {
+    this.headStatus = status;
+    this.headHeaders = headers;
+    this.totalSize = totalSize;
+    this.status = status;
+  }
+
+  streamWrite(chunk: Buffer): boolean {
+    if (this.finished) return true;
+    let ok = true;
+    this.res.cork(() => {
+      if (!this.headWritten) this.writeHead(this.headStatus, this.headHeaders);
+      ok = this.totalSize >= 0 ? this.tryEnd(chunk) : this.write(chunk);
+    });
+    return ok;
+  }
+
+  onDrain(cb: () => void): void {
+    this.drainCb = cb;
+  }
+
+  streamEnd(): void {
+    if (this.finished) return;
+    if (this.totalSize >= 0 && this.bytesWritten !== this.totalSize) {
+      // The upstream ended short of its Content-Length: the client must see a cut, not a short body.
+      this.abort();
+      return;
+    }
+    this.finished = true;
+    const res = this.res;
+    res.cork(() => {
+      if (!this.headWritten) this.writeHead(this.headStatus, this.headHeaders);
+      res.end(undefined, this.closeAfter());
+    });
+    this.onFinish(this);
+  }
+
+  abort(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.res.close();
+    this.onFinish(this);
+  }
+
+  private writeHead(status: number, headers: readonly string[]): void {
+    const res = this.res;
+    this.headWritten = true;
+    res.writeStatus(statusLine(status));
+    for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
+    res.writeHeader('x-request-id', this.requestId);
+  }
+
+  private write(chunk: Buffer): boolean {
+    this.bytesWritten += chunk.length;
+    const ok = this.res.write(chunk);
+    // write() keeps what it could not send; only wait for the drain.
+    if (!ok) this.hookWritable();
+    return ok;
+  }
+
+  private tryEnd(chunk: Buffer): boolean {
+    const base = this.res.getWriteOffset();
+    const [ok, done] = this.res.tryEnd(chunk, this.totalSize);
+    this.bytesWritten += chunk.length;
+    if (done) return this.completeKnownSize();
+    if (!ok) {
+      // tryEnd did not take the whole chunk: keep it and resend the rest from onWritable.
+      this.pending = chunk;
+      this.pendingBase = base;
+      this.hookWritable();
+    }
+    return ok;
+  }
+
+  private completeKnownSize(): boolean {
+    // No close-after-response here even while draining: close() would drop bytes still queued;
+    // the drain closes idle connections once in-flight requests are done.
+    this.finished = true;
+    this.onFinish(this);
+    return true;
+  }
+
+  private hookWritable(): void {
+    if (this.writableHooked) return;
+    this.writableHooked = true;
+    this.res.onWritable((offset) => {
+      if (this.finished) return true;
+      const pending = this.pending;
+      if (pending !== null) {
+        const [ok, done] = this.res.tryEnd(pending.subarray(offset - this.pendingBase), this.totalSize);
+        if (done) {
+          this.pending = null;
+          this.completeKnownSize();
+          return true;
+        }
+        if (!ok) return false;
+        this.pending = null;
+      }
+      const cb = this.drainCb;
+      if (cb !== null) cb();
+      return true;
+    });
+  }
+}

@@ -1,0 +1,32 @@
+import type { Exchange } from './exchange.js';
+import type { CompiledRoute } from './types.js';
+
+/**
+ * Everything the pipeline knows about one request, copied out of the uWS request before any
+ * asynchronous step (uWS request objects die when the handler returns).
+ */
+export interface RequestContext {
+  /** As sent (HTTP methods are case-sensitive). */
+  method: string;
+  /** Normalised path used for matching and forwarding. */
+  path: string;
+  /** Raw query string without '?', '' when absent; passed through unchanged. */
+  query: string;
+  /** Host header lowercased, port stripped; '' when absent. */
+  host: string;
+  /** Host header as received. */
+  rawHost: string;
+  /** Request headers as received, lowercase names: [name0, value0, name1, value1, ...]. */
+  headers: string[];
+  remoteAddress: string;
+  /** The client's X-Request-Id when well-formed, else generated. */
+  requestId: string;
+  /** W3C traceparent sent upstream: the client's when valid, else a new trace. */
+  traceparent: string;
+  params: string[];
+  route: CompiledRoute;
+  exchange: Exchange;
+  startTime: number;
+  /** Filled by the upstream stage, read by the access log. */
+  upstreamTarget: string;
+}

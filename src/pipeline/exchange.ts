@@ -1,0 +1,38 @@
+// The downstream side of one request as the pipeline sees it. src/http/uws-exchange.ts is the
+// only implementation over uWS; stages never touch uWS objects, so they can be driven by any
+// implementation of this interface.
+
+export interface Exchange {
+  /** The client went away; nothing may be written any more. */
+  readonly aborted: boolean;
+  /** A complete answer has been written (or the connection closed). */
+  readonly finished: boolean;
+  /** Declared request body length; -1 when chunked, 0 when there is no body. */
+  readonly contentLength: number;
+  readonly hasBody: boolean;
+  /** Set once; called when the client goes away before the answer is complete. */
+  onAbort(cb: () => void): void;
+
+  /** Starts delivering the request body. A chunk is owned by the callee (already copied). */
+  readBody(onChunk: (chunk: Buffer, last: boolean) => void): void;
+  pauseBody(): void;
+  resumeBody(): void;
+
+  /** Whole answer in one cork: status line, headers, body. `headers` is a flat name/value list. */
+  reply(status: number, headers: readonly string[], body: string | Buffer, closeConnection?: boolean): void;
+  /** Answer without a body (HEAD, 204, 304); `reportedLength` is the Content-Length a GET would have. */
+  replyNoBody(status: number, headers: readonly string[], reportedLength: number): void;
+
+  /** Begins a streamed answer; nothing is written until the first chunk or the end. */
+  streamStart(status: number, headers: readonly string[], totalSize: number): void;
+  /** Returns false under backpressure: wait for onDrain before writing more. */
+  streamWrite(chunk: Buffer): boolean;
+  onDrain(cb: () => void): void;
+  streamEnd(): void;
+  /** Cuts the connection (e.g. the upstream died mid-body, so the answer cannot be completed). */
+  abort(): void;
+
+  /** Status and bytes written, for the access log. */
+  readonly status: number;
+  readonly bytesWritten: number;
+}

@@ -1,0 +1,13 @@
+import type { StageFactory } from './types.js';
+import { respondStage } from '../stages/respond/index.js';
+import { proxyStage } from '../stages/proxy/index.js';
+
+/**
+ * The one place that orders the stages, first to last. Each factory decides from the route's
+ * config whether it is part of that route's chain. Later stages (auth, rate limit, cache, …)
+ * slot in here ahead of the terminal ones.
+ */
+export const STAGE_ORDER: readonly StageFactory[] = [
+  respondStage,
+  proxyStage,
+];

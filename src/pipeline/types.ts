@@ -1,0 +1,29 @@
+import type { GatewayConfig, RouteConfig } from '../config/types.js';
+import type { RequestContext } from './context.js';
+import type { UpstreamRegistry } from '../upstream/registry.js';
+import type { AddressMatcher } from '../http/cidr.js';
+import type { Logger } from '../observability/logger.js';
+
+/** A compiled stage chain for one route: synchronous, returns nothing; answers through ctx.exchange. */
+export type Handler = (ctx: RequestContext) => void;
+
+export interface StageDeps {
+  config: GatewayConfig;
+  upstreams: UpstreamRegistry;
+  trustedProxies: AddressMatcher;
+  log: Logger;
+}
+
+/**
+ * Builds a stage for one route from its config, doing all parsing up front. Returns null when
+ * the stage is off for this route, so it is left out of the chain instead of tested per request.
+ * `next` is the rest of the chain (null after a terminal stage).
+ */
+export type StageFactory = (route: RouteConfig, deps: StageDeps, next: Handler | null) => Handler | null;
+
+export interface CompiledRoute {
+  id: string;
+  index: number;
+  config: RouteConfig;
+  handle: Handler;
+}

@@ -1,0 +1,22 @@
+import { Readable } from 'node:stream';
+import type { Exchange } from '../../pipeline/exchange.js';
+
+/**
+ * The client's request body as a Readable for undici, with backpressure: when undici's socket
+ * is full, push() returns false and we pause the uWS connection; undici's next read resumes it.
+ */
+export class RequestBodyStream extends Readable {
+  constructor(private readonly ex: Exchange) {
+    super({ highWaterMark: 64 * 1024 });
+  }
+
+  override _read(): void {
+    this.ex.resumeBody();
+  }
+
+  offer(chunk: Buffer, last: boolean): void {
+    if (this.destroyed) return;
+    if (chunk.length > 0 && !this.push(chunk)) this.ex.pauseBody();
+    if (last) this.push(null);
+  }
+}

@@ -1,0 +1,52 @@
+import type { HeaderOps } from '../../config/types.js';
+import { connectionListed, isHopByHop } from '../../http/hop-by-hop.js';
+
+// uWS writes Content-Length (or chunked framing), Date and the request id itself.
+const FRAMING = new Set(['content-length', 'date', 'x-request-id']);
+
+export interface ResponseHeaderPlan {
+  drop: ReadonlySet<string>;
+  set: readonly string[];
+}
+
+export function planResponseHeaders(ops: HeaderOps): ResponseHeaderPlan {
+  const drop = new Set<string>(ops.remove);
+  const set: string[] = [];
+  for (const [name, value] of Object.entries(ops.set)) {
+    drop.add(name);
+    set.push(name, value);
+  }
+  return { drop, set };
+}
+
+export interface UpstreamHead {
+  headers: string[];
+  /** -1 when the upstream did not send a Content-Length. */
+  contentLength: number;
+}
+
+/** Filters undici's raw header pairs into the flat list sent to the client. */
+export function clientHeaders(raw: readonly Buffer[], plan: ResponseHeaderPlan): UpstreamHead {
+  const out: string[] = [];
+  let contentLength = -1;
+  let listed: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    if (name === 'content-length') {
+      contentLength = Number(value);
+      continue;
+    }
+    if (name === 'connection') {
+      connectionListed(value, (listed ??= new Set()));
+      continue;
+    }
+    if (FRAMING.has(name) || isHopByHop(name) || plan.drop.has(name)) continue;
+    out.push(name, value);
+  }
+  if (listed !== null) {
+    for (let i = out.length - 2; i >= 0; i -= 2) if (listed.has(out[i]!)) out.splice(i, 2);
+  }
+  for (let i = 0; i < plan.set.length; i++) out.push(plan.set[i]!);
+  return { headers: out, contentLength };
+}

@@ -1,0 +1,138 @@
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { RequestContext } from '../../pipeline/context.js';
+import { replyProblem } from '../../pipeline/problem-reply.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Target } from '../../upstream/registry.js';
+import { clientHeaders, type ResponseHeaderPlan } from './response-headers.js';
+import { classifyUpstreamError } from './upstream-errors.js';
+
+export interface CallOptions {
+  path: string;
+  headers: string[];
+  timeout: number;
+  responsePlan: ResponseHeaderPlan;
+  log: Logger;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One request to one upstream target, as an undici dispatch handler: the response streams to
+ * the client with backpressure both ways (undici pauses when onData returns false; the exchange
+ * tells us when the client drained). A small body that arrives in one chunk is held and written
+ * with the status and headers in one cork, so the client gets one send().
+ */
+export class UpstreamCall implements Dispatcher.DispatchHandlers {
+  private abortUpstream: ((err: Error) => void) | null = null;
+  private status = 0;
+  private headers: string[] = [];
+  private contentLength = -1;
+  private held: Buffer | null = null;
+  private streaming = false;
+  private settled = false;
+  body: Readable | null = null;
+
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly target: Target,
+    private readonly opts: CallOptions,
+  ) {
+    ctx.upstreamTarget = target.origin;
+    ctx.exchange.onAbort(() => this.cancel(new ClientGoneError()));
+  }
+
+  start(body: Buffer | Readable | null): void {
+    if (body instanceof Readable) this.body = body;
+    this.target.pool.dispatch({
+      path: this.opts.path,
+      method: this.ctx.method as Dispatcher.HttpMethod,
+      headers: this.opts.headers,
+      body,
+      headersTimeout: this.opts.timeout,
+      bodyTimeout: this.opts.timeout,
+    }, this);
+  }
+
+  /** Stops the upstream side (client gone, body too large, body timeout). */
+  cancel(err: Error): void {
+    this.settled = true;
+    this.body?.destroy();
+    if (this.abortUpstream !== null) this.abortUpstream(err);
+  }
+
+  get responseStarted(): boolean {
+    return this.status !== 0;
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.settled) abort(new ClientGoneError());
+    else this.abortUpstream = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx interim answers are not relayed
+    const head = clientHeaders((rawHeaders ?? []) as Buffer[], this.opts.responsePlan);
+    this.status = statusCode;
+    this.headers = head.headers;
+    this.contentLength = head.contentLength;
+    const ex = this.ctx.exchange;
+    if (this.ctx.method === 'HEAD' || statusCode === 204 || statusCode === 304) {
+      ex.replyNoBody(statusCode, head.headers, statusCode === 204 ? -1 : head.contentLength);
+      return true;
+    }
+    ex.onDrain(resume);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const ex = this.ctx.exchange;
+    if (ex.finished) return true;
+    if (!this.streaming) {
+      if (this.held === null && chunk.length === this.contentLength) {
+        this.held = chunk;
+        return true;
+      }
+      this.streaming = true;
+      ex.streamStart(this.status, this.headers, this.contentLength);
+      if (this.held !== null) {
+        const first = this.held;
+        this.held = null;
+        ex.streamWrite(first);
+      }
+    }
+    return ex.streamWrite(chunk);
+  }
+
+  onComplete(): void {
+    this.settled = true;
+    const ex = this.ctx.exchange;
+    if (ex.finished) return;
+    if (this.streaming) ex.streamEnd();
+    else ex.reply(this.status, this.headers, this.held ?? EMPTY);
+  }
+
+  onError(err: Error & { code?: string }): void {
+    const wasSettled = this.settled;
+    this.settled = true;
+    this.body?.destroy();
+    const ex = this.ctx.exchange;
+    if (err instanceof ClientGoneError || ex.aborted || (wasSettled && ex.finished)) return;
+    const failure = classifyUpstreamError(err);
+    this.opts.log.warn({
+      route: this.ctx.route.id, upstream: this.target.origin, requestId: this.ctx.requestId,
+      kind: failure.kind, err: { code: err.code, message: err.message },
+    }, 'upstream request failed');
+    if (ex.finished) return;
+    // Headers already went out: the only honest signal left is to cut the connection.
+    if (this.streaming || this.held !== null) ex.abort();
+    else replyProblem(ex, this.ctx.requestId, failure.code, failure.detail);
+  }
+}
+
+export class ClientGoneError extends Error {
+  readonly code = 'TG_CLIENT_GONE';
+  constructor() {
+    super('client closed the connection');
+  }
+}

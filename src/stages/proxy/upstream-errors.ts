@@ -1,0 +1,38 @@
+import type { ErrorCode } from '../../errors/codes.js';
+
+export interface UpstreamFailure {
+  code: ErrorCode;
+  /** Short, safe for clients: never the upstream's own words. */
+  detail: string;
+  /** For logs and metrics. */
+  kind: 'timeout' | 'connect' | 'reset' | 'protocol';
+}
+
+const TIMEOUT: UpstreamFailure = { code: 'TG_UPSTREAM_TIMEOUT', detail: 'The upstream did not answer in time.', kind: 'timeout' };
+const CONNECT: UpstreamFailure = { code: 'TG_UPSTREAM_FAILED', detail: 'The upstream could not be reached.', kind: 'connect' };
+const RESET: UpstreamFailure = { code: 'TG_UPSTREAM_FAILED', detail: 'The upstream closed the connection.', kind: 'reset' };
+const PROTOCOL: UpstreamFailure = { code: 'TG_UPSTREAM_FAILED', detail: 'The upstream sent an invalid response.', kind: 'protocol' };
+
+/** Maps an undici / socket error to what the client is told. */
+export function classifyUpstreamError(err: Error & { code?: string }): UpstreamFailure {
+  switch (err.code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'ETIMEDOUT':
+      return TIMEOUT;
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return CONNECT;
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return RESET;
+    default:
+      return PROTOCOL;
+  }
+}

@@ -1,0 +1,29 @@
+import type { StageFactory } from '../../pipeline/types.js';
+
+/** Terminal stage for `respond:` routes: the whole answer is built once, at compile time. */
+export const respondStage: StageFactory = (route) => {
+  const spec = route.respond;
+  if (spec === null) return null;
+  const headers: string[] = [];
+  let body: Buffer;
+  if (spec.json !== undefined) {
+    body = Buffer.from(JSON.stringify(spec.json));
+    headers.push('content-type', 'application/json');
+  } else {
+    body = Buffer.from(spec.body ?? '');
+    if (spec.body !== undefined) headers.push('content-type', 'text/plain; charset=utf-8');
+  }
+  for (const [name, value] of Object.entries(spec.headers)) {
+    const at = headers.indexOf(name);
+    if (at >= 0 && at % 2 === 0) headers[at + 1] = value;
+    else headers.push(name, value);
+  }
+  for (const [name, value] of Object.entries(route.headers.response.set)) headers.push(name, value);
+  const status = spec.status;
+  const noBody = status === 204 || status === 304 || status < 200;
+  return (ctx) => {
+    if (noBody) ctx.exchange.replyNoBody(status, headers, -1);
+    else if (ctx.method === 'HEAD') ctx.exchange.replyNoBody(status, headers, body.length);
+    else ctx.exchange.reply(status, headers, body);
+  };
+};

@@ -1,0 +1,180 @@
+import os from 'node:os';
+import type http from 'node:http';
+import type { ChildProcess } from 'node:child_process';
+import pino from 'pino';
+import { loadConfigFile, formatConfigError } from '../config/load.js';
+import type { GatewayConfig } from '../config/types.js';
+import { loadUws } from '../http/load-uws.js';
+import { createAdminServer } from './admin-server.js';
+import { findFreePort } from './free-port.js';
+import { buildGenerationFor, restartOnlyChanges } from './generation.js';
+import { redactConfig } from './redact.js';
+import { WorkerPool } from './worker-pool.js';
+
+export interface StartOptions {
+  configFile: string;
+  workers?: number | undefined;
+  /** Started before the gateway and stopped after it (npm start). */
+  demoUpstreams?: (() => Promise<ChildProcess>) | undefined;
+}
+
+export interface RunningGateway {
+  port: number;
+  adminPort: number;
+  workers: number;
+  reload(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }>;
+  shutdown(): Promise<void>;
+  logStats(): Promise<void>;
+}
+
+export class StartError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+/** Loads the config, starts the workers and the admin API. Throws StartError with every problem. */
+export async function startGateway(opts: StartOptions, log: pino.Logger): Promise<RunningGateway> {
+  const loaded = loadConfigFile(opts.configFile);
+  if (!loaded.ok) throw new StartError(loaded.errors.map(formatConfigError));
+  let config: GatewayConfig = loaded.config;
+  log.level = config.log.level;
+  loadUws(); // refuse the slow fallback before any worker starts
+
+  const workerCount = opts.workers ?? (config.workers === 'auto' ? os.availableParallelism() : config.workers);
+  const port = config.listen.port === 0 ? await findFreePort(config.listen.host) : config.listen.port;
+  let generationId = 1;
+  const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), log,
+    process.env.TOLLGATE_FAULT_INJECTION === '1');
+  const demo = opts.demoUpstreams ? await opts.demoUpstreams() : null;
+  try {
+    await pool.start();
+  } catch (err) {
+    await pool.drain(1_000);
+    demo?.kill('SIGTERM');
+    throw new StartError([(err as Error).message]);
+  }
+
+  let reloading: Promise<unknown> = Promise.resolve();
+  async function reloadOnce(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }> {
+    const next = loadConfigFile(opts.configFile);
+    if (!next.ok) {
+      const errors = next.errors.map(formatConfigError);
+      log.error({ errors }, 'config reload rejected; keeping the running config');
+      return { ok: false, errors };
+    }
+    const fixed = restartOnlyChanges(config, next.config);
+    if (fixed.length > 0) {
+      const errors = fixed.map((k) => `${opts.configFile}: ${k}: changing this needs a restart; reload refused`);
+      log.error({ errors }, 'config reload rejected; keeping the running config');
+      return { ok: false, errors };
+    }
+    const id = generationId + 1;
+    try {
+      await pool.applyGeneration(buildGenerationFor(id, next.config));
+    } catch (err) {
+      log.error({ err }, 'config reload failed on a worker; rolled back');
+      return { ok: false, errors: [(err as Error).message] };
+    }
+    generationId = id;
+    config = next.config;
+    log.info({ generation: id, routes: config.routes.length }, 'config reloaded');
+    return { ok: true, generation: id };
+  }
+  // Reloads run one at a time: a SIGHUP during a reload waits for it.
+  const reload = (): ReturnType<typeof reloadOnce> => {
+    const run = reloading.then(reloadOnce, reloadOnce);
+    reloading = run;
+    return run;
+  };
+
+  const admin = createAdminServer(config.admin.token, {
+    ready: () => pool.ready(),
+    readiness: () => ({ ready: pool.ready(), generation: generationId, workers: pool.workerStates() }),
+    config: () => redactConfig(config) as object,
+    routes: () => config.routes.map((r) => ({
+      id: r.id, path: r.match.path, methods: r.match.methods, host: r.match.host,
+      upstream: r.upstream, rewrite: r.rewrite, respond: r.respond !== null,
+    })),
+    reload,
+  });
+  const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
+    await pool.drain(1_000);
+    demo?.kill('SIGTERM');
+    throw new StartError([`admin: cannot listen on ${config.admin.host}:${config.admin.port}: ${err.message}`]);
+  });
+
+  let stopped: Promise<void> | null = null;
+  return {
+    port,
+    adminPort,
+    workers: workerCount,
+    reload,
+    shutdown: () => (stopped ??= (async () => {
+      log.info({ timeoutMs: config.shutdownTimeout }, 'shutting down: draining workers');
+      await pool.drain(config.shutdownTimeout);
+      await new Promise<void>((resolve) => admin.close(() => resolve()));
+      admin.closeAllConnections();
+      if (demo !== null) await stopChild(demo);
+      log.info({}, 'stopped');
+    })()),
+    async logStats() {
+      const replies = await pool.stats();
+      log.info(summariseStats(replies, pool.workerStates(), config), 'stats');
+    },
+  };
+}
+
+function listenAdmin(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+let lastStatsAt = Date.now();
+
+function summariseStats(
+  replies: Awaited<ReturnType<WorkerPool['stats']>>,
+  workers: ReturnType<WorkerPool['workerStates']>,
+  config: GatewayConfig,
+): object {
+  const now = Date.now();
+  const seconds = Math.max(0.001, (now - lastStatsAt) / 1000);
+  lastStatsAt = now;
+  const byRoute = new Map<string, { requests: number; errors: number; p50: number; p99: number }>();
+  for (const r of replies) {
+    for (const s of r.routes) {
+      const acc = byRoute.get(s.route) ?? { requests: 0, errors: 0, p50: 0, p99: 0 };
+      // Quantiles cannot be merged exactly from per-worker summaries; report the worst worker.
+      acc.p50 = Math.max(acc.p50, s.p50);
+      acc.p99 = Math.max(acc.p99, s.p99);
+      acc.requests += s.requests;
+      acc.errors += s.errors;
+      byRoute.set(s.route, acc);
+    }
+  }
+  return {
+    intervalSeconds: Math.round(seconds * 10) / 10,
+    workers,
+    routes: [...byRoute].map(([route, s]) => ({
+      route, requests: s.requests, rps: Math.round((s.requests / seconds) * 10) / 10, errors: s.errors, p50Ms: s.p50, p99Ms: s.p99,
+    })),
+    upstreams: Object.entries(config.upstreams).map(([name, u]) => ({ name, targets: u.targets.map((t) => t.url) })),
+  };
+}

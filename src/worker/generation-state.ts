@@ -1,0 +1,27 @@
+import type { GatewayConfig } from '../config/types.js';
+import type { EdgeState } from '../http/edge.js';
+import { createAddressMatcher } from '../http/cidr.js';
+import type { Logger } from '../observability/logger.js';
+import { compileRoute } from '../pipeline/compile.js';
+import { RouteTable } from '../routing/route-table.js';
+import { UpstreamRegistry } from '../upstream/registry.js';
+import type { Generation } from './messages.js';
+
+export interface WorkerGeneration {
+  edge: EdgeState;
+  config: GatewayConfig;
+  upstreams: UpstreamRegistry;
+}
+
+/** Compiles every route of a generation against this worker's upstream pools. */
+export function buildGeneration(gen: Generation, previous: WorkerGeneration | null, log: Logger): WorkerGeneration {
+  const config = gen.config;
+  const upstreams = new UpstreamRegistry(config.upstreams, previous?.upstreams ?? null);
+  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log };
+  const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
+  return {
+    edge: { generation: gen.id, table: new RouteTable(gen.routeTable), routes, maxHeaderSize: config.limits.maxHeaderSize },
+    config,
+    upstreams,
+  };
+}

@@ -1,0 +1,42 @@
+// Every message that crosses the supervisor <-> worker boundary. postMessage drops class
+// identity, so these are plain data shapes only.
+import type { GatewayConfig } from '../config/types.js';
+
+/** One config generation: the frozen config and its route table, built once by the supervisor. */
+export interface Generation {
+  id: number;
+  config: GatewayConfig;
+  routeTable: SharedArrayBuffer;
+}
+
+export interface WorkerInit {
+  index: number;
+  /** The port every worker binds (SO_REUSEPORT); the supervisor resolves port 0 beforehand. */
+  port: number;
+  generation: Generation;
+  /** Control words shared with the supervisor; layout in src/shm/control-layout.ts. */
+  control: SharedArrayBuffer;
+  /** Lets tests crash a worker on purpose (x-tollgate-fault header); never set in production. */
+  faultInjection: boolean;
+}
+
+export type ToWorker =
+  | { type: 'generation'; generation: Generation }
+  | { type: 'drain'; timeoutMs: number }
+  | { type: 'stats' };
+
+export interface WorkerRouteStats {
+  route: string;
+  requests: number;
+  errors: number;
+  p50: number;
+  p99: number;
+}
+
+export type FromWorker =
+  | { type: 'listening'; index: number; port: number }
+  | { type: 'listen-failed'; index: number; message: string }
+  | { type: 'generation-applied'; index: number; generation: number }
+  | { type: 'generation-failed'; index: number; generation: number; message: string }
+  | { type: 'drained'; index: number; inFlight: number }
+  | { type: 'stats'; index: number; inFlight: number; routes: WorkerRouteStats[] };

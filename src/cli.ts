@@ -48,11 +48,11 @@ async function start(args: string[]): Promise<number> {
       'with-demo-upstreams': { type: 'boolean', default: false },
     },
   });
-  let workers: number | undefined;
+  let workers: number | 'auto' | undefined;
   if (values.workers !== undefined) {
-    workers = Number(values.workers);
-    if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
-      process.stderr.write(`tollgate start: --workers must be an integer from 1 to 256, got "${values.workers}"\n`);
+    workers = values.workers === 'auto' ? 'auto' : Number(values.workers);
+    if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1 || workers > 256)) {
+      process.stderr.write(`tollgate start: --workers must be auto or an integer from 1 to 256, got "${values.workers}"\n`);
       return 2;
     }
   }

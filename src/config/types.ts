@@ -1,39 +1,14 @@
-// TEMPORARY hand-written shape of the normalised config. The config helper replaces this file
-// with types derived from the one schema (z.output<...>), keeping exactly these names and shapes.
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+// The normalised config, as the loader returns it: derived from the one schema (schema/index.ts),
+// so validation, these types and config/tollgate.schema.json cannot drift apart.
+import type { z } from 'zod';
+import type { gatewaySchema } from './schema/index.js';
+import type { respondSchema } from './schema/routes.js';
+import type { LOG_LEVELS } from './schema/server.js';
 
-export interface TargetConfig { url: string; weight: number }
-export interface UpstreamConfig {
-  targets: TargetConfig[];
-  balance: 'round-robin';
-  connections: number;
-  timeout: { connect: number; response: number };
-}
-export interface HeaderOps { set: Record<string, string>; remove: string[] }
-export interface RespondConfig {
-  status: number;
-  json?: unknown;
-  body?: string;
-  headers: Record<string, string>;
-}
-export interface RouteConfig {
-  id: string;
-  match: { path: string; methods: string[] | null; host: string | null };
-  upstream: string | null;
-  rewrite: string | null;
-  headers: { request: HeaderOps; response: HeaderOps };
-  timeout: number | null;
-  respond: RespondConfig | null;
-}
-export interface GatewayConfig {
-  listen: { host: string; port: number; tls?: { certFile: string; keyFile: string } | undefined };
-  workers: number | 'auto';
-  dataDir: string;
-  shutdownTimeout: number;
-  limits: { maxBodySize: number; requestTimeout: number; maxHeaderSize: number };
-  trustedProxies: string[];
-  log: { level: LogLevel; access: boolean; sampling: number };
-  admin: { host: string; port: number; token: string };
-  upstreams: Record<string, UpstreamConfig>;
-  routes: RouteConfig[];
-}
+export type GatewayConfig = z.output<typeof gatewaySchema>;
+export type UpstreamConfig = GatewayConfig['upstreams'][string];
+export type TargetConfig = UpstreamConfig['targets'][number];
+export type RouteConfig = GatewayConfig['routes'][number];
+export type HeaderOps = RouteConfig['headers']['request'];
+export type RespondConfig = z.output<typeof respondSchema>;
+export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -30,6 +30,16 @@ export interface EdgeHooks {
 
 const DIGITS = /^\d{1,15}$/;
 
+// This uWS build lowercases the method even in getCaseSensitiveMethod(); methods are matched
+// and forwarded uppercase, through a table so the common ones cost no string allocation.
+const METHODS: Record<string, string> = {
+  get: 'GET', head: 'HEAD', post: 'POST', put: 'PUT', delete: 'DELETE', patch: 'PATCH', options: 'OPTIONS',
+};
+
+function upperMethod(lower: string): string {
+  return METHODS[lower] ?? lower.toUpperCase();
+}
+
 /**
  * The uWS request handler: copies what the pipeline needs out of the uWS request synchronously,
  * answers malformed and unroutable requests, and hands the rest to the route's compiled chain.
@@ -38,7 +48,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
   return (res, req) => {
     // Read the generation once: this request runs entirely on it even if a reload swaps it now.
     const state = hooks.state();
-    const method = req.getCaseSensitiveMethod();
+    const method = upperMethod(req.getMethod());
     const url = req.getUrl();
     const query = req.getQuery() ?? '';
     const headers: string[] = [];

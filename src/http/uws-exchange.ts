@@ -30,6 +30,7 @@ export class UwsExchange implements Exchange {
   private pending: Buffer | null = null;
   private pendingBase = 0;
   private writableHooked = false;
+  private paused = false;
 
   constructor(
     private readonly res: HttpResponse,
@@ -62,12 +63,17 @@ export class UwsExchange implements Exchange {
     this.res.onData((ab, last) => onChunk(Buffer.from(new Uint8Array(ab)), last));
   }
 
+  // resume() on a connection that is not paused stalls its reads in this uWS build: track it.
   pauseBody(): void {
-    if (!this.finished) this.res.pause();
+    if (this.finished || this.paused) return;
+    this.paused = true;
+    this.res.pause();
   }
 
   resumeBody(): void {
-    if (!this.finished) this.res.resume();
+    if (this.finished || !this.paused) return;
+    this.paused = false;
+    this.res.resume();
   }
 
   reply(status: number, headers: readonly string[], body: string | Buffer, closeConnection = false): void {

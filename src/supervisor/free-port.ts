@@ -14,3 +14,18 @@ export function findFreePort(host: string): Promise<number> {
     });
   });
 }
+
+/**
+ * Workers bind with SO_REUSEPORT, so a second gateway started by mistake on a busy port would
+ * silently share its traffic. A probe bind without SO_REUSEPORT fails on any port already held,
+ * by anyone: refuse to start then, as nginx does.
+ */
+export function assertPortFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new Error(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`));
+    });
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}

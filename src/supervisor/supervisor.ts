@@ -6,14 +6,16 @@ import { loadConfigFile, formatConfigError } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
 import { loadUws } from '../http/load-uws.js';
 import { createAdminServer } from './admin-server.js';
-import { findFreePort } from './free-port.js';
+import { assertPortFree, findFreePort } from './free-port.js';
+import { MAX_WORKERS } from '../shm/control-layout.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
 import { redactConfig } from './redact.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface StartOptions {
   configFile: string;
-  workers?: number | undefined;
+  /** Overrides the config's `workers`. */
+  workers?: number | 'auto' | undefined;
   /** Started before the gateway and stopped after it (npm start). */
   demoUpstreams?: (() => Promise<ChildProcess>) | undefined;
 }
@@ -41,8 +43,10 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   log.level = config.log.level;
   loadUws(); // refuse the slow fallback before any worker starts
 
-  const workerCount = opts.workers ?? (config.workers === 'auto' ? os.availableParallelism() : config.workers);
+  const wanted = opts.workers ?? config.workers;
+  const workerCount = wanted === 'auto' ? Math.min(os.availableParallelism(), MAX_WORKERS) : wanted;
   const port = config.listen.port === 0 ? await findFreePort(config.listen.host) : config.listen.port;
+  await assertPortFree(config.listen.host, port);
   let generationId = 1;
   const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), log,
     process.env.TOLLGATE_FAULT_INJECTION === '1');

@@ -1,0 +1,33 @@
+// Load scenarios for bench/run.mjs. Each runs against the users demo upstream directly and
+// through the gateway (bench/gateway.bench.yaml). `direct` names the baseline request when it
+// differs from the gateway's; `request` is what the gateway receives.
+
+const BODY_4K = 'x'.repeat(4096);
+
+/** @typedef {{ method: string, path: string, body?: string, headers?: Record<string, string> }} BenchRequest */
+/** @typedef {{ name: string, title: string, request: BenchRequest, direct?: BenchRequest }} Scenario */
+
+/** @type {Scenario[]} */
+export const scenarios = [
+  {
+    name: 'small',
+    title: 'plain proxy, small JSON (GET /small)',
+    request: { method: 'GET', path: '/small' },
+  },
+  {
+    name: 'bytes-64k',
+    title: 'plain proxy, 64 KiB body (GET /bytes/65536)',
+    request: { method: 'GET', path: '/bytes/65536' },
+  },
+  {
+    name: 'post-4k',
+    title: '4 KiB POST, echoed (POST /echo)',
+    request: { method: 'POST', path: '/echo', body: BODY_4K, headers: { 'content-type': 'text/plain' } },
+  },
+  {
+    name: 'static',
+    title: 'static respond route (GET /static; direct = upstream /small)',
+    request: { method: 'GET', path: '/static' },
+    direct: { method: 'GET', path: '/small' },
+  },
+];

@@ -1,0 +1,25 @@
+// SPEC §4: the admin API never shares the gateway's port, and off loopback it needs a token.
+import type { Problem } from '../errors.js';
+import { isLoopbackHost } from '../net-address.js';
+import { asMap, asString } from './raw.js';
+
+const DEFAULT_LISTEN_PORT = 8080;
+const DEFAULT_ADMIN_PORT = 9901;
+
+export function checkAdmin(raw: unknown): Problem[] {
+  const root = asMap(raw);
+  const admin = asMap(root?.['admin']);
+  if (!root || !admin) return [];
+  const problems: Problem[] = [];
+  const host = asString(admin['host']);
+  const token = admin['token'];
+  if (host !== null && !isLoopbackHost(host) && (token === undefined || token === '')) {
+    problems.push({ path: ['admin', 'host'], at: 'value', message: `admin.host ${host} is not loopback, so admin.token must be set` });
+  }
+  const adminPort = admin['port'] ?? DEFAULT_ADMIN_PORT;
+  const listenPort = asMap(root['listen'])?.['port'] ?? DEFAULT_LISTEN_PORT;
+  if (typeof adminPort === 'number' && adminPort !== 0 && adminPort === listenPort) {
+    problems.push({ path: ['admin', 'port'], at: 'value', message: `admin.port must differ from listen.port (${adminPort})` });
+  }
+  return problems;
+}

@@ -1,0 +1,8 @@
+// The cross-field checks, run on the raw config next to the schema.
+import type { Problem } from '../errors.js';
+import { checkAdmin } from './admin.js';
+import { checkRoutes } from './routes.js';
+
+export function crossChecks(raw: unknown): Problem[] {
+  return [...checkRoutes(raw), ...checkAdmin(raw)];
+}

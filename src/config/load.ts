@@ -1,0 +1,60 @@
+// Reads a config file: YAML with positions, interpolation, the schema, the cross-field checks.
+// Every problem is collected in one pass; a valid result is deep-frozen.
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { crossChecks } from './checks/index.js';
+import { deepFreeze } from './deep-freeze.js';
+import { formatConfigError, formatPath, type ConfigError, type Problem } from './errors.js';
+import { maskInterpolations, resolveInterpolations } from './interpolate.js';
+import { issuesToProblems, operatorMessage } from './issue-messages.js';
+import { locate, offsetPosition } from './positions.js';
+import { gatewaySchema } from './schema/index.js';
+import type { GatewayConfig } from './types.js';
+
+export { formatConfigError };
+export type { ConfigError };
+export type LoadResult = { ok: true; config: GatewayConfig } | { ok: false; errors: ConfigError[] };
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    return { ok: false, errors: [{ file, line: 1, col: 1, path: '(root)', message: `cannot read config file (${reason})` }] };
+  }
+  return loadConfigText(text, file, env);
+}
+
+export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadResult {
+  const counter = new LineCounter();
+  const masked = maskInterpolations(text);
+  const doc = parseDocument(masked.text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const syntax = doc.errors.map((e) => ({ path: [], at: 'value' as const, offset: e.pos[0], message: syntaxMessage(e.message) }));
+    return { ok: false, errors: toErrors([...masked.problems, ...syntax], file, doc, counter) };
+  }
+  const interpolation = [...masked.problems, ...resolveInterpolations(doc, masked, env)];
+  const raw: unknown = doc.toJS();
+  const parsed = gatewaySchema.safeParse(raw, { error: operatorMessage });
+  const checks = [...(parsed.success ? [] : issuesToProblems(parsed.error.issues)), ...crossChecks(raw)];
+  // A value that failed to interpolate would only add a second, confusing error at the same key.
+  const failedPaths = new Set(interpolation.map((p) => formatPath(p.path)));
+  const problems = [...interpolation, ...checks.filter((p) => !failedPaths.has(formatPath(p.path)))];
+  if (problems.length > 0 || !parsed.success) return { ok: false, errors: toErrors(problems, file, doc, counter) };
+  return { ok: true, config: deepFreeze(parsed.data) };
+}
+
+function toErrors(problems: Problem[], file: string, doc: Document, counter: LineCounter): ConfigError[] {
+  const errors = problems.map((problem): ConfigError => {
+    const { line, col } = problem.offset === undefined ? locate(doc, counter, problem.path, problem.at) : offsetPosition(problem.offset, counter);
+    return { file, line, col, path: formatPath(problem.path), message: problem.message };
+  });
+  const unique = new Map(errors.map((e) => [formatConfigError(e), e]));
+  return [...unique.values()].sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
+}
+
+// The yaml package appends " at line L, column C" (and a snippet); the position is reported separately.
+function syntaxMessage(message: string): string {
+  return `YAML syntax error: ${message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? message}`;
+}

@@ -1,0 +1,18 @@
+// The whole config file, composed from the area fragments. Cross-field rules live in ../checks/.
+import { z } from 'zod';
+import { routesSchema } from './routes.js';
+import { strictObjectRefusing } from './scalars.js';
+import { serverShape } from './server.js';
+import { upstreamsSchema } from './upstreams.js';
+
+export const gatewaySchema = strictObjectRefusing(
+  {
+    ...serverShape,
+    upstreams: upstreamsSchema,
+    routes: routesSchema,
+  },
+  'top-level ',
+  ['auth', 'consumers', 'plans', 'rateLimits', 'cache', 'cluster', 'metering', 'aggregate'],
+);
+
+export type GatewaySchema = typeof gatewaySchema;

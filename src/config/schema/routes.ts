@@ -1,0 +1,56 @@
+// Routes: what they match, where they send the request, and how they change it.
+import { z } from 'zod';
+import { isMatchHost } from '../net-address.js';
+import { parsePathPattern } from '../path-pattern.js';
+import { headerMap, headerOps, isHeaderToken } from './headers.js';
+import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
+
+/** match.path and rewrite share the path syntax; how they relate is checked in checks/routes.ts. */
+const pathPattern = z.string().superRefine((path, ctx) => {
+  const result = parsePathPattern(path);
+  if (!result.ok) ctx.addIssue({ code: 'custom', message: `invalid path ${JSON.stringify(path)}: ${result.message}`, input: path });
+});
+
+const method = z
+  .string()
+  .refine(isHeaderToken, { error: (issue) => `invalid method ${JSON.stringify(issue.input)}` })
+  .transform((value) => value.toUpperCase());
+
+const methods = z
+  .array(method)
+  .min(1, { error: 'methods must not be empty (leave it out to allow any method)' })
+  .transform((list) => [...new Set(list)]);
+
+const host = z
+  .string()
+  .refine(isMatchHost, { error: (issue) => `invalid host ${JSON.stringify(issue.input)}: use a host name or IP without a port` })
+  .transform((value) => value.toLowerCase());
+
+const matchSchema = z.strictObject({
+  path: pathPattern.meta({ pattern: '^/', description: 'Static segments, :name parameters and a trailing *, e.g. /api/users/:id' }),
+  methods: orNull(methods.meta({ description: 'Allowed methods; omit to allow any' })),
+  host: orNull(host.meta({ description: 'Host header without its port, compared case-insensitively' })),
+});
+
+export const respondSchema = z.strictObject({
+  status: z.number().int().min(100).max(599).default(200),
+  json: z.unknown().optional(),
+  body: z.string().optional(),
+  headers: headerMap.prefault({}),
+});
+
+export const routeSchema = strictObjectRefusing(
+  {
+    id: name('route id'),
+    match: matchSchema,
+    upstream: orNull(z.string().min(1).meta({ description: 'Name of an entry in upstreams' })),
+    rewrite: orNull(pathPattern.meta({ pattern: '^/', description: "Upstream path template using the match path's :params and *" })),
+    headers: z.strictObject({ request: headerOps.prefault({}), response: headerOps.prefault({}) }).prefault({}),
+    timeout: orNull(duration({ min: 1 })),
+    respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
+  },
+  'route-level ',
+  ['auth', 'scopes', 'rateLimit', 'cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'],
+);
+
+export const routesSchema = z.array(routeSchema).default([]);

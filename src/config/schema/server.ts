@@ -1,0 +1,61 @@
+// Process-wide settings: listeners, workers, limits, logging, the admin API.
+import { z } from 'zod';
+import { isAddressOrCidr, isBindHost } from '../net-address.js';
+import { readableFile } from './files.js';
+import { duration, port, size } from './scalars.js';
+
+const bindHost = z.string().refine(isBindHost, { error: (issue) => `invalid host ${JSON.stringify(issue.input)}: use an IP address or a host name` });
+
+export const listenSchema = z
+  .strictObject({
+    host: bindHost.default('0.0.0.0'),
+    port: port.default(8080),
+    tls: z.strictObject({ certFile: readableFile('certFile'), keyFile: readableFile('keyFile') }).optional(),
+  })
+  .prefault({});
+
+export const workersSchema = z
+  .union([z.literal('auto'), z.number().int().min(1).max(1024)], { error: 'expected "auto" or a whole number of worker threads (1..1024)' })
+  .default('auto');
+
+export const limitsSchema = z
+  .strictObject({
+    maxBodySize: size().prefault('1mb'),
+    requestTimeout: duration({ min: 1 }).prefault('30s'),
+    maxHeaderSize: size({ min: 1024 }).prefault('16kb'),
+  })
+  .prefault({});
+
+export const trustedProxiesSchema = z
+  .array(z.string().refine(isAddressOrCidr, { error: (issue) => `invalid address ${JSON.stringify(issue.input)}: use an IP address or a CIDR block like 10.0.0.0/8` }))
+  .default([]);
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const logSchema = z
+  .strictObject({
+    level: z.enum(LOG_LEVELS).default('info'),
+    access: z.boolean().default(true),
+    sampling: z.number().min(0).max(1).default(1),
+  })
+  .prefault({});
+
+/** A non-loopback admin host without a token is refused by the admin check (checks/admin.ts). */
+export const adminSchema = z
+  .strictObject({
+    host: bindHost.default('127.0.0.1'),
+    port: port.default(9901),
+    token: z.string().default(''),
+  })
+  .prefault({});
+
+export const serverShape = {
+  listen: listenSchema,
+  workers: workersSchema.meta({ description: 'Worker threads; auto = available cores' }),
+  dataDir: z.string().min(1).default('./data').meta({ description: 'Directory for gateway data, relative to the working directory' }),
+  shutdownTimeout: duration().prefault('30s'),
+  limits: limitsSchema,
+  trustedProxies: trustedProxiesSchema,
+  log: logSchema,
+  admin: adminSchema,
+};

@@ -1,0 +1,70 @@
+// Upstream services: their targets, balancing and connection settings.
+import { z } from 'zod';
+import { duration, name, strictObjectRefusing } from './scalars.js';
+
+/** Checks a target URL and returns its origin (`http://host:port`), or an error message. */
+export function targetOrigin(text: string): { ok: true; origin: string } | { ok: false; message: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, message: `invalid URL ${JSON.stringify(text)}` };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, message: 'target URL must start with http:// or https://' };
+  if (url.username || url.password) return { ok: false, message: 'target URL must not contain credentials' };
+  if (url.pathname !== '/' || url.search || url.hash) {
+    return { ok: false, message: 'target URL must not have a path, query or fragment (use the route\'s "rewrite" for paths)' };
+  }
+  return { ok: true, origin: url.origin };
+}
+
+// Refinements only, no transform, inside the union: a union reports the one branch that got
+// past its type check only when that branch did not abort, and a failing pipe always aborts.
+const targetUrl = z.string().superRefine((text, ctx) => {
+  const result = targetOrigin(text);
+  if (!result.ok) ctx.addIssue({ code: 'custom', message: result.message, input: text, continue: true });
+});
+
+const target = z
+  .union([targetUrl, z.strictObject({ url: targetUrl, weight: z.number().int().min(1).max(1000).default(1) })], {
+    error: 'expected a target URL or { url, weight }',
+  })
+  .transform((value) => {
+    const { url, weight } = typeof value === 'string' ? { url: value, weight: 1 } : value;
+    return { url: new URL(url).origin, weight };
+  });
+
+const targets = z
+  .array(target)
+  .min(1, { error: 'an upstream needs at least one target' })
+  .superRefine((list, ctx) => {
+    list.forEach((item, index) => {
+      if (list.findIndex((other) => other.url === item.url) !== index) {
+        ctx.addIssue({ code: 'custom', message: `target ${item.url} is listed twice (use "weight" instead)`, path: [index], input: item.url });
+      }
+    });
+  });
+
+const NOT_YET_BALANCED = new Set(['least-requests', 'consistent-hash']);
+
+const balance = z.literal('round-robin', {
+  error: (issue) =>
+    NOT_YET_BALANCED.has(String(issue.input))
+      ? `balance "${String(issue.input)}" is not supported yet (only round-robin)`
+      : `invalid balance ${JSON.stringify(issue.input)}: expected round-robin`,
+});
+
+export const upstreamSchema = strictObjectRefusing(
+  {
+    targets,
+    balance: balance.default('round-robin'),
+    connections: z.number().int().min(1).max(10_000).default(64).meta({ description: 'Keep-alive sockets per target per worker' }),
+    timeout: z
+      .strictObject({ connect: duration({ min: 1 }).prefault('2s'), response: duration({ min: 1 }).prefault('10s') })
+      .prefault({}),
+  },
+  'upstream-level ',
+  ['retry', 'healthCheck', 'circuitBreaker', 'hashOn'],
+);
+
+export const upstreamsSchema = z.record(name('upstream name'), upstreamSchema).prefault({});

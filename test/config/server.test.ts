@@ -1,0 +1,81 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { configOf, errorsOf } from './fixtures/load.js';
+
+function tlsFiles(): { dir: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-tls-'));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  writeFileSync(cert, '-----BEGIN CERTIFICATE-----\n');
+  writeFileSync(key, '-----BEGIN PRIVATE KEY-----\n');
+  return { dir, cert, key };
+}
+
+t.test('listen.tls takes two readable files', async (t) => {
+  const { cert, key } = tlsFiles();
+  const config = configOf(t, `listen:\n  port: 8443\n  tls: { certFile: "${cert}", keyFile: "${key}" }\n`);
+  t.same(config.listen, { host: '0.0.0.0', port: 8443, tls: { certFile: cert, keyFile: key } });
+  t.notOk('tls' in configOf(t, '{}\n').listen, 'no tls key without tls');
+});
+
+t.test('missing or unusable TLS files are errors at their position', async (t) => {
+  const { dir, cert } = tlsFiles();
+  const sub = join(dir, 'a-directory');
+  mkdirSync(sub);
+  const errors = errorsOf(t, `listen:\n  tls:\n    certFile: "${join(dir, 'missing.pem')}"\n    keyFile: "${sub}"\n`);
+  t.same(errors, [
+    `gw.yaml:3:15 listen.tls.certFile: certFile "${join(dir, 'missing.pem')}" does not exist`,
+    `gw.yaml:4:14 listen.tls.keyFile: keyFile "${sub}" is not a regular file`,
+  ]);
+  t.same(errorsOf(t, `listen: { tls: { certFile: "${cert}" } }\n`), ['gw.yaml:1:16 listen.tls.keyFile: required key is missing']);
+});
+
+t.test('ports are 0..65535 and hosts are addresses or names', async (t) => {
+  const errors = errorsOf(t, 'listen: { host: "not a host!", port: -1 }\nadmin: { port: 65536 }\n');
+  t.same(errors, [
+    'gw.yaml:1:17 listen.host: invalid host "not a host!": use an IP address or a host name',
+    'gw.yaml:1:38 listen.port: must be at least 0',
+    'gw.yaml:2:16 admin.port: must be at most 65535',
+  ]);
+  t.equal(configOf(t, 'listen: { host: "::", port: 0 }\n').listen.host, '::');
+});
+
+t.test('a non-loopback admin listener needs a token', async (t) => {
+  t.same(errorsOf(t, 'admin: { host: 0.0.0.0 }\n'), ['gw.yaml:1:16 admin.host: admin.host 0.0.0.0 is not loopback, so admin.token must be set']);
+  t.same(configOf(t, 'admin: { host: 0.0.0.0, token: s3cret }\n').admin, { host: '0.0.0.0', port: 9901, token: 's3cret' });
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) {
+    t.equal(configOf(t, `admin: { host: "${host}" }\n`).admin.host, host, `${host} is loopback`);
+  }
+});
+
+t.test('the admin API never shares the gateway port', async (t) => {
+  t.same(errorsOf(t, 'listen: { port: 9000 }\nadmin: { port: 9000 }\n'), ['gw.yaml:2:16 admin.port: admin.port must differ from listen.port (9000)']);
+  t.same(errorsOf(t, 'admin: { port: 8080 }\n'), ['gw.yaml:1:16 admin.port: admin.port must differ from listen.port (8080)']);
+  t.equal(configOf(t, 'listen: { port: 0 }\nadmin: { port: 0 }\n').admin.port, 0, 'two ephemeral ports never clash');
+});
+
+t.test('trustedProxies are addresses or CIDR blocks', async (t) => {
+  t.same(configOf(t, 'trustedProxies: [127.0.0.1/8, 10.1.2.3, "::1", "fd00::/8"]\n').trustedProxies, ['127.0.0.1/8', '10.1.2.3', '::1', 'fd00::/8']);
+  t.same(errorsOf(t, 'trustedProxies: [10.0.0.0/33, proxy.local, "::/129"]\n'), [
+    'gw.yaml:1:18 trustedProxies.0: invalid address "10.0.0.0/33": use an IP address or a CIDR block like 10.0.0.0/8',
+    'gw.yaml:1:31 trustedProxies.1: invalid address "proxy.local": use an IP address or a CIDR block like 10.0.0.0/8',
+    'gw.yaml:1:44 trustedProxies.2: invalid address "::/129": use an IP address or a CIDR block like 10.0.0.0/8',
+  ]);
+});
+
+t.test('log, workers, limits and shutdownTimeout', async (t) => {
+  const config = configOf(t, 'log: { level: warn, access: false, sampling: 0.25 }\nworkers: 4\nlimits: { maxHeaderSize: 8kb, requestTimeout: 2m }\nshutdownTimeout: 5s\n');
+  t.same(config.log, { level: 'warn', access: false, sampling: 0.25 });
+  t.equal(config.workers, 4);
+  t.same(config.limits, { maxBodySize: 1_048_576, requestTimeout: 120_000, maxHeaderSize: 8192 });
+  t.equal(config.shutdownTimeout, 5000);
+  const errors = errorsOf(t, 'log: { sampling: 1.5 }\nworkers: 2.5\nlimits: { maxBodySize: 1tb }\ndataDir: ""\n');
+  t.same(errors, [
+    'gw.yaml:1:18 log.sampling: must be at most 1',
+    'gw.yaml:2:10 workers: expected "auto" or a whole number of worker threads (1..1024)',
+    'gw.yaml:3:24 limits.maxBodySize: invalid size "1tb": use a number of bytes or a string like 512b, 64kb, 1mb, 1gb',
+    'gw.yaml:4:10 dataDir: must not be empty',
+  ]);
+});

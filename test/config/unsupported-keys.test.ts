@@ -1,0 +1,57 @@
+import t from 'tap';
+import { errorsOf } from './fixtures/load.js';
+
+t.test('top-level keys of later features are refused at their key', async (t) => {
+  const keys = ['auth', 'consumers', 'plans', 'rateLimits', 'cache', 'cluster', 'metering', 'aggregate'];
+  const yaml = keys.map((key) => `${key}: {}\n`).join('');
+  t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 1}:1 ${key}: top-level "${key}" is not supported yet`));
+});
+
+t.test('route-level keys of later features are refused at their key', async (t) => {
+  const keys = ['auth', 'scopes', 'rateLimit', 'cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'];
+  const yaml = `upstreams: { u: { targets: [http://x] } }\nroutes:\n  - id: r\n    match: { path: /r }\n    upstream: u\n${keys.map((k) => `    ${k}: true\n`).join('')}`;
+  t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 6}:5 routes.0.${key}: route-level "${key}" is not supported yet`));
+});
+
+t.test('a route with only "aggregate" gets that error alone', async (t) => {
+  const yaml = 'routes:\n  - id: r\n    match: { path: /r }\n    aggregate: []\n';
+  t.same(errorsOf(t, yaml), ['gw.yaml:4:5 routes.0.aggregate: route-level "aggregate" is not supported yet']);
+});
+
+t.test('upstream-level keys of later features are refused at their key', async (t) => {
+  const keys = ['retry', 'healthCheck', 'circuitBreaker', 'hashOn'];
+  const yaml = `upstreams:\n  u:\n    targets: [http://x]\n${keys.map((k) => `    ${k}: {}\n`).join('')}`;
+  t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 4}:5 upstreams.u.${key}: upstream-level "${key}" is not supported yet`));
+});
+
+t.test('any other unknown key is an error at every level', async (t) => {
+  const yaml = [
+    'lisen: { port: 1 }',
+    'listen: { prot: 1 }',
+    'limits: { maxBody: 1 }',
+    'log: { levle: info }',
+    'admin: { tokne: x }',
+    'upstreams:',
+    '  u:',
+    '    target: [http://x]',
+    '    timeout: { conect: 1s }',
+    'routes:',
+    '  - id: r',
+    '    match: { path: /r, method: [GET] }',
+    '    upstrem: u',
+    '    respond: { stauts: 200 }',
+  ].join('\n');
+  t.same(errorsOf(t, yaml), [
+    'gw.yaml:1:1 lisen: unknown key "lisen"',
+    'gw.yaml:2:11 listen.prot: unknown key "prot"',
+    'gw.yaml:3:11 limits.maxBody: unknown key "maxBody"',
+    'gw.yaml:4:8 log.levle: unknown key "levle"',
+    'gw.yaml:5:10 admin.tokne: unknown key "tokne"',
+    'gw.yaml:8:5 upstreams.u.target: unknown key "target"',
+    'gw.yaml:8:5 upstreams.u.targets: required key is missing',
+    'gw.yaml:9:16 upstreams.u.timeout.conect: unknown key "conect"',
+    'gw.yaml:12:24 routes.0.match.method: unknown key "method"',
+    'gw.yaml:13:5 routes.0.upstrem: unknown key "upstrem"',
+    'gw.yaml:14:16 routes.0.respond.stauts: unknown key "stauts"',
+  ]);
+});

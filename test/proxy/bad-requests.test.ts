@@ -1,0 +1,88 @@
+// Each malformed request gets a 4xx or a closed connection, and nothing reaches the upstream.
+import t from 'tap';
+import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { rawExchange, startRecordingUpstream, type RecordingUpstream } from '../helpers/recording-upstream.js';
+
+let up: RecordingUpstream;
+let gw: GatewayProcess;
+
+t.before(async () => {
+  up = await startRecordingUpstream();
+  gw = await startGateway(`
+listen: { host: 127.0.0.1, port: 0 }
+workers: 1
+admin: { host: 127.0.0.1, port: 0 }
+limits: { maxHeaderSize: 2kb }
+upstreams:
+  rec: { targets: ['${up.url}'] }
+routes:
+  - { id: any, match: { path: /api/* }, upstream: rec }
+`);
+});
+t.teardown(async () => {
+  await gw.stop();
+  await up.close();
+});
+
+const CASES: [string, string][] = [
+  ['Content-Length and Transfer-Encoding together',
+    'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'],
+  ['two differing Content-Length headers',
+    'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!'],
+  ['a non-numeric Content-Length',
+    'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5x\r\n\r\nhello'],
+  ['invalid chunk size',
+    'POST /api/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n'],
+  ['oversized header block',
+    'GET /api/x HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'a'.repeat(3000) + '\r\n\r\n'],
+  ['path escaping the root',
+    'GET /api/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n'],
+  ['encoded slash in the path',
+    'GET /api/a%2f..%2f..%2fadmin HTTP/1.1\r\nHost: x\r\n\r\n'],
+  ['encoded NUL in the path',
+    'GET /api/a%00b HTTP/1.1\r\nHost: x\r\n\r\n'],
+  ['backslash in the path',
+    'GET /api/a\\..\\b HTTP/1.1\r\nHost: x\r\n\r\n'],
+];
+
+for (const [name, bytes] of CASES) {
+  t.test(name, async (t) => {
+    const before = up.received().length;
+    const { text, closed } = await rawExchange(gw.port, bytes, 1_000);
+    const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1];
+    t.ok(closed || (status !== undefined && status.startsWith('4')), `4xx or closed (got ${status ?? 'no answer'}, closed=${closed})`);
+    if (status !== undefined) t.match(status, /^4\d\d$/);
+    t.equal(up.received().length, before, 'nothing was forwarded upstream');
+  });
+}
+
+// uWS's own parser drops these without an answer; the connection is then closed by its idle
+// timeout (10 s). They run together so the file waits that long once.
+const SILENT: [string, string][] = [
+  ['space before the header colon', 'GET /api/x HTTP/1.1\r\nHost: x\r\nX-Bad : y\r\n\r\n'],
+  ['raw control character in the path', 'GET /api/a\x01b HTTP/1.1\r\nHost: x\r\n\r\n'],
+  ['raw space in the path', 'GET /api/a b HTTP/1.1\r\nHost: x\r\n\r\n'],
+  ['garbage request line', 'HELLO\r\n\r\n'],
+];
+
+t.test('requests the HTTP parser refuses get no answer, a closed connection, and forward nothing', async (t) => {
+  const before = up.received().length;
+  const results = await Promise.all(SILENT.map(([, bytes]) => rawExchange(gw.port, bytes, 15_000)));
+  results.forEach(({ text, closed }, i) => {
+    t.ok(closed, `${SILENT[i]![0]}: connection closed`);
+    t.notMatch(text, /^HTTP\/1\.1 [23]/, `${SILENT[i]![0]}: never a success`);
+  });
+  t.equal(up.received().length, before, 'nothing was forwarded upstream');
+});
+
+t.test('oversized headers answer 431 with a problem body', async (t) => {
+  const { text } = await rawExchange(gw.port, 'GET /api/x HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'a'.repeat(3000) + '\r\n\r\n', 1_000);
+  t.match(text, /^HTTP\/1\.1 431 /);
+  t.match(text, /application\/problem\+json/);
+});
+
+t.test('a well-formed request after all that is forwarded', async (t) => {
+  const { text } = await rawExchange(gw.port, 'GET /api/ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 1_000);
+  t.match(text, /^HTTP\/1\.1 200 /);
+  t.match(up.received(), /GET \/api\/ok HTTP\/1\.1/);
+});

@@ -13,6 +13,10 @@ interface Slot {
   deaths: number[];
 }
 
+/** A worker message, or the pool's own note that a worker thread ended (it will never reply). */
+type PoolEvent = FromWorker | { type: 'exited'; index: number };
+const EXITED = Symbol('exited');
+
 export interface StatsReply {
   index: number;
   inFlight: number;
@@ -29,7 +33,7 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private generation: Generation;
   private stopping = false;
-  private readonly waiters = new Set<(msg: FromWorker) => void>();
+  private readonly waiters = new Set<(msg: PoolEvent) => void>();
 
   constructor(
     private readonly count: number,
@@ -49,13 +53,14 @@ export class WorkerPool {
   /** Starts every worker; resolves when all listen, rejects with the first listen failure. */
   async start(): Promise<void> {
     const listening = Array.from({ length: this.count }, (_, i) => this.waitFor((m) =>
-      (m.type === 'listening' || m.type === 'listen-failed') && m.index === i, 20_000));
+      (m.type === 'listening' || m.type === 'listen-failed' || m.type === 'exited') && m.index === i, 20_000));
     for (let i = 0; i < this.count; i++) {
       this.slots.push({ worker: null, deaths: [] });
       this.spawn(i);
     }
     for (const reply of await Promise.all(listening)) {
       if (reply.type === 'listen-failed') throw new Error(reply.message);
+      if (reply.type === 'exited') throw new Error(`worker ${reply.index} exited during start`);
     }
   }
 
@@ -85,14 +90,15 @@ export class WorkerPool {
    */
   async applyGeneration(next: Generation): Promise<void> {
     const previous = this.generation;
+    // Set first: a worker that dies and is replaced during the broadcast starts on `next`.
+    this.generation = next;
     Atomics.store(this.words, C.CURRENT_GENERATION, next.id);
     const replies = await this.broadcast({ type: 'generation', generation: next }, (m) =>
       (m.type === 'generation-applied' || m.type === 'generation-failed') && m.generation === next.id, 10_000);
-    const failed = replies.find((r) => r.type === 'generation-failed');
-    if (failed === undefined && replies.length === this.liveCount()) {
-      this.generation = next;
-      return;
-    }
+    // A worker that ended mid-broadcast is fine: its replacement starts on this.generation.
+    const failed = replies.find((r): r is FromWorker => r !== null && r !== EXITED && r.type === 'generation-failed');
+    if (failed === undefined && !replies.includes(null)) return;
+    this.generation = previous;
     Atomics.store(this.words, C.CURRENT_GENERATION, previous.id);
     await this.broadcast({ type: 'generation', generation: previous }, (m) =>
       m.type === 'generation-applied' && m.generation === previous.id, 10_000);
@@ -101,7 +107,7 @@ export class WorkerPool {
 
   async stats(): Promise<StatsReply[]> {
     const replies = await this.broadcast({ type: 'stats' }, (m) => m.type === 'stats', 2_000);
-    return replies.filter((r): r is Extract<FromWorker, { type: 'stats' }> => r.type === 'stats');
+    return replies.filter((r): r is Extract<FromWorker, { type: 'stats' }> => r !== null && r !== EXITED && r.type === 'stats');
   }
 
   /** Stops accepting on every worker, waits for in-flight requests (bounded), ends the threads. */
@@ -123,9 +129,7 @@ export class WorkerPool {
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);
     const worker = new Worker(WORKER_URL, { workerData: init, stdout: false, stderr: false });
     this.slots[index]!.worker = worker;
-    worker.on('message', (msg: FromWorker) => {
-      for (const w of [...this.waiters]) w(msg);
-    });
+    worker.on('message', (msg: FromWorker) => this.emit(msg));
     worker.on('error', (err) => this.log.error({ worker: index, err }, 'worker error'));
     worker.on('exit', (code) => this.onExit(index, worker, code));
   }
@@ -135,6 +139,7 @@ export class WorkerPool {
     if (slot.worker !== worker) return;
     slot.worker = null;
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_GONE);
+    this.emit({ type: 'exited', index });
     if (this.stopping) return;
     const now = Date.now();
     slot.deaths = slot.deaths.filter((t) => now - t < RESPAWN_WINDOW_MS);
@@ -147,13 +152,19 @@ export class WorkerPool {
     }, delay).unref();
   }
 
-  private waitFor(match: (m: FromWorker) => boolean, timeoutMs: number): Promise<FromWorker> {
+  private emit(event: PoolEvent): void {
+    for (const w of [...this.waiters]) w(event);
+  }
+
+  private waitFor(match: (m: PoolEvent) => boolean, timeoutMs: number): Promise<PoolEvent> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
         reject(new Error('timed out waiting for a worker'));
       }, timeoutMs);
-      const waiter = (msg: FromWorker): void => {
+      // A wait must never keep a stopping process alive.
+      timer.unref();
+      const waiter = (msg: PoolEvent): void => {
         if (!match(msg)) return;
         clearTimeout(timer);
         this.waiters.delete(waiter);
@@ -163,11 +174,15 @@ export class WorkerPool {
     });
   }
 
-  /** Posts to every live worker and collects one matching reply from each (missing ones dropped at the timeout). */
-  private broadcast(msg: ToWorker, match: (m: FromWorker) => boolean, timeoutMs: number): Promise<FromWorker[]> {
+  /**
+   * Posts to every live worker and collects one matching reply from each: EXITED for a worker
+   * that ended before replying, null for one that did not reply in time.
+   */
+  private broadcast(msg: ToWorker, match: (m: FromWorker) => boolean, timeoutMs: number): Promise<(FromWorker | typeof EXITED | null)[]> {
     const live = this.slots.map((s, i) => ({ s, i })).filter(({ s }) => s.worker !== null);
-    const replies = live.map(({ i }) => this.waitFor((m) => match(m) && 'index' in m && m.index === i, timeoutMs).catch(() => null));
+    const replies = live.map(({ i }) => this.waitFor((m) => m.index === i && (m.type === 'exited' || match(m)), timeoutMs)
+      .then((m) => (m.type === 'exited' ? EXITED : m), () => null));
     for (const { s } of live) s.worker!.postMessage(msg);
-    return Promise.all(replies).then((all) => all.filter((r): r is FromWorker => r !== null));
+    return Promise.all(replies);
   }
 }

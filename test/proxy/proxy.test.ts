@@ -1,4 +1,5 @@
 import t from 'tap';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { startProxyFixture, type ProxyFixture } from './fixture.js';
 import { rawExchange } from '../helpers/recording-upstream.js';
@@ -171,7 +172,7 @@ t.test('large bodies stream both ways intact', async (t) => {
   async function* chunks() {
     for (let i = 0; i < 20; i++) yield Buffer.alloc(10_000, 'c');
   }
-  const chunked = await echo('/api/echo/chunked', { method: 'POST', body: chunks() });
+  const chunked = await echo('/api/echo/chunked', { method: 'POST', body: Readable.from(chunks()) });
   t.equal(chunked.body.bodyLength, 200_000, 'a chunked request body is forwarded whole');
 });
 

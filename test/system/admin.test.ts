@@ -1,0 +1,115 @@
+// The admin API of a running gateway (SPEC §4): open probes, the bearer token, redaction,
+// readiness across workers, and POST /reload with a broken and a good file.
+import { writeFileSync } from 'node:fs';
+import t from 'tap';
+import { configHead, fetchText, launch, startUpstreams } from './fixtures/system-fixture.js';
+
+const TOKEN = 'adm1n-t0ken-for-tests';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+function config(head: string, extraRoutes = ''): string {
+  return `${head}routes:
+  - id: users-echo
+    match: { path: /echo, methods: [GET] }
+    upstream: users
+  - id: status
+    match: { path: /status }
+    respond: { status: 200, json: { ok: true } }
+${extraRoutes}`;
+}
+
+t.test('admin API on a gateway with a token', async (t) => {
+  const demo = await startUpstreams(t);
+  const head = configHead(demo, `token: ${TOKEN}`);
+  const gw = await launch(t, config(head), { workers: 2 });
+  const admin = (path: string, opts: Parameters<typeof fetchText>[1] = {}): ReturnType<typeof fetchText> => fetchText(gw.adminUrl + path, opts);
+
+  t.test('/health and /ready answer without the token', async (t) => {
+    const health = await admin('/health');
+    t.equal(health.status, 200);
+    const ready = await admin('/ready');
+    t.equal(ready.status, 200);
+    const body = ready.json();
+    t.equal(body.ready, true);
+    t.equal(body.workers.length, 2, 'both workers are listed');
+    t.ok(body.workers.every((w: { state: string }) => w.state === 'serving'), 'every worker is serving');
+  });
+
+  t.test('every other endpoint needs the bearer token', async (t) => {
+    for (const [method, path] of [['GET', '/config'], ['GET', '/routes'], ['POST', '/reload']] as const) {
+      const none = await admin(path, { method });
+      t.equal(none.status, 401, `${method} ${path} without a token`);
+      t.match(String(none.headers['www-authenticate']), /^Bearer/, 'with WWW-Authenticate');
+      t.match(String(none.headers['content-type']), /application\/problem\+json/);
+      const wrong = await admin(path, { method, headers: { authorization: `Bearer ${TOKEN}x` } });
+      t.equal(wrong.status, 401, `${method} ${path} with a wrong token`);
+      t.match(String(wrong.headers['www-authenticate']), /^Bearer/);
+      const basic = await admin(path, { method, headers: { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` } });
+      t.equal(basic.status, 401, `${method} ${path} with another scheme`);
+    }
+  });
+
+  t.test('/config redacts the token and shows the routes', async (t) => {
+    const res = await admin('/config', { headers: AUTH });
+    t.equal(res.status, 200);
+    t.notMatch(res.text, TOKEN, 'the token value appears nowhere');
+    const body = res.json();
+    t.equal(body.admin.token, '[redacted]');
+    t.same(body.routes.map((r: { id: string }) => r.id), ['users-echo', 'status']);
+    t.equal(body.routes[0].match.path, '/echo');
+  });
+
+  t.test('/routes lists the route ids', async (t) => {
+    const res = await admin('/routes', { headers: AUTH });
+    t.equal(res.status, 200);
+    t.same(res.json().map((r: { id: string }) => r.id), ['users-echo', 'status']);
+  });
+
+  t.test('GET /reload is 405 with Allow: POST', async (t) => {
+    const res = await admin('/reload', { headers: AUTH });
+    t.equal(res.status, 405);
+    t.equal(res.headers['allow'], 'POST');
+  });
+
+  t.test('POST /reload with a broken file answers 400 with positioned errors and keeps serving', async (t) => {
+    writeFileSync(gw.configFile, config(head, '  - id: broken\n    match: { path: /broken }\n    upstream: missing\n    timout: 1s\n'));
+    const res = await admin('/reload', { method: 'POST', headers: AUTH });
+    t.equal(res.status, 400);
+    const errors: string[] = res.json().errors;
+    t.equal(errors.length, 2, errors.join('\n'));
+    for (const e of errors) t.match(e, new RegExp(`^${gw.configFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ routes\\.2\\.\\w+: .+`));
+    const old = await fetchText(gw.url + '/echo');
+    t.equal(old.status, 200, 'the old config still serves');
+    t.equal(old.json().service, 'users');
+    t.equal((await fetchText(gw.url + '/broken')).status, 404, 'nothing of the broken file was applied');
+    t.equal((await admin('/ready')).json().generation, 1);
+  });
+
+  t.test('POST /reload with a good changed file answers 200 and the new route answers', async (t) => {
+    writeFileSync(gw.configFile, config(head, '  - id: orders-echo\n    match: { path: /orders-echo }\n    upstream: orders\n    rewrite: /echo\n'));
+    const res = await admin('/reload', { method: 'POST', headers: AUTH });
+    t.equal(res.status, 200, res.text);
+    t.equal(res.json().reloaded, true);
+    const generation = res.json().generation;
+    t.ok(generation > 1, 'a new generation');
+    // Every worker confirmed the new generation before the answer: any connection reaches it.
+    for (let i = 0; i < 6; i++) {
+      const added = await fetchText(gw.url + '/orders-echo', { reset: true });
+      t.equal(added.status, 200);
+      t.equal(added.json().service, 'orders');
+    }
+    const ready = (await admin('/ready')).json();
+    t.equal(ready.generation, generation);
+    t.ok(ready.workers.every((w: { generation: number }) => w.generation === generation), 'every worker applied it');
+    t.same((await admin('/routes', { headers: AUTH })).json().map((r: { id: string }) => r.id), ['users-echo', 'status', 'orders-echo']);
+  });
+});
+
+t.test('admin API without a token set lets every endpoint through on loopback', async (t) => {
+  const demo = await startUpstreams(t);
+  const gw = await launch(t, config(configHead(demo)), { workers: 1 });
+  const res = await fetchText(gw.adminUrl + '/routes');
+  t.equal(res.status, 200);
+  t.same(res.json().map((r: { id: string }) => r.id), ['users-echo', 'status']);
+  t.equal((await fetchText(gw.adminUrl + '/nope')).status, 404);
+});

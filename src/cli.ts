@@ -70,12 +70,17 @@ async function start(args: string[]): Promise<number> {
     process.stderr.write('tollgate: not started\n');
     return 1;
   }
-  log.info({ port: gateway.port, adminPort: gateway.adminPort, workers: gateway.workers }, 'tollgate started');
+  // Start and stop lines are written whatever log.level says: operators and scripts wait for them.
+  const lifecycle = log.child({}, { level: 'info' });
+  lifecycle.info({ port: gateway.port, adminPort: gateway.adminPort, workers: gateway.workers }, 'tollgate started');
 
   return new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'stop requested');
-      gateway.shutdown().then(() => resolve(0), (err: Error) => {
+      gateway.shutdown().then(() => {
+        lifecycle.info({ signal }, 'tollgate stopped');
+        resolve(0);
+      }, (err: Error) => {
         log.error({ err }, 'shutdown failed');
         resolve(1);
       });

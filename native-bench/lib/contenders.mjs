@@ -1,0 +1,100 @@
+// The contenders: how each one starts (pinned), where it listens, how it stops.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeExit, outputOf, spawnPinned, stopProcess } from './children.mjs';
+import { formatCpuList, gatewayCpus } from './cpus.mjs';
+import { gatewayConfig } from './gateway-config.mjs';
+import { haproxyConfig, proxyNginxConfig } from './native-configs.mjs';
+import { freePort, freePorts, waitForOk } from './probe.mjs';
+
+/** Starts a pinned server and waits until readyUrl (default: GET /small on its port) answers 200. */
+async function startServer(name, cpus, command, args, { port, readyUrl, cwd }) {
+  const proc = spawnPinned(name, cpus, command, args, { cwd });
+  try {
+    await waitForOk(proc, readyUrl ?? `http://127.0.0.1:${port}/small`, 30_000);
+  } catch (error) {
+    await stopProcess(proc, 2_000);
+    throw error;
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    proc,
+    stop: async () => {
+      const exit = await stopProcess(proc);
+      if (exit.code !== 0 && exit.signal !== 'SIGTERM') {
+        process.stderr.write(`native-bench: ${name} exited with ${describeExit(exit)} when stopped\n${outputOf(proc)}\n`);
+      }
+    },
+  };
+}
+
+async function startNginxProxy(ctx, cpus) {
+  const port = await freePort();
+  const conf = join(ctx.tmp, 'proxy-nginx.conf');
+  writeFileSync(conf, proxyNginxConfig({ dir: ctx.tmp, port, upstreamPort: ctx.upstream.port }));
+  return startServer('nginx', cpus, ctx.tools.nginx, ['-e', join(ctx.tmp, 'proxy.error.log'), '-p', ctx.tmp, '-c', conf], { port });
+}
+
+async function startHaproxy(ctx, cpus) {
+  const port = await freePort();
+  const conf = join(ctx.tmp, 'haproxy.cfg');
+  writeFileSync(conf, haproxyConfig({ port, upstreamPort: ctx.upstream.port }));
+  return startServer('haproxy', cpus, ctx.tools.haproxy, ['-db', '-f', conf], { port });
+}
+
+async function startNodeProxy(ctx, name, cpus, script) {
+  const port = await freePort();
+  const args = [join(ctx.benchDir, script), '--upstream', ctx.upstream.url, '--port', String(port)];
+  return startServer(name, cpus, process.execPath, args, { port, cwd: ctx.benchDir });
+}
+
+/** The worker count the gateway logged in its "tollgate started" line. */
+function startedWorkers(proc) {
+  for (const line of proc.stdout().split('\n')) {
+    if (!line.includes('tollgate started')) continue;
+    try {
+      return JSON.parse(line).workers ?? null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+async function startTollgate(ctx, name, cpus, workers) {
+  const [port, adminPort] = await freePorts(2);
+  const conf = join(ctx.tmp, `tollgate-${workers}.yaml`);
+  writeFileSync(conf, gatewayConfig({ port, adminPort, upstreamPort: ctx.upstream.port, dataDir: join(ctx.tmp, `tollgate-data-${workers}`) }));
+  const args = [join(ctx.root, 'dist/cli.js'), 'start', '-c', conf, '--workers', String(workers)];
+  const server = await startServer(name, cpus, process.execPath, args, { port, cwd: ctx.root, readyUrl: `http://127.0.0.1:${adminPort}/ready` });
+  return { ...server, workers: startedWorkers(server.proc) };
+}
+
+function tollgateContender(ctx, workers) {
+  const count = workers === 'auto' ? ctx.plan.online.length : workers;
+  const { cpus, contended } = gatewayCpus(count, ctx.plan);
+  const id = `tollgate:${workers}`;
+  const label = workers === 'auto' ? `Tollgate, workers auto (${count})` : `Tollgate, ${workers} worker${workers === 1 ? '' : 's'}`;
+  const description = `dist/cli.js start --workers ${workers}, plain proxy routes, access log off, 64 upstream connections per worker`;
+  return { id, label, kind: 'tollgate', workers: count, cpus, contended, description, start: () => startTollgate(ctx, id, cpus, workers) };
+}
+
+/** Every contender in its default order; `ids` (from --contenders) keeps a subset, by id or prefix. */
+export function buildContenders(ctx, { workers, ids }) {
+  const one = ctx.plan.proxy.slice(0, 1);
+  const all = [
+    { id: 'direct', label: 'upstream directly', kind: 'direct', cpus: ctx.plan.load, contended: false, description: 'no proxy: wrk straight to the upstream nginx, on the same core(s) as wrk', start: async () => ({ url: ctx.upstream.url, stop: async () => {} }) },
+    { id: 'nginx', label: 'nginx (1 worker)', kind: 'native', cpus: one, contended: false, description: 'worker_processes 1, upstream keepalive 64, proxy_http_version 1.1, Connection "", access_log off, proxy_buffers 16 8k', start: () => startNginxProxy(ctx, one) },
+    { id: 'haproxy', label: 'HAProxy (1 thread)', kind: 'native', cpus: one, contended: false, description: 'mode http, nbthread 1, http-reuse always, no log', start: () => startHaproxy(ctx, one) },
+    { id: 'reference', label: 'uWS + undici reference', kind: 'node', cpus: one, contended: false, description: 'native-bench/reference-proxy.mjs: uWS App + undici Pool.dispatch (64 connections), streaming, corked writes: the same-stack floor', start: () => startNodeProxy(ctx, 'reference', one, 'reference-proxy.mjs') },
+    ...workers.map((w) => tollgateContender(ctx, w)),
+    { id: 'fast-gateway', label: 'fast-gateway', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fast-gateway.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fast-gateway', one, 'peers/fast-gateway.mjs') },
+    { id: 'fastify-http-proxy', label: '@fastify/http-proxy', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fastify-http-proxy.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fastify-http-proxy', one, 'peers/fastify-http-proxy.mjs') },
+  ];
+  for (const c of all) c.cpuList = formatCpuList(c.cpus);
+  if (!ids) return all;
+  const picked = all.filter((c) => ids.some((id) => c.id === id || c.id.startsWith(`${id}:`)));
+  const unknown = ids.filter((id) => !all.some((c) => c.id === id || c.id.startsWith(`${id}:`)));
+  if (unknown.length > 0) throw new Error(`unknown contender(s) ${unknown.join(', ')} (known: ${all.map((c) => c.id).join(', ')}, tollgate)`);
+  return picked;
+}

@@ -1,0 +1,28 @@
+// The Tollgate config the native bench measures: plain proxy routes for each scenario's path,
+// no access log (logging every request would measure the logger). Workers come from --workers.
+
+export function gatewayConfig({ port, adminPort, upstreamPort, dataDir }) {
+  return `# written by native-bench/run.mjs
+listen: { host: 127.0.0.1, port: ${port} }
+admin: { host: 127.0.0.1, port: ${adminPort} }
+dataDir: ${JSON.stringify(dataDir)}
+log: { level: warn, access: false }
+shutdownTimeout: 5s
+
+upstreams:
+  origin:
+    targets: [http://127.0.0.1:${upstreamPort}]
+    connections: 64
+
+routes:
+  - id: small
+    match: { path: /small, methods: [GET] }
+    upstream: origin
+  - id: large
+    match: { path: /64k, methods: [GET] }
+    upstream: origin
+  - id: echo
+    match: { path: /echo, methods: [POST] }
+    upstream: origin
+`;
+}

@@ -1,0 +1,95 @@
+// The Markdown report and the terminal tables: one table per scenario, then scaling.
+
+const int = (n) => (n === null || n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
+const ms = (n) => (n === null || n === undefined ? '-' : n < 10 ? n.toFixed(2) : n.toFixed(1));
+const times = (n) => (n === null || n === undefined ? '-' : `${n.toFixed(2)}x`);
+
+const PACING = {
+  schedule: "wrk/load.lua's delay() gives each connection whose answer arrived the next free slot of one schedule at that rate",
+  'think-time': 'each connection waits connections/rate ± 50% between requests: wrk had no LuaJIT ffi for a clock',
+};
+
+export const TABLE_HEADERS = [
+  'contender', 'req/s (median)', 'min–max', 'p50 ms', 'p99 ms',
+  'fixed req/s', 'fixed p50', 'fixed p99', 'fixed p99.9', 'vs nginx', 'vs direct',
+];
+
+export function rowCells(row) {
+  return [
+    row.label,
+    int(row.rps.median),
+    `${int(row.rps.min)}–${int(row.rps.max)}`,
+    ms(row.closed.p50),
+    ms(row.closed.p99),
+    int(row.fixed?.rps),
+    ms(row.fixed?.p50),
+    ms(row.fixed?.p99),
+    ms(row.fixed?.p999),
+    times(row.vsNginx),
+    times(row.vsDirect),
+  ];
+}
+
+export const SCALING_HEADERS = ['scenario', 'workers', 'cpus', 'req/s', 'per worker', 'vs 1 worker', 'efficiency', 'shares cores with wrk'];
+
+export function scalingCells(s) {
+  const efficiency = s.efficiency === null ? '-' : `${Math.round(s.efficiency * 100)}%`;
+  return [s.scenario, String(s.workers), s.cpus, int(s.rps), int(s.perWorker), times(s.speedup), efficiency, s.contended ? 'yes' : 'no'];
+}
+
+/** Aligned plain-text table for the terminal. */
+export function textTable(headers, body) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+function mdTable(headers, body) {
+  return [
+    `| ${headers.join(' | ')} |`,
+    `|${headers.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...body.map((cells) => `| ${cells.join(' | ')} |`),
+  ].join('\n');
+}
+
+function machineLines(m) {
+  const v = Object.entries(m.versions).map(([name, version]) => `${name} ${version}`).join('; ');
+  return [
+    `- CPU: ${m.cpuModel}, ${m.cores} cores online (${m.onlineCpus}), ${m.memoryGiB} GiB memory`,
+    `- ${m.os}, kernel ${m.kernel}`,
+    `- Versions: ${v}`,
+  ];
+}
+
+export function markdownReport(report, svgName) {
+  const o = report.options;
+  const lines = [
+    `# Tollgate native bench, ${report.startedAt}`,
+    '',
+    ...machineLines(report.machine),
+    '',
+    '## How it was measured',
+    '',
+    ...report.pinning.map((line) => `- ${line}`),
+    `- Load: wrk, ${o.threads} thread(s), ${o.connections} connections. Closed loop for ${o.duration} s after a ${o.warmup} s warm-up; ` +
+      `then a fixed-rate run of ${o.rateDuration} s offering ${o.rate} req/s (${PACING[report.pacing] ?? report.pacing}).`,
+    `- ${o.reps} repetition(s), the contender order rotated each time and reversed every other time; every contender is started fresh per repetition. ` +
+      'req/s is the median of the closed-loop runs (min–max beside it); latencies are the medians of the per-run percentiles.',
+    '- vs nginx / vs direct: median req/s against nginx proxying the same path, and against wrk on the upstream with no proxy.',
+    '',
+    `![requests/s and latency](${svgName})`,
+    '',
+  ];
+  for (const scenario of report.scenarios) {
+    const rows = report.rows.filter((r) => r.scenario === scenario.id);
+    lines.push(`## ${scenario.id}: ${scenario.method} ${scenario.path}, ${scenario.title}`, '', mdTable(TABLE_HEADERS, rows.map(rowCells)), '');
+  }
+  if (report.scaling.length > 0) {
+    lines.push('## Tollgate workers', '', mdTable(SCALING_HEADERS, report.scaling.map(scalingCells)), '');
+    if (report.scaling.some((s) => s.contended)) lines.push(`> ${report.contentionNote}`, '');
+  }
+  if (report.problems.length > 0) lines.push('## Problems', '', ...report.problems.map((p) => `- ${p}`), '');
+  if (report.notes.length > 0) lines.push('## Notes', '', ...report.notes.map((n) => `- ${n}`), '');
+  lines.push('## Contenders', '', ...report.contenders.map((c) => `- \`${c.id}\`: ${c.label}, pinned to CPU ${c.cpus}${c.description ? `; ${c.description}` : ''}`), '');
+  return lines.join('\n');
+}

@@ -1,0 +1,27 @@
+// The requests every contender is measured with, and what the upstream answers to them.
+
+/** About 100 bytes of JSON, answered by the upstream nginx with `return 200`. */
+export const SMALL_JSON = JSON.stringify({
+  service: 'upstream',
+  message: 'a small answer from nginx',
+  ok: true,
+  items: [1, 2, 3, 4, 5, 6, 7, 8],
+});
+
+export const LARGE_BODY_BYTES = 64 * 1024;
+export const POST_BODY_BYTES = 4 * 1024;
+
+export const SCENARIOS = [
+  { id: 'small', title: '~100 B JSON answer', method: 'GET', path: '/small', expectBytes: Buffer.byteLength(SMALL_JSON) },
+  { id: '64k', title: '64 KiB answer (a static file)', method: 'GET', path: '/64k', expectBytes: LARGE_BODY_BYTES },
+  { id: 'post4k', title: '4 KiB request body, ~100 B JSON answer', method: 'POST', path: '/echo', bodyBytes: POST_BODY_BYTES, expectBytes: Buffer.byteLength(SMALL_JSON) },
+];
+
+export function pickScenarios(ids) {
+  if (!ids) return SCENARIOS;
+  return ids.map((id) => {
+    const scenario = SCENARIOS.find((s) => s.id === id);
+    if (!scenario) throw new Error(`unknown scenario "${id}" (known: ${SCENARIOS.map((s) => s.id).join(', ')})`);
+    return scenario;
+  });
+}

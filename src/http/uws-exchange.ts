@@ -77,9 +77,7 @@ export class UwsExchange implements Exchange {
   }
 
   reply(status: number, headers: readonly string[], body: string | Buffer, closeConnection = false): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.status = status;
+    if (!this.begin(status)) return;
     const res = this.res;
     res.cork(() => {
       this.writeHead(status, headers);
@@ -90,9 +88,7 @@ export class UwsExchange implements Exchange {
   }
 
   replyNoBody(status: number, headers: readonly string[], reportedLength: number): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.status = status;
+    if (!this.begin(status)) return;
     const res = this.res;
     res.cork(() => {
       this.writeHead(status, headers);
@@ -101,6 +97,14 @@ export class UwsExchange implements Exchange {
       res.endWithoutBody();
     });
     this.onFinish(this);
+  }
+
+  /** Claims the response for one complete answer; false when one was already given. */
+  private begin(status: number): boolean {
+    if (this.finished) return false;
+    this.finished = true;
+    this.status = status;
+    return true;
   }
 
   streamStart(status: number, headers: readonly string[], totalSize: number): void {

@@ -87,7 +87,11 @@ export function startGateway(yamlText: string, opts: { args?: string[]; env?: Re
           return exited;
         },
       });
-    }, reject);
+    }, (err: Error) => {
+      // Never leave a gateway running behind a failed start.
+      child.kill('SIGKILL');
+      reject(err);
+    });
   });
 }
 

@@ -60,6 +60,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     let lengthConflict = false;
     let chunked = false;
     let fault = '';
+    let connection = '';
     req.forEach((name, value) => {
       headers.push(name, value);
       size += name.length + value.length + 4;
@@ -69,6 +70,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
         case 'traceparent': traceparent = value; break;
         case 'transfer-encoding': chunked = true; break;
         case 'x-tollgate-fault': fault = value; break;
+        case 'connection': connection = connection === '' ? value : connection + ', ' + value; break;
         case 'content-length':
           // uWS frames the body by the first Content-Length; differing copies are a smuggling attempt.
           if (contentLength !== '' && contentLength !== value) lengthConflict = true;
@@ -119,7 +121,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     }
     const route = state.routes[index]!;
     const ctx: RequestContext = {
-      method, path, query, host, rawHost, headers,
+      method, path, query, host, rawHost, headers, connection,
       remoteAddress: remoteAddressOf(res),
       requestId: id,
       traceparent: isValidTraceparent(traceparent) ? traceparent : newTraceparent(),

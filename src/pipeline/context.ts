@@ -18,6 +18,8 @@ export interface RequestContext {
   rawHost: string;
   /** Request headers as received, lowercase names: [name0, value0, name1, value1, ...]. */
   headers: string[];
+  /** The Connection header value(s), '' when absent: names listed there are hop-by-hop too. */
+  connection: string;
   remoteAddress: string;
   /** The client's X-Request-Id when well-formed, else generated. */
   requestId: string;

@@ -32,12 +32,10 @@ export function upstreamHeaders(ctx: RequestContext, plan: RequestHeaderPlan): s
   const out: string[] = [];
   const trusted = plan.trusted.has(ctx.remoteAddress);
   let listed: Set<string> | null = null;
+  if (ctx.connection !== '') connectionListed(ctx.connection, (listed = new Set()));
   let xff = '';
   let proto = '';
   let fwdHost = '';
-  for (let i = 0; i < h.length; i += 2) {
-    if (h[i] === 'connection') connectionListed(h[i + 1]!, (listed ??= new Set()));
-  }
   for (let i = 0; i < h.length; i += 2) {
     const name = h[i]!;
     const value = h[i + 1]!;

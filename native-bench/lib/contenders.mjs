@@ -61,12 +61,13 @@ function startedWorkers(proc) {
   return null;
 }
 
-async function startTollgate(ctx, name, cpus, workers) {
+async function startTollgate(ctx, name, cpus, workers, root = ctx.root) {
   const [port, adminPort] = await freePorts(2);
-  const conf = join(ctx.tmp, `tollgate-${workers}.yaml`);
-  writeFileSync(conf, gatewayConfig({ port, adminPort, upstreamPort: ctx.upstream.port, dataDir: join(ctx.tmp, `tollgate-data-${workers}`) }));
-  const args = [join(ctx.root, 'dist/cli.js'), 'start', '-c', conf, '--workers', String(workers)];
-  const server = await startServer(name, cpus, process.execPath, args, { port, cwd: ctx.root, readyUrl: `http://127.0.0.1:${adminPort}/ready` });
+  const tag = `${name.replace(/[^a-z0-9]/gi, '-')}`;
+  const conf = join(ctx.tmp, `${tag}.yaml`);
+  writeFileSync(conf, gatewayConfig({ port, adminPort, upstreamPort: ctx.upstream.port, dataDir: join(ctx.tmp, `${tag}-data`) }));
+  const args = [join(root, 'dist/cli.js'), 'start', '-c', conf, '--workers', String(workers)];
+  const server = await startServer(name, cpus, process.execPath, args, { port, cwd: root, readyUrl: `http://127.0.0.1:${adminPort}/ready` });
   return { ...server, workers: startedWorkers(server.proc) };
 }
 
@@ -79,8 +80,15 @@ function tollgateContender(ctx, workers) {
   return { id, label, kind: 'tollgate', workers: count, cpus, contended, description, start: () => startTollgate(ctx, id, cpus, workers) };
 }
 
+/** Another build of Tollgate (--baseline DIR), 1 worker, for a same-run before/after comparison. */
+function baselineContender(ctx, root) {
+  const { cpus, contended } = gatewayCpus(1, ctx.plan);
+  const description = `${root}/dist/cli.js start --workers 1: the same settings as Tollgate, another build`;
+  return { id: 'baseline', label: 'Tollgate baseline build, 1 worker', kind: 'tollgate', workers: 1, cpus, contended, description, start: () => startTollgate(ctx, 'baseline', cpus, 1, root) };
+}
+
 /** Every contender in its default order; `ids` (from --contenders) keeps a subset, by id or prefix. */
-export function buildContenders(ctx, { workers, ids }) {
+export function buildContenders(ctx, { workers, ids, baseline = null }) {
   const one = ctx.plan.proxy.slice(0, 1);
   const all = [
     { id: 'direct', label: 'upstream directly', kind: 'direct', cpus: ctx.plan.load, contended: false, description: 'no proxy: wrk straight to the upstream nginx, on the same core(s) as wrk', start: async () => ({ url: ctx.upstream.url, stop: async () => {} }) },
@@ -88,11 +96,13 @@ export function buildContenders(ctx, { workers, ids }) {
     { id: 'haproxy', label: 'HAProxy (1 thread)', kind: 'native', cpus: one, contended: false, description: 'mode http, nbthread 1, http-reuse always, no log', start: () => startHaproxy(ctx, one) },
     { id: 'reference', label: 'uWS + undici reference', kind: 'node', cpus: one, contended: false, description: 'native-bench/reference-proxy.mjs: uWS App + undici Pool.dispatch (64 connections), streaming, corked writes: the same-stack floor', start: () => startNodeProxy(ctx, 'reference', one, 'reference-proxy.mjs') },
     ...workers.map((w) => tollgateContender(ctx, w)),
+    ...(baseline === null ? [] : [baselineContender(ctx, baseline)]),
     { id: 'fast-gateway', label: 'fast-gateway', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fast-gateway.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fast-gateway', one, 'peers/fast-gateway.mjs') },
     { id: 'fastify-http-proxy', label: '@fastify/http-proxy', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fastify-http-proxy.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fastify-http-proxy', one, 'peers/fastify-http-proxy.mjs') },
   ];
   for (const c of all) c.cpuList = formatCpuList(c.cpus);
   if (!ids) return all;
+  if (baseline !== null && !ids.includes('baseline')) ids = [...ids, 'baseline'];
   const picked = all.filter((c) => ids.some((id) => c.id === id || c.id.startsWith(`${id}:`)));
   const unknown = ids.filter((id) => !all.some((c) => c.id === id || c.id.startsWith(`${id}:`)));
   if (unknown.length > 0) throw new Error(`unknown contender(s) ${unknown.join(', ')} (known: ${all.map((c) => c.id).join(', ')}, tollgate)`);

@@ -19,6 +19,9 @@ export const USAGE = `usage: node native-bench/run.mjs [options]        (npm run
                         contenders use its first core, Tollgate with N workers its first N
   --load-cpus LIST      cores for wrk and the upstream (default: every other online core)
   --upstream-workers N  nginx worker processes of the upstream (default 1)
+  --baseline DIR        also run another build of Tollgate (1 worker) as contender "baseline":
+                        DIR is a checkout whose dist/ is built, e.g. a git worktree of the
+                        commit before a change, for a same-run before/after comparison
   --out DIR             where results go (default native-bench/results)
   --no-install          fail instead of running apt-get / npm install when something is missing`;
 
@@ -57,6 +60,7 @@ export function readOptions(argv, benchDir) {
       'load-cpus': { type: 'string' },
       'upstream-workers': { type: 'string', default: '1' },
       out: { type: 'string' },
+      baseline: { type: 'string' },
       'no-install': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -84,6 +88,7 @@ export function readOptions(argv, benchDir) {
     loadCpus: values['load-cpus'],
     upstreamWorkers: integer('upstream-workers', values['upstream-workers'], 1),
     out: resolve(values.out ?? `${benchDir}/results`),
+    baseline: values.baseline === undefined ? null : resolve(values.baseline),
     install: !values['no-install'],
   };
 }

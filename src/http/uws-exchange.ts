@@ -1,5 +1,5 @@
 import type { HttpResponse } from 'uWebSockets.js';
-import type { Exchange } from '../pipeline/exchange.js';
+import type { Exchange, HeaderList } from '../pipeline/exchange.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { statusLine } from './status-line.js';
 
@@ -24,7 +24,7 @@ export class UwsExchange implements Exchange {
   private abortCb: (() => void) | null = null;
   private drainCb: (() => void) | null = null;
   private headStatus = 0;
-  private headHeaders: readonly string[] = NO_HEADERS;
+  private headHeaders: HeaderList = NO_HEADERS;
   private headWritten = false;
   private totalSize = -1;
   private pending: Buffer | null = null;
@@ -76,7 +76,7 @@ export class UwsExchange implements Exchange {
     this.res.resume();
   }
 
-  reply(status: number, headers: readonly string[], body: string | Buffer, closeConnection = false): void {
+  reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (!this.begin(status)) return;
     const res = this.res;
     res.cork(() => {
@@ -87,7 +87,7 @@ export class UwsExchange implements Exchange {
     this.onFinish(this);
   }
 
-  replyNoBody(status: number, headers: readonly string[], reportedLength: number): void {
+  replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {
     if (!this.begin(status)) return;
     const res = this.res;
     res.cork(() => {
@@ -107,7 +107,7 @@ export class UwsExchange implements Exchange {
     return true;
   }
 
-  streamStart(status: number, headers: readonly string[], totalSize: number): void {
+  streamStart(status: number, headers: HeaderList, totalSize: number): void {
     this.headStatus = status;
     this.headHeaders = headers;
     this.totalSize = totalSize;
@@ -151,11 +151,11 @@ export class UwsExchange implements Exchange {
     this.onFinish(this);
   }
 
-  private writeHead(status: number, headers: readonly string[]): void {
+  private writeHead(status: number, headers: HeaderList): void {
     const res = this.res;
     this.headWritten = true;
     res.writeStatus(statusLine(status));
-    for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
+    for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1]!);
     res.writeHeader('x-request-id', this.requestId);
   }
 

@@ -2,6 +2,12 @@
 // only implementation over uWS; stages never touch uWS objects, so they can be driven by any
 // implementation of this interface.
 
+/**
+ * A flat header list: name, value, name, value... Names are strings; a value is a Buffer only when
+ * it carries bytes that are not ASCII (obs-text from an upstream), which must pass unchanged.
+ */
+export type HeaderList = readonly (string | Buffer)[];
+
 export interface Exchange {
   /** The client went away; nothing may be written any more. */
   readonly aborted: boolean;
@@ -19,12 +25,12 @@ export interface Exchange {
   resumeBody(): void;
 
   /** Whole answer in one cork: status line, headers, body. `headers` is a flat name/value list. */
-  reply(status: number, headers: readonly string[], body: string | Buffer, closeConnection?: boolean): void;
+  reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void;
   /** Answer without a body (HEAD, 204, 304); `reportedLength` is the Content-Length a GET would have. */
-  replyNoBody(status: number, headers: readonly string[], reportedLength: number): void;
+  replyNoBody(status: number, headers: HeaderList, reportedLength: number): void;
 
   /** Begins a streamed answer; nothing is written until the first chunk or the end. */
-  streamStart(status: number, headers: readonly string[], totalSize: number): void;
+  streamStart(status: number, headers: HeaderList, totalSize: number): void;
   /** Returns false under backpressure: wait for onDrain before writing more. */
   streamWrite(chunk: Buffer): boolean;
   onDrain(cb: () => void): void;

@@ -1,13 +1,13 @@
-import { Pool } from 'undici';
 import type { UpstreamConfig } from '../config/types.js';
 import { RoundRobin } from './balancer.js';
+import { H1Pool } from './h1/pool.js';
 
-/** One target of an upstream: its undici pool (keep-alive sockets of this worker) and origin. */
+/** One target of an upstream: its connection pool (keep-alive sockets of this worker) and origin. */
 export interface Target {
   origin: string;
   /** Host header value sent to this target. */
   host: string;
-  pool: Pool;
+  pool: H1Pool;
 }
 
 export interface Upstream {
@@ -24,7 +24,7 @@ export interface Upstream {
  */
 export class UpstreamRegistry {
   private readonly upstreams = new Map<string, Upstream>();
-  private readonly pools: Pool[] = [];
+  private readonly pools: H1Pool[] = [];
 
   constructor(configs: Readonly<Record<string, UpstreamConfig>>, previous: UpstreamRegistry | null) {
     for (const [name, config] of Object.entries(configs)) {
@@ -60,14 +60,10 @@ function createUpstream(name: string, config: UpstreamConfig): Upstream {
     return {
       origin: url.origin,
       host: url.host,
-      pool: new Pool(url.origin, {
+      pool: new H1Pool(url.origin, {
         connections: config.connections,
-        pipelining: 1,
         connectTimeout: config.timeout.connect,
-        headersTimeout: config.timeout.response,
-        bodyTimeout: config.timeout.response,
         keepAliveTimeout: 4_000,
-        keepAliveMaxTimeout: 600_000,
       }),
     };
   });

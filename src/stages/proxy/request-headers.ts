@@ -26,7 +26,7 @@ export function planRequestHeaders(ops: HeaderOps, trusted: AddressMatcher, sche
   return { drop, set, trusted, scheme };
 }
 
-/** The flat header list sent upstream for one request. */
+/** The flat header list sent upstream for one request (the client adds host and framing). */
 export function upstreamHeaders(ctx: RequestContext, plan: RequestHeaderPlan): string[] {
   const h = ctx.headers;
   const out: string[] = [];
@@ -49,7 +49,6 @@ export function upstreamHeaders(ctx: RequestContext, plan: RequestHeaderPlan): s
     if (isHopByHop(name) || plan.drop.has(name) || (listed !== null && listed.has(name))) continue;
     out.push(name, value);
   }
-  if (ctx.exchange.contentLength > 0) out.push('content-length', String(ctx.exchange.contentLength));
   out.push(
     'x-forwarded-for', xff === '' ? ctx.remoteAddress : xff + ', ' + ctx.remoteAddress,
     'x-forwarded-proto', proto === '' ? plan.scheme : proto,

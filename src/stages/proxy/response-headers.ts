@@ -1,5 +1,6 @@
 import type { HeaderOps } from '../../config/types.js';
 import { connectionListed, isHopByHop } from '../../http/hop-by-hop.js';
+import type { HeaderList } from '../../pipeline/exchange.js';
 
 // uWS writes Content-Length (or chunked framing), Date and the request id itself.
 const FRAMING = new Set(['content-length', 'date', 'x-request-id']);
@@ -19,34 +20,23 @@ export function planResponseHeaders(ops: HeaderOps): ResponseHeaderPlan {
   return { drop, set };
 }
 
-export interface UpstreamHead {
-  headers: string[];
-  /** -1 when the upstream did not send a Content-Length. */
-  contentLength: number;
-}
-
-/** Filters undici's raw header pairs into the flat list sent to the client. */
-export function clientHeaders(raw: readonly Buffer[], plan: ResponseHeaderPlan): UpstreamHead {
-  const out: string[] = [];
-  let contentLength = -1;
+/** Filters the upstream's header list (lowercased names) into the flat list sent to the client. */
+export function clientHeaders(raw: HeaderList, plan: ResponseHeaderPlan): (string | Buffer)[] {
+  const out: (string | Buffer)[] = [];
   let listed: Set<string> | null = null;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1').toLowerCase();
-    const value = raw[i + 1]!.toString('latin1');
-    if (name === 'content-length') {
-      contentLength = Number(value);
-      continue;
-    }
+    const name = raw[i] as string;
+    const value = raw[i + 1]!;
     if (name === 'connection') {
-      connectionListed(value, (listed ??= new Set()));
+      connectionListed(String(value), (listed ??= new Set()));
       continue;
     }
     if (FRAMING.has(name) || isHopByHop(name) || plan.drop.has(name)) continue;
     out.push(name, value);
   }
   if (listed !== null) {
-    for (let i = out.length - 2; i >= 0; i -= 2) if (listed.has(out[i]!)) out.splice(i, 2);
+    for (let i = out.length - 2; i >= 0; i -= 2) if (listed.has(out[i] as string)) out.splice(i, 2);
   }
   for (let i = 0; i < plan.set.length; i++) out.push(plan.set[i]!);
-  return { headers: out, contentLength };
+  return out;
 }

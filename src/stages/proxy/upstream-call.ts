@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import type { RequestContext } from '../../pipeline/context.js';
+import type { HeaderList } from '../../pipeline/exchange.js';
 import { replyProblem } from '../../pipeline/problem-reply.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Target } from '../../upstream/registry.js';
+import type { UpstreamHandler } from '../../upstream/h1/types.js';
 import { clientHeaders, type ResponseHeaderPlan } from './response-headers.js';
 import { classifyUpstreamError } from './upstream-errors.js';
 
@@ -20,15 +21,15 @@ const EMPTY = Buffer.alloc(0);
 const COALESCE_LIMIT = 128 * 1024;
 
 /**
- * One request to one upstream target, as an undici dispatch handler: the response streams to
- * the client with backpressure both ways (undici pauses when onData returns false; the exchange
- * tells us when the client drained). A small body that arrives in one chunk is held and written
- * with the status and headers in one cork, so the client gets one send().
+ * One request to one upstream target: the response streams to the client with backpressure
+ * both ways (the connection pauses when onData returns false; the exchange tells us when the
+ * client drained). A small body that arrives in one chunk is held and written with the status
+ * and headers in one cork, so the client gets one send().
  */
-export class UpstreamCall implements Dispatcher.DispatchHandlers {
+export class UpstreamCall implements UpstreamHandler {
   private abortUpstream: ((err: Error) => void) | null = null;
   private status = 0;
-  private headers: string[] = [];
+  private headers: HeaderList = [];
   private contentLength = -1;
   private held: Buffer | null = null;
   private heldLength = 0;
@@ -48,12 +49,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandlers {
   start(body: Buffer | Readable | null): void {
     if (body instanceof Readable) this.body = body;
     this.target.pool.dispatch({
+      method: this.ctx.method,
       path: this.opts.path,
-      method: this.ctx.method as Dispatcher.HttpMethod,
       headers: this.opts.headers,
       body,
-      headersTimeout: this.opts.timeout,
-      bodyTimeout: this.opts.timeout,
+      bodyLength: this.ctx.exchange.contentLength,
+      timeout: this.opts.timeout,
     }, this);
   }
 
@@ -68,24 +69,23 @@ export class UpstreamCall implements Dispatcher.DispatchHandlers {
     return this.status !== 0;
   }
 
-  onConnect(abort: (err?: Error) => void): void {
+  /** Called at dispatch, and again if the request waited for a free connection. */
+  onStart(abort: (err: Error) => void): void {
     if (this.settled) abort(new ClientGoneError());
     else this.abortUpstream = abort;
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, resume: () => void): boolean {
-    if (statusCode < 200) return true; // 1xx interim answers are not relayed
-    const head = clientHeaders((rawHeaders ?? []) as Buffer[], this.opts.responsePlan);
+  onHead(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
+    const headers = clientHeaders(rawHeaders, this.opts.responsePlan);
     this.status = statusCode;
-    this.headers = head.headers;
-    this.contentLength = head.contentLength;
+    this.headers = headers;
+    this.contentLength = contentLength;
     const ex = this.ctx.exchange;
     if (this.ctx.method === 'HEAD' || statusCode === 204 || statusCode === 304) {
-      ex.replyNoBody(statusCode, head.headers, statusCode === 204 ? -1 : head.contentLength);
-      return true;
+      ex.replyNoBody(statusCode, headers, statusCode === 204 ? -1 : contentLength);
+      return;
     }
     ex.onDrain(resume);
-    return true;
   }
 
   onData(chunk: Buffer): boolean {

@@ -13,12 +13,11 @@ const CONNECT: UpstreamFailure = { code: 'TG_UPSTREAM_FAILED', detail: 'The upst
 const RESET: UpstreamFailure = { code: 'TG_UPSTREAM_FAILED', detail: 'The upstream closed the connection.', kind: 'reset' };
 const PROTOCOL: UpstreamFailure = { code: 'TG_UPSTREAM_FAILED', detail: 'The upstream sent an invalid response.', kind: 'protocol' };
 
-/** Maps an undici / socket error to what the client is told. */
+/** Maps an upstream-client or socket error to what the client is told. */
 export function classifyUpstreamError(err: Error & { code?: string }): UpstreamFailure {
   switch (err.code) {
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
+    case 'TG_UP_CONNECT_TIMEOUT':
+    case 'TG_UP_TIMEOUT':
     case 'ETIMEDOUT':
       return TIMEOUT;
     case 'ECONNREFUSED':
@@ -29,8 +28,8 @@ export function classifyUpstreamError(err: Error & { code?: string }): UpstreamF
       return CONNECT;
     case 'ECONNRESET':
     case 'EPIPE':
-    case 'UND_ERR_SOCKET':
-    case 'UND_ERR_CLOSED':
+    case 'TG_UP_CLOSED':
+    case 'TG_UP_POOL_CLOSED':
       return RESET;
     default:
       return PROTOCOL;

@@ -1,0 +1,315 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Readable } from 'node:stream';
+import { ResponseParser, type ResponseSink } from './response-parser.js';
+import { UpstreamError, type UpstreamHandler, type UpstreamRequest } from './types.js';
+
+/** What a connection needs from its pool. */
+export interface ConnectionOwner {
+  readonly host: string;
+  /** The exchange finished cleanly and the socket may carry another request. */
+  release(conn: H1Connection): void;
+  /** The socket is gone (or going): forget it. */
+  removed(conn: H1Connection): void;
+  /** Sends a request again on a fresh connection (a reused socket died before answering). */
+  retry(req: UpstreamRequest, handler: UpstreamHandler): void;
+}
+
+export interface Endpoint {
+  tls: boolean;
+  hostname: string;
+  port: number;
+  connectTimeout: number;
+}
+
+// Request-line targets may not contain whitespace or control characters (request splitting).
+const BAD_TARGET = /[\x00-\x20\x7f]/;
+// Methods whose semantics say a repeat is harmless (RFC 9110 §9.2.2): a request that died on a
+// reused keep-alive socket before any answer byte may be sent once more on a fresh one.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+// undici and Node send `content-length: 0` for these when there is no body; some servers insist.
+const EXPECTS_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * One keep-alive HTTP/1.1 connection to an upstream target, carrying one request at a time (no
+ * pipelining). The request head is written in one write() (with a buffered body in the same
+ * writev); the response is parsed by ResponseParser and handed to the request's handler.
+ */
+export class H1Connection implements ResponseSink {
+  readonly socket: net.Socket;
+  private readonly parser = new ResponseParser(this);
+  private handler: UpstreamHandler | null = null;
+  private req: UpstreamRequest | null = null;
+  /** Bumped per request so a stale abort/resume closure cannot touch a later request. */
+  private gen = 0;
+  private requestSent = false;
+  private paused = false;
+  private connected = false;
+  private gone = false;
+  private reused = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
+  private bodyStream: Readable | null = null;
+  idleSince = 0;
+  /** How long this socket may sit idle before it is closed (the upstream's Keep-Alive hint wins). */
+  keepAliveLimit: number;
+
+  constructor(private readonly owner: ConnectionOwner, endpoint: Endpoint, keepAliveTimeout: number) {
+    this.keepAliveLimit = keepAliveTimeout;
+    const socket = endpoint.tls
+      ? tls.connect({
+        host: endpoint.hostname,
+        port: endpoint.port,
+        servername: net.isIP(endpoint.hostname) === 0 ? endpoint.hostname : undefined,
+        ALPNProtocols: ['http/1.1'],
+      })
+      : net.connect({ host: endpoint.hostname, port: endpoint.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+    if (endpoint.tls) socket.setNoDelay(true);
+    this.socket = socket;
+    this.arm(endpoint.connectTimeout);
+    socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
+      this.connected = true;
+      if (this.handler !== null) this.arm(this.req!.timeout);
+    });
+    socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
+    socket.on('end', () => this.onSocketEnd());
+    socket.on('error', (err) => this.fail(err));
+    socket.on('close', () => this.fail(new UpstreamError('TG_UP_CLOSED', 'upstream closed the connection')));
+  }
+
+  /** True when the socket may take a request now. */
+  usable(now: number): boolean {
+    return !this.gone && this.handler === null && now - this.idleSince < this.keepAliveLimit;
+  }
+
+  get busy(): boolean {
+    return this.handler !== null;
+  }
+
+  run(req: UpstreamRequest, handler: UpstreamHandler): void {
+    const gen = ++this.gen;
+    this.req = req;
+    this.handler = handler;
+    this.requestSent = false;
+    this.paused = false;
+    this.parser.expect(req.method);
+    handler.onStart((err) => {
+      if (this.gen === gen) this.abandon(err);
+    });
+    if (this.handler !== handler) return; // aborted at once
+    if (BAD_TARGET.test(req.path)) {
+      this.finishWithError(new UpstreamError('TG_UP_BAD_REQUEST', 'invalid request target'), true);
+      return;
+    }
+    this.write(req, gen);
+    if (this.connected) this.arm(req.timeout);
+  }
+
+  /** Closes the socket now; a request on it fails. */
+  destroy(): void {
+    this.gone = true;
+    this.socket.destroy();
+  }
+
+  private write(req: UpstreamRequest, gen: number): void {
+    const socket = this.socket;
+    let head = req.method + ' ' + req.path + ' HTTP/1.1\r\nhost: ' + this.owner.host + '\r\n';
+    const h = req.headers;
+    for (let i = 0; i < h.length; i += 2) head += h[i] + ': ' + h[i + 1] + '\r\n';
+    const body = req.body;
+    if (body === null) {
+      socket.write(EXPECTS_BODY.has(req.method) ? head + 'content-length: 0\r\n\r\n' : head + '\r\n', 'latin1');
+      this.requestSent = true;
+    } else if (Buffer.isBuffer(body)) {
+      head += 'content-length: ' + body.length + '\r\n\r\n';
+      if (body.length === 0) socket.write(head, 'latin1');
+      else {
+        socket.cork();
+        socket.write(head, 'latin1');
+        socket.write(body);
+        socket.uncork();
+      }
+      this.requestSent = true;
+    } else {
+      const chunked = req.bodyLength < 0;
+      socket.write(head + (chunked ? 'transfer-encoding: chunked\r\n\r\n' : 'content-length: ' + req.bodyLength + '\r\n\r\n'), 'latin1');
+      this.pipeBody(body, chunked, gen);
+    }
+  }
+
+  /** Streams a request body with backpressure; chunked framing when its length is unknown. */
+  private pipeBody(stream: Readable, chunked: boolean, gen: number): void {
+    const socket = this.socket;
+    this.bodyStream = stream;
+    let waiting = false;
+    const onDrain = (): void => {
+      waiting = false;
+      if (this.gen === gen) stream.resume();
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (this.gen !== gen || this.gone) return;
+      let ok: boolean;
+      if (chunked) {
+        socket.cork();
+        socket.write(chunk.length.toString(16) + '\r\n', 'latin1');
+        socket.write(chunk);
+        ok = socket.write('\r\n', 'latin1');
+        socket.uncork();
+      } else ok = socket.write(chunk);
+      if (!ok && !waiting) {
+        waiting = true;
+        stream.pause();
+        socket.once('drain', onDrain);
+      }
+    });
+    stream.once('end', () => {
+      if (this.gen !== gen || this.gone) return;
+      if (chunked) socket.write('0\r\n\r\n', 'latin1');
+      this.requestSent = true;
+      this.bodyStream = null;
+    });
+    stream.once('error', (err) => {
+      if (this.gen === gen) this.abandon(err);
+    });
+  }
+
+  private onSocketData(chunk: Buffer): void {
+    if (this.handler === null) {
+      // Bytes nobody asked for: the connection's framing can no longer be trusted.
+      this.destroy();
+      return;
+    }
+    try {
+      this.parser.execute(chunk);
+    } catch (err) {
+      this.finishWithError(err as Error, false);
+    }
+  }
+
+  private onSocketEnd(): void {
+    if (this.handler !== null && !this.parser.eof()) {
+      this.finishWithError(new UpstreamError('TG_UP_CLOSED', 'upstream closed the connection before the response was complete'), false);
+    }
+    this.destroy();
+  }
+
+  // --- ResponseSink -----------------------------------------------------------------------
+
+  onResponseHead(status: number, headers: (string | Buffer)[], contentLength: number): void {
+    const gen = this.gen;
+    if (this.timer !== null) this.timer.refresh();
+    this.handler!.onHead(status, headers, contentLength, () => {
+      if (this.gen === gen && this.paused) {
+        this.paused = false;
+        this.socket.resume();
+        if (this.timer !== null) this.timer.refresh();
+      }
+    });
+  }
+
+  onResponseBody(chunk: Buffer): void {
+    const handler = this.handler;
+    if (handler === null) return;
+    const gen = this.gen;
+    if (this.timer !== null) this.timer.refresh();
+    if (!handler.onData(chunk) && this.gen === gen) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  onResponseEnd(trailing: boolean): void {
+    const handler = this.handler;
+    if (handler === null) return;
+    const reusable = this.parser.keepAlive && !trailing && this.requestSent && !this.gone;
+    this.handler = null;
+    this.req = null;
+    this.gen++;
+    if (this.bodyStream !== null) {
+      // The upstream answered before the whole request body was sent (e.g. an early 413).
+      this.bodyStream.destroy();
+      this.bodyStream = null;
+    }
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    if (reusable) {
+      this.reused = true;
+      const hint = this.parser.keepAliveTimeout;
+      if (hint > 0) this.keepAliveLimit = Math.min(this.keepAliveLimit, hint * 1000 - 1000);
+    } else this.destroy();
+    handler.onComplete();
+    if (reusable && !this.gone) this.owner.release(this);
+  }
+
+  // --- failure ------------------------------------------------------------------------------
+
+  private readonly onTimer = (): void => {
+    if (this.handler === null) {
+      if (!this.connected && !this.gone) this.destroy(); // connect timed out on a spare socket
+      return;
+    }
+    if (this.paused) {
+      this.timer!.refresh(); // the client is slow, not the upstream
+      return;
+    }
+    this.finishWithError(this.connected
+      ? new UpstreamError('TG_UP_TIMEOUT', 'upstream response timed out')
+      : new UpstreamError('TG_UP_CONNECT_TIMEOUT', 'upstream connect timed out'), true);
+  };
+
+  private arm(ms: number): void {
+    if (this.timer !== null && this.timerMs === ms) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timerMs = ms;
+    this.timer = setTimeout(this.onTimer, ms);
+    this.timer.unref();
+  }
+
+  /** The caller gave up (client gone, body too large): the socket cannot be reused mid-exchange. */
+  private abandon(err: Error): void {
+    this.finishWithError(err, true);
+  }
+
+  /** A socket error or close: fails the current request, if any, and forgets the connection. */
+  private fail(err: Error): void {
+    if (!this.gone) {
+      this.gone = true;
+      this.socket.destroy();
+    }
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.owner.removed(this);
+    if (this.handler !== null) this.finishWithError(err, false);
+  }
+
+  private finishWithError(err: Error, noRetry: boolean): void {
+    const handler = this.handler;
+    const req = this.req;
+    this.handler = null;
+    this.req = null;
+    this.gen++;
+    this.parser.stop();
+    this.bodyStream = null;
+    if (!this.gone) this.destroy();
+    this.owner.removed(this);
+    if (handler === null || req === null) return;
+    // A keep-alive socket the upstream closed while it sat idle: nothing was answered, so an
+    // idempotent request with a replayable body goes once more on a fresh connection.
+    if (!noRetry && this.reused && !this.parser.started && isClosure(err) && IDEMPOTENT.has(req.method) && !(req.body !== null && !Buffer.isBuffer(req.body))) {
+      this.owner.retry(req, handler);
+      return;
+    }
+    handler.onError(err);
+  }
+}
+
+function isClosure(err: Error & { code?: string }): boolean {
+  return err.code === 'TG_UP_CLOSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE';
+}

@@ -1,0 +1,161 @@
+import { H1Connection, type ConnectionOwner, type Endpoint } from './connection.js';
+import { UpstreamError, type UpstreamHandler, type UpstreamRequest } from './types.js';
+
+export interface PoolOptions {
+  /** Most sockets open to the target at once; further requests wait in a queue. */
+  connections: number;
+  connectTimeout: number;
+  /** Idle keep-alive sockets are closed after this long (or sooner if the upstream says so). */
+  keepAliveTimeout: number;
+}
+
+interface Waiting {
+  req: UpstreamRequest;
+  handler: UpstreamHandler;
+  cancelled: boolean;
+}
+
+const SWEEP_INTERVAL = 1_000;
+
+/**
+ * The keep-alive connections of one worker to one upstream target. The most recently used idle
+ * socket is taken first (its upstream side is the least likely to have timed it out); sockets
+ * idle past their limit are closed by a once-a-second sweep instead of a timer per socket.
+ */
+export class H1Pool implements ConnectionOwner {
+  readonly host: string;
+  private readonly endpoint: Endpoint;
+  private readonly idle: H1Connection[] = [];
+  private readonly all = new Set<H1Connection>();
+  private readonly queue: Waiting[] = [];
+  private readonly sweeper: NodeJS.Timeout;
+  private closing: (() => void) | null = null;
+  private closed: Promise<void> | null = null;
+
+  constructor(origin: string, private readonly opts: PoolOptions) {
+    const url = new URL(origin);
+    const secure = url.protocol === 'https:';
+    this.host = url.host;
+    this.endpoint = {
+      tls: secure,
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
+      connectTimeout: opts.connectTimeout,
+    };
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL);
+    this.sweeper.unref();
+  }
+
+  /** Sockets open now (idle and busy), for tests and stats. */
+  get size(): number {
+    return this.all.size;
+  }
+
+  dispatch(req: UpstreamRequest, handler: UpstreamHandler): void {
+    if (this.closed !== null) {
+      handler.onError(new UpstreamError('TG_UP_POOL_CLOSED', 'upstream pool is closed'));
+      return;
+    }
+    const conn = this.takeIdle();
+    if (conn !== null) conn.run(req, handler);
+    else if (this.all.size < this.opts.connections) this.open().run(req, handler);
+    else {
+      const w: Waiting = { req, handler, cancelled: false };
+      this.queue.push(w);
+      handler.onStart((err) => {
+        if (w.cancelled) return;
+        w.cancelled = true;
+        handler.onError(err);
+      });
+    }
+  }
+
+  release(conn: H1Connection): void {
+    if (this.closed !== null) {
+      conn.destroy();
+      return;
+    }
+    const next = this.nextWaiting();
+    if (next !== null) {
+      conn.run(next.req, next.handler);
+      return;
+    }
+    conn.idleSince = Date.now();
+    this.idle.push(conn);
+  }
+
+  removed(conn: H1Connection): void {
+    if (!this.all.delete(conn)) return;
+    const at = this.idle.indexOf(conn);
+    if (at >= 0) this.idle.splice(at, 1);
+    if (this.closed !== null) {
+      if (this.all.size === 0) this.closing?.();
+      return;
+    }
+    // A slot freed: a waiting request gets a new socket.
+    if (this.queue.length > 0 && this.all.size < this.opts.connections) {
+      const next = this.nextWaiting();
+      if (next !== null) this.open().run(next.req, next.handler);
+    }
+  }
+
+  retry(req: UpstreamRequest, handler: UpstreamHandler): void {
+    if (this.closed !== null) handler.onError(new UpstreamError('TG_UP_POOL_CLOSED', 'upstream pool is closed'));
+    else this.open().run(req, handler);
+  }
+
+  /** Stops taking requests; resolves once in-flight ones have finished and every socket closed. */
+  close(): Promise<void> {
+    if (this.closed !== null) return this.closed;
+    clearInterval(this.sweeper);
+    this.closed = new Promise<void>((resolve) => {
+      this.closing = resolve;
+    });
+    for (const w of this.queue.splice(0)) {
+      if (!w.cancelled) w.handler.onError(new UpstreamError('TG_UP_POOL_CLOSED', 'upstream pool is closed'));
+    }
+    for (const c of this.idle.splice(0)) c.destroy();
+    if (this.all.size === 0) this.closing!();
+    return this.closed;
+  }
+
+  private open(): H1Connection {
+    const conn = new H1Connection(this, this.endpoint, this.opts.keepAliveTimeout);
+    this.all.add(conn);
+    return conn;
+  }
+
+  private takeIdle(): H1Connection | null {
+    const idle = this.idle;
+    if (idle.length === 0) return null;
+    const now = Date.now();
+    while (idle.length > 0) {
+      const conn = idle.pop()!;
+      if (conn.usable(now)) return conn;
+      conn.destroy();
+    }
+    return null;
+  }
+
+  private nextWaiting(): Waiting | null {
+    while (this.queue.length > 0) {
+      const w = this.queue.shift()!;
+      if (!w.cancelled) {
+        w.cancelled = true; // its abort now belongs to the connection
+        return w;
+      }
+    }
+    return null;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      const conn = this.idle[i]!;
+      if (!conn.usable(now)) {
+        this.idle.splice(i, 1);
+        conn.destroy();
+      }
+    }
+  }
+}

@@ -1,0 +1,347 @@
+// An incremental parser for HTTP/1.1 responses (RFC 9112), the upstream side of the proxy.
+//
+// It is strict where a lenient proxy would be exploitable: CRLF line endings only, no obs-fold,
+// no control characters in the head, a status code 100-599, one Content-Length value, no
+// Content-Length beside Transfer-Encoding, `chunked` only as the final coding. Anything else is
+// an H1ParseError, which the connection turns into a 502 and a closed socket (RFC 9112 §6.3 and
+// §5.2 allow a gateway to refuse such a message rather than guess its framing).
+
+import { isAscii } from 'node:buffer';
+
+export const MAX_HEAD_BYTES = 64 * 1024;
+export const MAX_HEADERS = 200;
+const MAX_CHUNK_LINE = 4 * 1024;
+const MAX_TRAILER_BYTES = 16 * 1024;
+
+export class H1ParseError extends Error {
+  override readonly name = 'H1ParseError';
+  readonly code = 'TG_UP_PROTOCOL';
+}
+
+export interface ResponseSink {
+  /**
+   * A final (>= 200) response head. `headers` is a flat list: lowercased name, value; a value
+   * with bytes beyond ASCII (obs-text) is a Buffer of those bytes, so it passes on unchanged.
+   */
+  onResponseHead(status: number, headers: (string | Buffer)[], contentLength: number): void;
+  onResponseBody(chunk: Buffer): void;
+  /** The message is complete; `trailing` is true when bytes beyond it were already received. */
+  onResponseEnd(trailing: boolean): void;
+}
+
+const enum State {
+  Head,
+  Length,
+  ChunkSize,
+  ChunkData,
+  ChunkEnd,
+  Trailers,
+  UntilClose,
+  Done,
+}
+
+const CRLF = Buffer.from('\r\n');
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+// Control characters other than HTAB, DEL, and CR / LF not paired as CRLF.
+const BAD_HEAD_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const DIGITS = /^[0-9]{1,15}$/;
+const NON_ASCII = /[\x80-\xff]/;
+
+export class ResponseParser {
+  private state = State.Head;
+  private partial: Buffer | null = null;
+  private remaining = 0;
+  private noBody = false;
+  private stopped = false;
+  /** HTTP/1.1 without `Connection: close`, or HTTP/1.0 with `Connection: keep-alive`. */
+  keepAlive = true;
+  /** Seconds from the upstream's `Keep-Alive: timeout=N`, or -1. */
+  keepAliveTimeout = -1;
+  /** True once any byte of the current response arrived. */
+  started = false;
+
+  constructor(private readonly sink: ResponseSink) {}
+
+  /** Prepares for the response to the next request; HEAD answers never have a body. */
+  expect(method: string): void {
+    this.state = State.Head;
+    this.partial = null;
+    this.noBody = method === 'HEAD';
+    this.keepAlive = true;
+    this.keepAliveTimeout = -1;
+    this.started = false;
+    this.stopped = false;
+  }
+
+  /** Stops delivering events (the request was abandoned); later input is ignored. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  get complete(): boolean {
+    return this.state === State.Done;
+  }
+
+  /** True when the body runs until the connection closes. */
+  get untilClose(): boolean {
+    return this.state === State.UntilClose;
+  }
+
+  /** Feeds bytes from the socket. Throws H1ParseError on a malformed response. */
+  execute(input: Buffer): void {
+    this.started = true;
+    let data = input;
+    if (this.partial !== null) {
+      data = Buffer.concat([this.partial, input]);
+      this.partial = null;
+    }
+    let pos = 0;
+    const end = data.length;
+    while (pos < end && !this.stopped) {
+      switch (this.state) {
+        case State.Head: {
+          const at = data.indexOf(CRLFCRLF, pos);
+          if (at < 0) {
+            if (end - pos > MAX_HEAD_BYTES) throw new H1ParseError('response head too large');
+            this.partial = data.subarray(pos);
+            return;
+          }
+          if (at + 4 - pos > MAX_HEAD_BYTES) throw new H1ParseError('response head too large');
+          const head = data.toString('latin1', pos, at + 2);
+          const ascii = isAscii(data.subarray(pos, at));
+          pos = at + 4;
+          this.parseHead(head, ascii);
+          if ((this.state as State) === State.Done && !this.stopped) this.sink.onResponseEnd(pos < end);
+          break;
+        }
+        case State.Length: {
+          const n = Math.min(this.remaining, end - pos);
+          this.remaining -= n;
+          const chunk = pos === 0 && n === end ? data : data.subarray(pos, pos + n);
+          pos += n;
+          this.sink.onResponseBody(chunk);
+          if (this.remaining === 0) this.finish(pos < end);
+          break;
+        }
+        case State.ChunkSize: {
+          const at = data.indexOf(CRLF, pos);
+          if (at < 0) {
+            if (end - pos > MAX_CHUNK_LINE) throw new H1ParseError('chunk size line too long');
+            this.partial = data.subarray(pos);
+            return;
+          }
+          const size = parseChunkSize(data, pos, at);
+          pos = at + 2;
+          if (size === 0) {
+            this.state = State.Trailers;
+            this.remaining = MAX_TRAILER_BYTES;
+          } else {
+            this.state = State.ChunkData;
+            this.remaining = size;
+          }
+          break;
+        }
+        case State.ChunkData: {
+          const n = Math.min(this.remaining, end - pos);
+          this.remaining -= n;
+          const chunk = data.subarray(pos, pos + n);
+          pos += n;
+          if (this.remaining === 0) this.state = State.ChunkEnd;
+          this.sink.onResponseBody(chunk);
+          break;
+        }
+        case State.ChunkEnd: {
+          if (end - pos < 2) {
+            this.partial = data.subarray(pos);
+            return;
+          }
+          if (data[pos] !== 13 || data[pos + 1] !== 10) throw new H1ParseError('chunk not followed by CRLF');
+          pos += 2;
+          this.state = State.ChunkSize;
+          break;
+        }
+        case State.Trailers: {
+          // Trailer fields are read and dropped; the client's answer is already framed by uWS.
+          const at = data.indexOf(CRLF, pos);
+          if (at < 0) {
+            if (end - pos > this.remaining) throw new H1ParseError('trailers too large');
+            this.partial = data.subarray(pos);
+            return;
+          }
+          this.remaining -= at + 2 - pos;
+          if (this.remaining < 0) throw new H1ParseError('trailers too large');
+          const empty = at === pos;
+          pos = at + 2;
+          if (empty) this.finish(pos < end);
+          break;
+        }
+        case State.UntilClose: {
+          const chunk = pos === 0 ? data : data.subarray(pos);
+          pos = end;
+          this.sink.onResponseBody(chunk);
+          break;
+        }
+        case State.Done:
+          // Bytes after a complete response: the connection reports them and is not reused.
+          return;
+      }
+    }
+  }
+
+  /** The upstream closed its side: completes a close-delimited body; false if the message was cut. */
+  eof(): boolean {
+    if (this.state === State.UntilClose) {
+      this.finish(false);
+      return true;
+    }
+    return this.state === State.Done;
+  }
+
+  private finish(trailing: boolean): void {
+    this.state = State.Done;
+    this.sink.onResponseEnd(trailing);
+  }
+
+  private parseHead(head: string, ascii: boolean): void {
+    if (BAD_HEAD_CHAR.test(head)) throw new H1ParseError('invalid character in response head');
+    let eol = head.indexOf('\r\n');
+    // status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ]
+    const version = head.slice(0, 9);
+    const http11 = version === 'HTTP/1.1 ';
+    if (!http11 && version !== 'HTTP/1.0 ') throw new H1ParseError('invalid status line');
+    const status = statusCode(head, eol);
+    let contentLength = -1;
+    let chunked = false;
+    let transferEncoding = false;
+    let keepAlive = http11;
+    const headers: (string | Buffer)[] = [];
+    let pos = eol + 2;
+    while (pos < head.length) {
+      eol = head.indexOf('\r\n', pos);
+      const first = head.charCodeAt(pos);
+      if (first === 32 || first === 9) throw new H1ParseError('obsolete line folding in response head');
+      const colon = head.indexOf(':', pos);
+      if (colon < 0 || colon > eol) throw new H1ParseError('response header line without a colon');
+      const rawName = head.slice(pos, colon);
+      if (!TOKEN.test(rawName)) throw new H1ParseError('invalid response header name');
+      let vs = colon + 1;
+      let ve = eol;
+      while (vs < ve && (head.charCodeAt(vs) === 32 || head.charCodeAt(vs) === 9)) vs++;
+      while (ve > vs && (head.charCodeAt(ve - 1) === 32 || head.charCodeAt(ve - 1) === 9)) ve--;
+      const name = rawName.toLowerCase();
+      const value = head.slice(vs, ve);
+      pos = eol + 2;
+      if (headers.length >= MAX_HEADERS * 2) throw new H1ParseError('too many response headers');
+      headers.push(name, ascii || !NON_ASCII.test(value) ? value : Buffer.from(value, 'latin1'));
+      switch (name) {
+        case 'content-length': {
+          const n = parseContentLength(value);
+          if (contentLength !== -1 && n !== contentLength) throw new H1ParseError('conflicting Content-Length values');
+          contentLength = n;
+          break;
+        }
+        case 'transfer-encoding':
+          if (!http11) throw new H1ParseError('Transfer-Encoding in an HTTP/1.0 response');
+          transferEncoding = true;
+          chunked = finalCodingIsChunked(value, chunked);
+          break;
+        case 'connection':
+          for (const token of value.toLowerCase().split(',')) {
+            const t = token.trim();
+            if (t === 'close') keepAlive = false;
+            else if (t === 'keep-alive' && !http11) keepAlive = true;
+          }
+          break;
+        case 'keep-alive': {
+          const m = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i.exec(value);
+          if (m !== null) this.keepAliveTimeout = Number(m[1]);
+          break;
+        }
+      }
+    }
+    if (transferEncoding && contentLength !== -1) throw new H1ParseError('both Content-Length and Transfer-Encoding');
+    if (status < 200) {
+      if (status === 101) throw new H1ParseError('unexpected protocol switch');
+      // Interim answer (100 Continue, 103 Early Hints): not relayed; the final one follows.
+      this.keepAliveTimeout = -1;
+      return;
+    }
+    this.keepAlive = keepAlive;
+    const noBody = this.noBody || status === 204 || status === 304;
+    if (noBody) this.state = State.Done;
+    else if (chunked) this.state = State.ChunkSize;
+    else if (transferEncoding || contentLength === -1) {
+      // RFC 9112 §6.3: without a length, the body runs until the connection closes.
+      this.state = State.UntilClose;
+      this.keepAlive = false;
+    } else if (contentLength === 0) this.state = State.Done;
+    else {
+      this.state = State.Length;
+      this.remaining = contentLength;
+    }
+    this.sink.onResponseHead(status, headers, contentLength);
+  }
+}
+
+function statusCode(head: string, eol: number): number {
+  // "HTTP/1.1 200" (empty reason, no SP) is accepted; the code is exactly three digits.
+  if (eol < 12 || (eol > 12 && head.charCodeAt(12) !== 32)) throw new H1ParseError('invalid status line');
+  let code = 0;
+  for (let i = 9; i < 12; i++) {
+    const c = head.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) throw new H1ParseError('invalid status code');
+    code = code * 10 + c;
+  }
+  if (code < 100 || code > 599) throw new H1ParseError('status code out of range');
+  return code;
+}
+
+function parseContentLength(value: string): number {
+  // "5, 5" (a list of one repeated value) is allowed by RFC 9110 §8.6; anything else is not.
+  let n = -1;
+  for (const part of value.split(',')) {
+    const p = part.trim();
+    if (!DIGITS.test(p)) throw new H1ParseError('invalid Content-Length');
+    const v = Number(p);
+    if (n !== -1 && v !== n) throw new H1ParseError('conflicting Content-Length values');
+    n = v;
+  }
+  return n;
+}
+
+function finalCodingIsChunked(value: string, chunkedBefore: boolean): boolean {
+  if (chunkedBefore) throw new H1ParseError('a coding after chunked');
+  const codings = value.toLowerCase().split(',');
+  let chunked = false;
+  for (let i = 0; i < codings.length; i++) {
+    const c = codings[i]!.trim();
+    if (c === '') continue;
+    if (chunked) throw new H1ParseError('a coding after chunked');
+    if (c === 'chunked') chunked = true;
+  }
+  return chunked;
+}
+
+/** chunk-size [ chunk-ext ] from data[start, crlf). */
+function parseChunkSize(data: Buffer, start: number, crlf: number): number {
+  let size = 0;
+  let digits = 0;
+  let i = start;
+  for (; i < crlf; i++) {
+    const c = data[i]!;
+    const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (v < 0) break;
+    if (++digits > 12) throw new H1ParseError('chunk size too large');
+    size = size * 16 + v;
+  }
+  if (digits === 0) throw new H1ParseError('invalid chunk size');
+  // Optional whitespace, then extensions (ignored) after ';'.
+  while (i < crlf && (data[i] === 32 || data[i] === 9)) i++;
+  if (i < crlf && data[i] !== 59) throw new H1ParseError('invalid chunk size');
+  for (; i < crlf; i++) {
+    const c = data[i]!;
+    if ((c < 32 && c !== 9) || c === 127) throw new H1ParseError('invalid chunk extension');
+  }
+  return size;
+}

@@ -1,0 +1,34 @@
+import type { Readable } from 'node:stream';
+
+/** One request to an upstream. `headers` is a flat list (name, value) without framing headers. */
+export interface UpstreamRequest {
+  method: string;
+  /** Path and query, as sent on the request line. */
+  path: string;
+  headers: readonly string[];
+  /** null: no body; a Buffer: the whole body; a Readable: streamed (chunked unless bodyLength >= 0). */
+  body: Buffer | Readable | null;
+  /** Declared length of a streamed body, -1 when unknown. */
+  bodyLength: number;
+  /** Response timeout: from the request being sent to the head, and between body chunks. */
+  timeout: number;
+}
+
+/** What the caller is told about its request, in order: start, head, data*, then complete or error. */
+export interface UpstreamHandler {
+  /** Called once at dispatch with a function that abandons the request. */
+  onStart(abort: (err: Error) => void): void;
+  /** The final response head (interim 1xx answers are not reported). */
+  onHead(status: number, headers: (string | Buffer)[], contentLength: number, resume: () => void): void;
+  /** Returns false to pause the upstream until `resume` is called. */
+  onData(chunk: Buffer): boolean;
+  onComplete(): void;
+  /** Called at most once, and never after onComplete. */
+  onError(err: Error & { code?: string }): void;
+}
+
+export class UpstreamError extends Error {
+  constructor(readonly code: 'TG_UP_TIMEOUT' | 'TG_UP_CONNECT_TIMEOUT' | 'TG_UP_CLOSED' | 'TG_UP_POOL_CLOSED' | 'TG_UP_BAD_REQUEST', message: string) {
+    super(message);
+  }
+}

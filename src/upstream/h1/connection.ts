@@ -237,7 +237,8 @@ export class H1Connection implements ResponseSink {
     if (reusable) {
       this.reused = true;
       const hint = this.parser.keepAliveTimeout;
-      if (hint > 0) this.keepAliveLimit = Math.min(this.keepAliveLimit, hint * 1000 - 1000);
+      // Stop using the socket a second before the upstream would close it (half-way for short hints).
+      if (hint > 0) this.keepAliveLimit = Math.min(this.keepAliveLimit, hint > 2 ? hint * 1000 - 1000 : hint * 500);
     } else this.destroy();
     handler.onComplete();
     if (reusable && !this.gone) this.owner.release(this);

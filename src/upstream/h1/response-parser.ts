@@ -298,6 +298,7 @@ function statusCode(head: string, eol: number): number {
 }
 
 function parseContentLength(value: string): number {
+  if (DIGITS.test(value)) return Number(value);
   // "5, 5" (a list of one repeated value) is allowed by RFC 9110 §8.6; anything else is not.
   let n = -1;
   for (const part of value.split(',')) {

@@ -2,6 +2,7 @@
 // checked, then every scenario measured closed-loop and at a fixed rate.
 import { httpRequest } from './probe.mjs';
 import { runWrk } from './wrk-run.mjs';
+import { withCpuPerRequest } from './cpu-time.mjs';
 
 /**
  * The contender order of repetition `rep`: rotated, and reversed every other time, so that no
@@ -32,17 +33,22 @@ async function verifyPaths(contender, url, scenarios) {
 
 const ms = (value) => (value === undefined || value === null ? '-' : value.toFixed(2));
 
+const cpu = (r) => (r.cpuUsPerRequest === null ? '' : ` cpu ${r.cpuUsPerRequest.toFixed(1)} us/req`);
+
 function progressLine(rep, contender, scenario, closed, fixed) {
-  const c = `closed ${Math.round(closed.rps).toLocaleString('en-US').padStart(7)} req/s p50 ${ms(closed.latency?.p50)} p99 ${ms(closed.latency?.p99)} ms`;
-  const f = fixed ? ` | fixed ${Math.round(fixed.rps).toLocaleString('en-US').padStart(6)} req/s p50 ${ms(fixed.summary?.latency.p50)} p99 ${ms(fixed.summary?.latency.p99)} p99.9 ${ms(fixed.summary?.latency.p999)} ms` : '';
+  const c = `closed ${Math.round(closed.rps).toLocaleString('en-US').padStart(7)} req/s p50 ${ms(closed.latency?.p50)} p99 ${ms(closed.latency?.p99)} ms${cpu(closed)}`;
+  const f = fixed ? ` | fixed ${Math.round(fixed.rps).toLocaleString('en-US').padStart(6)} req/s p50 ${ms(fixed.summary?.latency.p50)} p99 ${ms(fixed.summary?.latency.p99)} p99.9 ${ms(fixed.summary?.latency.p999)} ms${cpu(fixed)}` : '';
   return `  [${rep + 1}] ${contender.id.padEnd(18)} ${scenario.id.padEnd(6)} ${c}${f}\n`;
 }
 
-async function measureScenario(ctx, opts, rep, contender, url, scenario) {
+async function measureScenario(ctx, opts, rep, contender, instance, scenario) {
+  const url = instance.url;
+  // The proxy's own process group; none for `direct` (its CPU would be the upstream's).
+  const pgid = instance.proc?.child.pid ?? null;
   const base = { wrk: ctx.tools.wrk, cpus: ctx.plan.load, url, scenario, threads: opts.threads, connections: opts.connections };
   if (opts.warmup > 0) await runWrk({ ...base, seconds: opts.warmup });
-  const closed = await runWrk({ ...base, seconds: opts.duration });
-  const fixed = opts.rateDuration > 0 ? await runWrk({ ...base, seconds: opts.rateDuration, rate: opts.rate }) : null;
+  const closed = await withCpuPerRequest(pgid, () => runWrk({ ...base, seconds: opts.duration }));
+  const fixed = opts.rateDuration > 0 ? await withCpuPerRequest(pgid, () => runWrk({ ...base, seconds: opts.rateDuration, rate: opts.rate })) : null;
   process.stderr.write(progressLine(rep, contender, scenario, closed, fixed));
   return { rep, contender: contender.id, scenario: scenario.id, closed, fixed };
 }
@@ -63,7 +69,7 @@ export async function measureAll(ctx, opts, contenders, scenarios) {
       try {
         if (instance.workers !== undefined) workersSeen[contender.id] = instance.workers;
         await verifyPaths(contender, instance.url, scenarios);
-        for (const scenario of scenarios) runs.push(await measureScenario(ctx, opts, rep, contender, instance.url, scenario));
+        for (const scenario of scenarios) runs.push(await measureScenario(ctx, opts, rep, contender, instance, scenario));
       } finally {
         await instance.stop();
       }

@@ -1,4 +1,5 @@
 // The Markdown report and the terminal tables: one table per scenario, then scaling.
+import { cpuFigure } from './summary.mjs';
 
 const int = (n) => (n === null || n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
 const ms = (n) => (n === null || n === undefined ? '-' : n < 10 ? n.toFixed(2) : n.toFixed(1));
@@ -11,7 +12,7 @@ const PACING = {
 
 export const TABLE_HEADERS = [
   'contender', 'req/s (median)', 'min–max', 'p50 ms', 'p99 ms',
-  'fixed req/s', 'fixed p50', 'fixed p99', 'fixed p99.9', 'vs nginx', 'vs direct',
+  'fixed req/s', 'fixed p50', 'fixed p99', 'fixed p99.9', 'vs nginx', 'vs direct', 'CPU us/req', 'CPU vs nginx',
 ];
 
 export function rowCells(row) {
@@ -27,6 +28,8 @@ export function rowCells(row) {
     ms(row.fixed?.p999),
     times(row.vsNginx),
     times(row.vsDirect),
+    cpuFigure(row) === null ? '-' : cpuFigure(row).toFixed(1),
+    times(row.cpuVsNginx),
   ];
 }
 
@@ -76,6 +79,8 @@ export function markdownReport(report, svgName) {
     `- ${o.reps} repetition(s), the contender order rotated each time and reversed every other time; every contender is started fresh per repetition. ` +
       'req/s is the median of the closed-loop runs (min–max beside it); latencies are the medians of the per-run percentiles.',
     '- vs nginx / vs direct: median req/s against nginx proxying the same path, and against wrk on the upstream with no proxy.',
+    "- CPU us/req: user + system CPU time of the proxy's whole process group (from /proc) per request, over the fixed-rate run (the closed-loop run when there is none); " +
+      'every contender carries the same load there, so it measures the work a proxy does per request and moves far less between runs than req/s does. CPU vs nginx: that figure against nginx\'s (lower is better).',
     '',
     `![requests/s and latency](${svgName})`,
     '',

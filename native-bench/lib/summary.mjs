@@ -34,10 +34,21 @@ function row(scenario, contender, runs) {
       p99: median(fixed.map((f) => f.summary?.latency.p99)),
       p999: median(fixed.map((f) => f.summary?.latency.p999)),
     },
+    // CPU microseconds the proxy used per request (its whole process group, from /proc).
+    cpuUs: {
+      closed: median(runs.map((r) => r.closed.cpuUsPerRequest)),
+      fixed: median(fixed.map((f) => f.cpuUsPerRequest)),
+    },
     non2xx: runs.reduce((n, r) => n + r.closed.non2xx + (r.fixed?.non2xx ?? 0), 0),
     socketErrors: runs.reduce((n, r) => n + errorsOf(r.closed) + errorsOf(r.fixed), 0),
   };
 }
+
+/**
+ * CPU per request at the fixed rate when there was a fixed-rate run (every contender carries
+ * the same load there, so it is comparable and steady), else over the closed-loop run.
+ */
+export const cpuFigure = (row) => row.cpuUs.fixed ?? row.cpuUs.closed;
 
 const ratio = (a, b) => (a !== null && b !== null && b > 0 ? a / b : null);
 
@@ -55,6 +66,7 @@ export function summarize(runs, contenders, scenarios) {
       r.vsNginx = nginx ? ratio(r.rps.median, nginx.rps.median) : null;
       r.vsDirect = direct ? ratio(r.rps.median, direct.rps.median) : null;
       r.fixedP99VsNginx = nginx?.fixed && r.fixed ? ratio(r.fixed.p99, nginx.fixed.p99) : null;
+      r.cpuVsNginx = nginx ? ratio(cpuFigure(r), cpuFigure(nginx)) : null;
     }
     rows.push(...forScenario);
   }

@@ -9,7 +9,7 @@ import t from 'tap';
 import https from 'node:https';
 import net from 'node:net';
 import type tls from 'node:tls';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +95,33 @@ function sendAndHangUp(port: number, path: string, afterMs: number): Promise<voi
 
 const openCount = (u: ScriptedUpstream): number => u.connections.filter((c) => !c.closed).length;
 
+/**
+ * A port whose listener never accepts: a child process listens (backlog 1) and then blocks its
+ * only thread, and a few connections made here fill the accept queue, so the kernel drops later
+ * SYNs and a connect() to it hangs until the caller gives up.
+ */
+async function startBlackHole(): Promise<{ port: number; close(): void }> {
+  const child: ChildProcess = spawn(process.execPath, ['-e', `
+    const s = require('node:net').createServer();
+    s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+      process.stdout.write(s.address().port + '\\n');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    });`], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', () => reject(new Error('black hole exited')));
+  });
+  const fillers = Array.from({ length: 4 }, () => net.connect(port, '127.0.0.1').on('error', () => {}));
+  await sleep(200);
+  return {
+    port,
+    close: () => {
+      for (const f of fillers) f.destroy();
+      child.kill('SIGKILL');
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // One gateway (one worker) for cases 1-5, each upstream with its own pool.
 
@@ -105,6 +132,7 @@ const untrusted = makeCert(dir, 'untrusted');
 let gw: GatewayProcess;
 let tlsGood: TlsUpstream;
 let tlsBad: TlsUpstream;
+let hole: { port: number; close(): void };
 const ups: Record<string, ScriptedUpstream> = {};
 const SCRIPTED: Record<string, string> = {
   lim: 'connections: 2, ',
@@ -112,6 +140,8 @@ const SCRIPTED: Record<string, string> = {
   kashort: '',
   kafast: '',
   idle: '',
+  stale: '',
+  stalepost: '',
 };
 const up = (name: string): ScriptedUpstream => {
   const u = ups[name];
@@ -122,9 +152,10 @@ const up = (name: string): ScriptedUpstream => {
 t.before(async () => {
   tlsGood = await startTlsUpstream(trusted);
   tlsBad = await startTlsUpstream(untrusted);
+  hole = await startBlackHole();
   for (const name of Object.keys(SCRIPTED)) ups[name] = await startScriptedUpstream();
   const scripted = Object.entries(SCRIPTED).map(([name, extra]) => `  ${name}: { ${extra}targets: [${up(name).url}] }`);
-  const names = ['tls', 'tlsbad', ...Object.keys(SCRIPTED)];
+  const names = ['tls', 'tlsbad', 'hole', ...Object.keys(SCRIPTED)];
   gw = await startGateway(`
 listen: { host: 127.0.0.1, port: 0 }
 workers: 1
@@ -133,6 +164,7 @@ log: { access: false }
 upstreams:
   tls: { targets: ['https://localhost:${tlsGood.port}'] }
   tlsbad: { targets: ['https://localhost:${tlsBad.port}'] }
+  hole: { targets: ['http://127.0.0.1:${hole.port}'], timeout: { connect: 300ms, response: 10s } }
 ${scripted.join('\n')}
 routes:
 ${names.map((n) => `  - { id: ${n}, match: { path: /${n}/* }, upstream: ${n}, rewrite: /* }`).join('\n')}
@@ -143,6 +175,7 @@ t.teardown(async () => {
   await gw?.stop();
   await tlsGood?.close();
   await tlsBad?.close();
+  hole?.close();
   for (const u of Object.values(ups)) await u.close();
 });
 
@@ -249,6 +282,36 @@ t.test('an idle upstream socket without a Keep-Alive hint is closed by the gatew
 
 // ---------------------------------------------------------------------------------------------
 // Reloads, on a gateway of their own (its config file is rewritten).
+
+t.test('a reused socket the upstream closed before answering: GET goes again on a fresh one, POST does not', async (t) => {
+  // The upstream answers the first request of each connection and closes the connection without
+  // a word at the second: what a keep-alive timeout racing the gateway's next request looks like.
+  const get = up('stale');
+  get.on('/s', (req, io) => (req.index === 0 ? io.write(ok('answer ' + req.conn.id)) : io.destroy()));
+  t.equal((await fetchText(`${gw.url}/stale/s`)).text, 'answer 0');
+  const again = await fetchText(`${gw.url}/stale/s`);
+  t.equal(again.status, 200, 'the GET that met the closed socket still succeeds');
+  t.equal(again.text, 'answer 1', 'answered on a fresh connection');
+  t.same(get.connections.map((c) => c.requests.length), [2, 1], 'sent once on the reused socket, once on the new one');
+
+  const post = up('stalepost');
+  post.on('/p', (req, io) => (req.index === 0 ? io.write(ok('posted')) : io.destroy()));
+  const first = await fetchText(`${gw.url}/stalepost/p`, { method: 'POST', body: 'one' });
+  t.equal(first.text, 'posted');
+  const second = await fetchText(`${gw.url}/stalepost/p`, { method: 'POST', body: 'two' });
+  t.equal(second.status, 502, 'a POST is not repeated: the client gets a 502');
+  t.match(second.headers['content-type'], /application\/problem\+json/);
+  t.equal(post.requestsFor('/p').length, 2, 'the upstream saw the second POST once');
+});
+
+t.test('a target that never completes the TCP handshake: 504 after the connect timeout', async (t) => {
+  const started = Date.now();
+  const res = await fetchText(`${gw.url}/hole/x`);
+  const took = Date.now() - started;
+  t.equal(res.status, 504);
+  t.match(res.headers['content-type'], /application\/problem\+json/);
+  t.ok(took >= 250 && took < 3_000, `answered after the 300 ms connect timeout, not the 10 s response timeout (${took} ms)`);
+});
 
 t.test('a reload that changes an upstream retires its pool', async (t) => {
   const TOKEN = 'pool-test-token';

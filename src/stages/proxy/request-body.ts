@@ -2,8 +2,9 @@ import { Readable } from 'node:stream';
 import type { Exchange } from '../../pipeline/exchange.js';
 
 /**
- * The client's request body as a Readable for undici, with backpressure: when undici's socket
- * is full, push() returns false and we pause the uWS connection; undici's next read resumes it.
+ * The client's request body as a Readable for the upstream connection, with backpressure: when
+ * the upstream socket is full, push() returns false and we pause the uWS connection; the next
+ * read resumes it.
  */
 export class RequestBodyStream extends Readable {
   constructor(private readonly ex: Exchange) {

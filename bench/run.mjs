@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { parse as parseYaml } from 'yaml';
 import { scenarios } from './scenarios/proxy.mjs';
+import { benchSvg } from './svg.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist/cli.js');
@@ -356,10 +357,12 @@ function resultCells(row) {
 
 const RESULT_HEADERS = ['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'gateway/direct'];
 
-function markdown(report) {
+function markdown(report, svgName) {
   const o = report.options;
   const lines = [
     `# Tollgate bench, ${report.startedAt}`,
+    '',
+    `![requests/s per scenario](${svgName})`,
     '',
     `node ${report.node} on ${report.platform}, ${report.cpus} CPUs (${report.cpuModel}); ` +
       `autocannon, ${o.connections} connections, pipelining 1, ${o.duration} s per run after a ${o.warmup} s warm-up.`,
@@ -379,10 +382,11 @@ function writeResults(report, outDir) {
   mkdirSync(outDir, { recursive: true });
   const stamp = report.startedAt.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(report, null, 2)}\n`;
-  const md = markdown(report);
+  const svg = benchSvg(report);
   for (const name of [stamp, 'latest']) {
     writeFileSync(join(outDir, `${name}.json`), json);
-    writeFileSync(join(outDir, `${name}.md`), md);
+    writeFileSync(join(outDir, `${name}.md`), markdown(report, `${name}.svg`));
+    writeFileSync(join(outDir, `${name}.svg`), svg);
   }
   return join(outDir, `${stamp}.json`);
 }
@@ -442,7 +446,7 @@ async function main() {
   for (const line of tableLines(RESULT_HEADERS, rows.map(resultCells))) console.log(line);
   const written = writeResults(report, opts.out);
   const shown = relative(process.cwd(), written).startsWith('..') ? written : relative(process.cwd(), written);
-  console.log(`\nwrote ${shown} (and latest.json, .md)`);
+  console.log(`\nwrote ${shown}, .md and .svg (and latest.*)`);
   let code = 0;
   for (const row of invalidRows(rows)) {
     process.stderr.write(`bench: ${row.scenario} ${row.target} had ${row.non2xx} non-2xx answers and ${row.errors} errors: its figures do not measure the path\n`);

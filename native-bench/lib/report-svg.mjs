@@ -6,7 +6,7 @@ const LEFT = 170; // room for contender names in the latency panel
 const GAP = 36;
 const BAR_PANEL_HEIGHT = 250;
 const ROW = 20;
-const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
+export const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
 
 const FIXED_COLORS = {
   direct: '#9e9e9e', nginx: '#2e7d32', haproxy: '#00838f', reference: '#6a1b9a',
@@ -21,12 +21,12 @@ export function colorsFor(contenders) {
   return colors;
 }
 
-const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const text = (x, y, s, attrs = '') => `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${esc(s)}</text>`;
-const line = (x1, y1, x2, y2, attrs) => `<line x1="${x1.toFixed(1)}" y1="${y1.toFixed(1)}" x2="${x2.toFixed(1)}" y2="${y2.toFixed(1)}" ${attrs}/>`;
+export const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const text = (x, y, s, attrs = '') => `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${esc(s)}</text>`;
+export const line = (x1, y1, x2, y2, attrs) => `<line x1="${x1.toFixed(1)}" y1="${y1.toFixed(1)}" x2="${x2.toFixed(1)}" y2="${y2.toFixed(1)}" ${attrs}/>`;
 
 /** A round grid step that gives 3 to 5 gridlines up to `top`, and the axis maximum. */
-function yAxis(top) {
+export function yAxis(top) {
   if (!(top > 0)) return { step: 1, max: 4 };
   const rough = top / 4;
   const pow = 10 ** Math.floor(Math.log10(rough));
@@ -34,7 +34,7 @@ function yAxis(top) {
   return { step, max: Math.ceil(top / step) * step };
 }
 
-const kilo = (n) => (n >= 1000 ? `${(n / 1000).toFixed(n >= 100_000 ? 0 : 1)}k` : String(Math.round(n)));
+export const kilo = (n) => (n >= 1000 ? `${(n / 1000).toFixed(n >= 100_000 ? 0 : 1)}k` : String(Math.round(n)));
 
 function barChart(x0, y0, width, scenario, rows, colors) {
   const out = [];

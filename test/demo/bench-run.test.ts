@@ -49,8 +49,8 @@ t.test('--direct-only measures the upstream and writes timestamped and latest re
   t.equal(run.code, 0, run.stderr);
   t.match(run.stdout, /scenario\s+target\s+req\/s\s+p50 ms\s+p99 ms\s+gateway\/direct/);
   const files = readdirSync(out).sort();
-  t.equal(files.length, 4, `files: ${files.join(', ')}`);
-  t.ok(files.includes('latest.json') && files.includes('latest.md'));
+  t.equal(files.length, 6, `files: ${files.join(', ')}`);
+  t.ok(files.includes('latest.json') && files.includes('latest.md') && files.includes('latest.svg'));
   t.ok(files.some((f) => /^\d{4}-\d\d-\d\dT.*Z\.json$/.test(f)), 'a timestamped json');
   const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
   t.same(report.rows.map((r: { scenario: string; target: string }) => `${r.scenario}/${r.target}`), ['small/direct', 'static/direct']);
@@ -61,6 +61,11 @@ t.test('--direct-only measures the upstream and writes timestamped and latest re
   t.equal(small.errors, 0);
   t.equal(report.rows[1].rps, small.rps, 'static reuses the direct /small run');
   t.match(readFileSync(join(out, 'latest.md'), 'utf8'), /\| small \| direct \| \d+ \|/);
+  t.match(readFileSync(join(out, 'latest.md'), 'utf8'), /!\[requests\/s per scenario\]\(latest\.svg\)/, 'the Markdown shows the chart');
+  const svg = readFileSync(join(out, 'latest.svg'), 'utf8');
+  t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  t.match(svg, /<title>small direct: \d+ req\/s, p50 [\d.]+ ms, p99 [\d.]+ ms<\/title>/, 'a bar per measured row');
+  t.match(svg, /static \(GET \/small\)/, 'a panel per scenario');
 });
 
 t.test('--compare exits 1 and flags a run more than 5% slower than the saved one', async (t) => {

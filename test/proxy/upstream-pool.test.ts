@@ -142,6 +142,7 @@ const SCRIPTED: Record<string, string> = {
   idle: '',
   stale: '',
   stalepost: '',
+  stuck: 'connections: 1, timeout: { response: 500ms }, ',
 };
 const up = (name: string): ScriptedUpstream => {
   const u = ups[name];
@@ -302,6 +303,23 @@ t.test('a reused socket the upstream closed before answering: GET goes again on 
   t.equal(second.status, 502, 'a POST is not repeated: the client gets a 502');
   t.match(second.headers['content-type'], /application\/problem\+json/);
   t.equal(post.requestsFor('/p').length, 2, 'the upstream saw the second POST once');
+});
+
+t.test('requests queued behind a stuck upstream time out with their own deadline', async (t) => {
+  // One connection, held forever by each request it carries: requests 2 and 3 wait in the queue.
+  // Their 504 comes when their own 500 ms run out, not after the ones ahead of them timed out.
+  const u = up('stuck');
+  u.on('/hang', () => new Promise<void>(() => {}));
+  const started = Date.now();
+  const replies = await Promise.all([1, 2, 3].map(async () => {
+    const r = await fetchText(`${gw.url}/stuck/hang`);
+    return { status: r.status, took: Date.now() - started, type: String(r.headers['content-type']) };
+  }));
+  t.same(replies.map((r) => r.status), [504, 504, 504]);
+  t.ok(replies.every((r) => r.type.includes('application/problem+json')));
+  const slowest = Math.max(...replies.map((r) => r.took));
+  t.ok(slowest >= 400 && slowest < 900, `all three answered after about one timeout (slowest ${slowest} ms)`);
+  t.ok(u.requestsFor('/hang').length <= 2, 'the queued ones timed out without being sent to the stuck upstream');
 });
 
 t.test('a target that never completes the TCP handshake: 504 after the connect timeout', async (t) => {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { H1Connection, type ConnectionOwner, type Endpoint } from './connection.js';
 import { UpstreamError, type UpstreamHandler, type UpstreamRequest } from './types.js';
 
@@ -13,6 +14,8 @@ interface Waiting {
   req: UpstreamRequest;
   handler: UpstreamHandler;
   cancelled: boolean;
+  /** performance.now() past which it stops waiting: the time in the queue counts toward its timeout. */
+  deadline: number;
 }
 
 const SWEEP_INTERVAL = 1_000;
@@ -30,6 +33,7 @@ export class H1Pool implements ConnectionOwner {
   private readonly queue: Waiting[] = [];
   private readonly sweeper: NodeJS.Timeout;
   private closing: (() => void) | null = null;
+  private queueTimer: NodeJS.Timeout | null = null;
   private closed: Promise<void> | null = null;
 
   constructor(origin: string, private readonly opts: PoolOptions) {
@@ -60,13 +64,14 @@ export class H1Pool implements ConnectionOwner {
     if (conn !== null) conn.run(req, handler);
     else if (this.all.size < this.opts.connections) this.open().run(req, handler);
     else {
-      const w: Waiting = { req, handler, cancelled: false };
+      const w: Waiting = { req, handler, cancelled: false, deadline: performance.now() + req.timeout };
       this.queue.push(w);
       handler.onStart((err) => {
         if (w.cancelled) return;
         w.cancelled = true;
         handler.onError(err);
       });
+      this.armQueueTimer();
     }
   }
 
@@ -108,6 +113,7 @@ export class H1Pool implements ConnectionOwner {
   close(): Promise<void> {
     if (this.closed !== null) return this.closed;
     clearInterval(this.sweeper);
+    if (this.queueTimer !== null) clearTimeout(this.queueTimer);
     this.closed = new Promise<void>((resolve) => {
       this.closing = resolve;
     });
@@ -137,13 +143,42 @@ export class H1Pool implements ConnectionOwner {
     return null;
   }
 
+  /**
+   * While requests wait for a socket, one timer fails those whose timeout ran out in the queue
+   * (a stuck upstream holding every connection must not hold the queue for timeout x depth).
+   */
+  private armQueueTimer(): void {
+    if (this.queueTimer !== null) return;
+    let next = Infinity;
+    for (const w of this.queue) if (!w.cancelled && w.deadline < next) next = w.deadline;
+    if (next === Infinity) return;
+    this.queueTimer = setTimeout(() => {
+      this.queueTimer = null;
+      const now = performance.now();
+      for (const w of this.queue) {
+        if (w.cancelled || w.deadline > now) continue;
+        w.cancelled = true;
+        w.handler.onError(new UpstreamError('TG_UP_TIMEOUT', 'no upstream connection became free in time'));
+      }
+      while (this.queue.length > 0 && this.queue[0]!.cancelled) this.queue.shift();
+      this.armQueueTimer();
+    }, Math.max(1, next - performance.now()));
+    this.queueTimer.unref();
+  }
+
+  /** The oldest request still waiting, its timeout cut to what is left of it; expired ones fail. */
   private nextWaiting(): Waiting | null {
     while (this.queue.length > 0) {
       const w = this.queue.shift()!;
-      if (!w.cancelled) {
-        w.cancelled = true; // its abort now belongs to the connection
-        return w;
+      if (w.cancelled) continue;
+      w.cancelled = true; // its abort now belongs to the connection
+      const left = Math.ceil(w.deadline - performance.now());
+      if (left <= 0) {
+        w.handler.onError(new UpstreamError('TG_UP_TIMEOUT', 'no upstream connection became free in time'));
+        continue;
       }
+      if (left < w.req.timeout) w.req = { ...w.req, timeout: left };
+      return w;
     }
     return null;
   }

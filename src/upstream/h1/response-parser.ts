@@ -42,8 +42,9 @@ const enum State {
 
 const CRLF = Buffer.from('\r\n');
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-// Control characters other than HTAB, DEL, and CR / LF not paired as CRLF.
-const BAD_HEAD_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+// Control characters other than HTAB, CR and LF, and DEL. (CR and LF are checked per line: a
+// regex with look-around for unpaired ones cost ~850 ns per head, four times all the rest.)
+const BAD_HEAD_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DIGITS = /^[0-9]{1,15}$/;
 const NON_ASCII = /[\x80-\xff]/;
@@ -206,6 +207,7 @@ export class ResponseParser {
   private parseHead(head: string, ascii: boolean): void {
     if (BAD_HEAD_CHAR.test(head)) throw new H1ParseError('invalid character in response head');
     let eol = head.indexOf('\r\n');
+    if (bareCrOrLf(head, 0, eol)) throw new H1ParseError('invalid character in response head');
     // status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ]
     const version = head.slice(0, 9);
     const http11 = version === 'HTTP/1.1 ';
@@ -219,6 +221,7 @@ export class ResponseParser {
     let pos = eol + 2;
     while (pos < head.length) {
       eol = head.indexOf('\r\n', pos);
+      if (bareCrOrLf(head, pos, eol)) throw new H1ParseError('invalid character in response head');
       const first = head.charCodeAt(pos);
       if (first === 32 || first === 9) throw new H1ParseError('obsolete line folding in response head');
       const colon = head.indexOf(':', pos);
@@ -282,6 +285,11 @@ export class ResponseParser {
     }
     this.sink.onResponseHead(status, headers, contentLength);
   }
+}
+
+/** A CR or LF inside the line [start, eol) (the CRLF at eol ends it). */
+function bareCrOrLf(head: string, start: number, eol: number): boolean {
+  return head.indexOf('\r', start) !== eol || head.indexOf('\n', start) !== eol + 1;
 }
 
 function statusCode(head: string, eol: number): number {

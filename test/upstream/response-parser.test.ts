@@ -77,6 +77,33 @@ t.test('a cut message is not complete at EOF', async (t) => {
   t.throws(() => feed([b('HTTP/1.1 200 OK\r\nContent-')], 'GET', true), /cut short/);
 });
 
+t.test('body chunks handed on stay intact after later input (no buffer is reused under them)', async (t) => {
+  const msg = b('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n3\r\n!!!\r\n0\r\n\r\n');
+  let bad = 0;
+  // Every split into three pieces: a line split across reads, then body bytes and the start of
+  // the next line in one read, then more input appended where the pending bytes are kept.
+  const threeWay: Buffer[][] = [];
+  for (let i = 1; i < msg.length; i++) {
+    for (let j = i + 1; j < msg.length; j++) threeWay.push([msg.subarray(0, i), msg.subarray(i, j), msg.subarray(j)]);
+  }
+  for (const pieces of [...splits(msg), ...threeWay]) {
+    const views: Buffer[] = [];
+    const parser = new ResponseParser({ onResponseHead() {}, onResponseBody: (c) => views.push(c), onResponseEnd() {} });
+    parser.expect('GET');
+    for (const p of pieces) parser.execute(p);
+    if (Buffer.concat(views).toString() !== 'hello world!!!') bad++;
+  }
+  t.equal(bad, 0, 'the views kept from every split still read "hello world!!!"');
+});
+
+t.test('a head just under the limit, one byte at a time', async (t) => {
+  const head = 'HTTP/1.1 200 OK\r\nX-Big: ' + 'v'.repeat(MAX_HEAD_BYTES - 100) + '\r\nContent-Length: 2\r\n\r\nok';
+  const s = feed([...b(head)].map((c) => Buffer.from([c])));
+  t.equal(s.heads.length, 1);
+  t.equal((s.heads[0]!.headers[1] as string).length, MAX_HEAD_BYTES - 100);
+  t.equal(s.body.toString(), 'ok');
+});
+
 t.test('bytes after a complete message are reported', async (t) => {
   const s = feed([b('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 200 OK\r\n')]);
   t.same(s.ends, [true], 'trailing = true');

@@ -51,7 +51,16 @@ const NON_ASCII = /[\x80-\xff]/;
 
 export class ResponseParser {
   private state = State.Head;
-  private partial: Buffer | null = null;
+  /**
+   * Bytes received but not parsed yet (a head, chunk line or trailer split across reads), at
+   * [0, pendingLength). It grows by doubling and a head is searched from where the last search
+   * stopped, so a head trickling in byte by byte costs linear, not quadratic, time.
+   */
+  private pending: Buffer | null = null;
+  private pendingLength = 0;
+  private headScanned = 0;
+  /** Whether body bytes of the current execute() were handed on (they are views of its data). */
+  private emitted = false;
   private remaining = 0;
   private noBody = false;
   private stopped = false;
@@ -67,7 +76,9 @@ export class ResponseParser {
   /** Prepares for the response to the next request; HEAD answers never have a body. */
   expect(method: string): void {
     this.state = State.Head;
-    this.partial = null;
+    this.pendingLength = 0;
+    this.headScanned = 0;
+    if (this.pending !== null && this.pending.length > 16 * 1024) this.pending = null;
     this.noBody = method === 'HEAD';
     this.keepAlive = true;
     this.keepAliveTimeout = -1;
@@ -92,22 +103,23 @@ export class ResponseParser {
   /** Feeds bytes from the socket. Throws H1ParseError on a malformed response. */
   execute(input: Buffer): void {
     this.started = true;
-    let data = input;
-    if (this.partial !== null) {
-      data = Buffer.concat([this.partial, input]);
-      this.partial = null;
-    }
+    const own = this.pendingLength > 0;
+    const data = own ? this.append(input) : input;
+    this.pendingLength = 0;
+    this.emitted = false;
     let pos = 0;
     const end = data.length;
     while (pos < end && !this.stopped) {
       switch (this.state) {
         case State.Head: {
-          const at = data.indexOf(CRLFCRLF, pos);
+          const at = data.indexOf(CRLFCRLF, Math.max(pos, pos + this.headScanned - 3));
           if (at < 0) {
             if (end - pos > MAX_HEAD_BYTES) throw new H1ParseError('response head too large');
-            this.partial = data.subarray(pos);
+            this.headScanned = end - pos;
+            this.keep(data, pos, own);
             return;
           }
+          this.headScanned = 0;
           if (at + 4 - pos > MAX_HEAD_BYTES) throw new H1ParseError('response head too large');
           const head = data.toString('latin1', pos, at + 2);
           const ascii = isAscii(data.subarray(pos, at));
@@ -121,6 +133,7 @@ export class ResponseParser {
           this.remaining -= n;
           const chunk = pos === 0 && n === end ? data : data.subarray(pos, pos + n);
           pos += n;
+          this.emitted = true;
           this.sink.onResponseBody(chunk);
           if (this.remaining === 0) this.finish(pos < end);
           break;
@@ -129,7 +142,7 @@ export class ResponseParser {
           const at = data.indexOf(CRLF, pos);
           if (at < 0) {
             if (end - pos > MAX_CHUNK_LINE) throw new H1ParseError('chunk size line too long');
-            this.partial = data.subarray(pos);
+            this.keep(data, pos, own);
             return;
           }
           const size = parseChunkSize(data, pos, at);
@@ -149,12 +162,13 @@ export class ResponseParser {
           const chunk = data.subarray(pos, pos + n);
           pos += n;
           if (this.remaining === 0) this.state = State.ChunkEnd;
+          this.emitted = true;
           this.sink.onResponseBody(chunk);
           break;
         }
         case State.ChunkEnd: {
           if (end - pos < 2) {
-            this.partial = data.subarray(pos);
+            this.keep(data, pos, own);
             return;
           }
           if (data[pos] !== 13 || data[pos + 1] !== 10) throw new H1ParseError('chunk not followed by CRLF');
@@ -167,7 +181,7 @@ export class ResponseParser {
           const at = data.indexOf(CRLF, pos);
           if (at < 0) {
             if (end - pos > this.remaining) throw new H1ParseError('trailers too large');
-            this.partial = data.subarray(pos);
+            this.keep(data, pos, own);
             return;
           }
           this.remaining -= at + 2 - pos;
@@ -180,6 +194,7 @@ export class ResponseParser {
         case State.UntilClose: {
           const chunk = pos === 0 ? data : data.subarray(pos);
           pos = end;
+          this.emitted = true;
           this.sink.onResponseBody(chunk);
           break;
         }
@@ -188,6 +203,35 @@ export class ResponseParser {
           return;
       }
     }
+  }
+
+  /** Appends input to the pending bytes and returns a view of all of them. */
+  private append(input: Buffer): Buffer {
+    const need = this.pendingLength + input.length;
+    let buf = this.pending!;
+    if (buf.length < need) {
+      const grown = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
+      buf.copy(grown, 0, 0, this.pendingLength);
+      this.pending = buf = grown;
+    }
+    input.copy(buf, this.pendingLength);
+    return buf.subarray(0, need);
+  }
+
+  /**
+   * Keeps data[from..] for the next call. Body chunks handed on are views of `data`, so a pending
+   * buffer that body bytes came from is never written again: the rest goes to a fresh one.
+   */
+  private keep(data: Buffer, from: number, own: boolean): void {
+    const n = data.length - from;
+    if (own && !this.emitted) {
+      if (from > 0) this.pending!.copyWithin(0, from, data.length);
+    } else {
+      const buf = Buffer.allocUnsafe(Math.max(n * 2, 1024));
+      data.copy(buf, 0, from);
+      this.pending = buf;
+    }
+    this.pendingLength = n;
   }
 
   /** The upstream closed its side: completes a close-delimited body; false if the message was cut. */

@@ -135,6 +135,9 @@ export class UwsExchange implements Exchange {
       this.abort();
       return;
     }
+    // The last bytes are still waiting for the client to drain: the tryEnd in onWritable that
+    // sends them completes the response (end() now would drop them).
+    if (this.pending !== null) return;
     this.finished = true;
     const res = this.res;
     res.cork(() => {
@@ -173,8 +176,9 @@ export class UwsExchange implements Exchange {
     this.bytesWritten += chunk.length;
     if (done) return this.completeKnownSize();
     if (!ok) {
-      // tryEnd did not take the whole chunk: keep it and resend the rest from onWritable.
-      this.pending = chunk;
+      // tryEnd did not take the whole chunk: keep a copy (the caller's chunk is borrowed) and
+      // resend the rest from onWritable.
+      this.pending = Buffer.from(chunk);
       this.pendingBase = base;
       this.hookWritable();
     }

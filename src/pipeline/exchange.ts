@@ -31,7 +31,10 @@ export interface Exchange {
 
   /** Begins a streamed answer; nothing is written until the first chunk or the end. */
   streamStart(status: number, headers: HeaderList, totalSize: number): void;
-  /** Returns false under backpressure: wait for onDrain before writing more. */
+  /**
+   * Returns false under backpressure: wait for onDrain before writing more. The chunk is only
+   * borrowed for the call (the upstream client reuses its memory): anything kept is copied.
+   */
   streamWrite(chunk: Buffer): boolean;
   onDrain(cb: () => void): void;
   streamEnd(): void;

@@ -93,6 +93,8 @@ export class UpstreamCall implements UpstreamHandler {
     if (ex.finished) return true;
     if (!this.streaming) {
       if (this.held === null && chunk.length === this.contentLength) {
+        // The whole body in one chunk: the parser completes the message in this same call, so
+        // the borrowed chunk is still valid when onComplete sends it.
         this.held = chunk;
         return true;
       }

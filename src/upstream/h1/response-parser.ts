@@ -24,7 +24,8 @@ export interface ResponseSink {
    * with bytes beyond ASCII (obs-text) is a Buffer of those bytes, so it passes on unchanged.
    */
   onResponseHead(status: number, headers: (string | Buffer)[], contentLength: number): void;
-  onResponseBody(chunk: Buffer): void;
+  /** Returns false to pause: the rest of the input is kept until resume(). */
+  onResponseBody(chunk: Buffer): boolean;
   /** The message is complete; `trailing` is true when bytes beyond it were already received. */
   onResponseEnd(trailing: boolean): void;
 }
@@ -41,6 +42,7 @@ const enum State {
 }
 
 const CRLF = Buffer.from('\r\n');
+const EMPTY = Buffer.alloc(0);
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 // Control characters other than HTAB, CR and LF, and DEL. (CR and LF are checked per line: a
 // regex with look-around for unpaired ones cost ~850 ns per head, four times all the rest.)
@@ -64,6 +66,7 @@ export class ResponseParser {
   private remaining = 0;
   private noBody = false;
   private stopped = false;
+  private paused = false;
   /** HTTP/1.1 without `Connection: close`, or HTTP/1.0 with `Connection: keep-alive`. */
   keepAlive = true;
   /** Seconds from the upstream's `Keep-Alive: timeout=N`, or -1. */
@@ -84,6 +87,18 @@ export class ResponseParser {
     this.keepAliveTimeout = -1;
     this.started = false;
     this.stopped = false;
+    this.paused = false;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Parses what was held back by a pause; it may pause again. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.pendingLength > 0) this.execute(EMPTY);
   }
 
   /** Stops delivering events (the request was abandoned); later input is ignored. */
@@ -103,6 +118,11 @@ export class ResponseParser {
   /** Feeds bytes from the socket. Throws H1ParseError on a malformed response. */
   execute(input: Buffer): void {
     this.started = true;
+    if (this.paused) {
+      // Bytes that were already on their way when the pause began: held, not parsed.
+      this.keepMore(input);
+      return;
+    }
     const own = this.pendingLength > 0;
     const data = own ? this.append(input) : input;
     this.pendingLength = 0;
@@ -134,8 +154,12 @@ export class ResponseParser {
           const chunk = pos === 0 && n === end ? data : data.subarray(pos, pos + n);
           pos += n;
           this.emitted = true;
-          this.sink.onResponseBody(chunk);
+          const goOn = this.sink.onResponseBody(chunk);
           if (this.remaining === 0) this.finish(pos < end);
+          else if (!goOn && !this.stopped) {
+            this.pause(data, pos, own);
+            return;
+          }
           break;
         }
         case State.ChunkSize: {
@@ -163,7 +187,10 @@ export class ResponseParser {
           pos += n;
           if (this.remaining === 0) this.state = State.ChunkEnd;
           this.emitted = true;
-          this.sink.onResponseBody(chunk);
+          if (!this.sink.onResponseBody(chunk) && !this.stopped && pos < end) {
+            this.pause(data, pos, own);
+            return;
+          }
           break;
         }
         case State.ChunkEnd: {
@@ -203,6 +230,22 @@ export class ResponseParser {
           return;
       }
     }
+  }
+
+  private pause(data: Buffer, pos: number, own: boolean): void {
+    this.paused = true;
+    if (pos < data.length) this.keep(data, pos, own);
+  }
+
+  /** While paused: appends input to what is held, in a buffer no body view points into. */
+  private keepMore(input: Buffer): void {
+    if (input.length === 0) return;
+    if (this.pendingLength === 0) {
+      this.keep(input, 0, false);
+      return;
+    }
+    this.append(input);
+    this.pendingLength += input.length;
   }
 
   /** Appends input to the pending bytes and returns a view of all of them. */

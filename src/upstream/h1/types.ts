@@ -20,7 +20,10 @@ export interface UpstreamHandler {
   onStart(abort: (err: Error) => void): void;
   /** The final response head (interim 1xx answers are not reported). */
   onHead(status: number, headers: (string | Buffer)[], contentLength: number, resume: () => void): void;
-  /** Returns false to pause the upstream until `resume` is called. */
+  /**
+   * Returns false to pause the upstream until `resume` is called. The chunk is borrowed: its
+   * memory is reused by the next read, so keep a copy of anything needed after this call.
+   */
   onData(chunk: Buffer): boolean;
   onComplete(): void;
   /** Called at most once, and never after onComplete. */

@@ -89,10 +89,6 @@ export class H1Connection implements ResponseSink {
     return !this.gone && this.handler === null && now - this.idleSince < this.keepAliveLimit;
   }
 
-  get busy(): boolean {
-    return this.handler !== null;
-  }
-
   run(req: UpstreamRequest, handler: UpstreamHandler): void {
     const gen = ++this.gen;
     this.req = req;

@@ -50,11 +50,6 @@ export class H1Pool implements ConnectionOwner {
     this.sweeper.unref();
   }
 
-  /** Sockets open now (idle and busy), for tests and stats. */
-  get size(): number {
-    return this.all.size;
-  }
-
   dispatch(req: UpstreamRequest, handler: UpstreamHandler): void {
     if (this.closed !== null) {
       handler.onError(new UpstreamError('TG_UP_POOL_CLOSED', 'upstream pool is closed'));

@@ -90,10 +90,6 @@ export class ResponseParser {
     this.paused = false;
   }
 
-  get isPaused(): boolean {
-    return this.paused;
-  }
-
   /** Parses what was held back by a pause; it may pause again. */
   resume(): void {
     if (!this.paused) return;
@@ -108,11 +104,6 @@ export class ResponseParser {
 
   get complete(): boolean {
     return this.state === State.Done;
-  }
-
-  /** True when the body runs until the connection closes. */
-  get untilClose(): boolean {
-    return this.state === State.UntilClose;
   }
 
   /** Feeds bytes from the socket. Throws H1ParseError on a malformed response. */

@@ -1,7 +1,7 @@
 // The chart of an `npm run bench` report: per scenario, one bar per target (the upstream
 // directly, then the gateway per worker count) with its requests/s, the gateway/direct ratio
 // above each gateway bar, and p50/p99 under it. Drawing primitives are native-bench's.
-import { FONT, esc, kilo, line, text, yAxis } from '../native-bench/lib/report-svg.mjs';
+import { FONT, esc, gridlines, kilo, line, text, yAxis } from '../native-bench/lib/report-svg.mjs';
 
 const WIDTH = 1000;
 const LEFT = 60;
@@ -17,10 +17,7 @@ function panel(x0, y0, width, scenario, rows, colorOf) {
   const y = (v) => plotBottom - (v / axis.max) * (plotBottom - plotTop);
   const shown = rows.find((r) => r.target !== 'direct') ?? rows[0];
   out.push(text(x0 + width / 2, y0 + 14, `${scenario} (${shown?.request ?? ''})`, 'text-anchor="middle" font-size="13" font-weight="600"'));
-  for (let v = 0; v <= axis.max + axis.step / 2; v += axis.step) {
-    out.push(line(x0, y(v), x0 + width, y(v), 'stroke="#e0e0e0"'));
-    out.push(text(x0 - 4, y(v) + 4, kilo(v), 'text-anchor="end" font-size="10" fill="#616161"'));
-  }
+  out.push(...gridlines(x0, width, axis, y));
   const slot = width / Math.max(rows.length, 1);
   const bar = Math.min(46, slot * 0.6);
   rows.forEach((r, i) => {

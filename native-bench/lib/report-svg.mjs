@@ -34,6 +34,16 @@ export function yAxis(top) {
   return { step, max: Math.ceil(top / step) * step };
 }
 
+/** Horizontal gridlines with their values at the left, from 0 to the axis maximum. */
+export function gridlines(x0, width, axis, y) {
+  const out = [];
+  for (let v = 0; v <= axis.max + axis.step / 2; v += axis.step) {
+    out.push(line(x0, y(v), x0 + width, y(v), 'stroke="#e0e0e0"'));
+    out.push(text(x0 - 4, y(v) + 4, kilo(v), 'text-anchor="end" font-size="10" fill="#616161"'));
+  }
+  return out;
+}
+
 export const kilo = (n) => (n >= 1000 ? `${(n / 1000).toFixed(n >= 100_000 ? 0 : 1)}k` : String(Math.round(n)));
 
 function barChart(x0, y0, width, scenario, rows, colors) {
@@ -45,10 +55,7 @@ function barChart(x0, y0, width, scenario, rows, colors) {
   const plotBottom = y0 + BAR_PANEL_HEIGHT - 20;
   const y = (v) => plotBottom - (v / yMax) * (plotBottom - plotTop);
   out.push(text(x0 + width / 2, y0 + 12, `${scenario.id}: ${scenario.method} ${scenario.path}`, 'text-anchor="middle" font-size="13" font-weight="600"'));
-  for (let v = 0; v <= yMax + axis.step / 2; v += axis.step) {
-    out.push(line(x0, y(v), x0 + width, y(v), 'stroke="#e0e0e0"'));
-    out.push(text(x0 - 4, y(v) + 4, kilo(v), 'text-anchor="end" font-size="10" fill="#616161"'));
-  }
+  out.push(...gridlines(x0, width, axis, y));
   const slot = width / Math.max(rows.length, 1);
   const barWidth = Math.min(34, slot * 0.7);
   rows.forEach((r, i) => {

@@ -23,6 +23,30 @@ export interface GatewayProcess {
   exited: Promise<number | null>;
 }
 
+// Gateways still running when this test process ends. A test file that tap stops at its
+// timeout (tap ends it with SIGALRM) or that is interrupted never runs its teardown: its
+// gateways would outlive it, holding ports. tap's own timeout report still comes first.
+const live = new Set<ChildProcess>();
+let reaperInstalled = false;
+
+function killLive(): void {
+  for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once('exit', killLive);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGALRM'] as const) {
+    process.once(signal, () => {
+      killLive();
+      process.exit(128 + (signal === 'SIGTERM' ? 15 : signal === 'SIGINT' ? 2 : 14));
+    });
+  }
+}
+
 export function writeConfig(yamlText: string, dir = mkdtempSync(join(tmpdir(), 'tollgate-test-'))): string {
   const file = join(dir, 'gateway.yaml');
   writeFileSync(file, yamlText);
@@ -35,6 +59,7 @@ export function startGateway(yamlText: string, opts: { args?: string[]; env?: Re
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   const logs: Record<string, unknown>[] = [];
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   let out = '';

@@ -1,6 +1,7 @@
 // A raw TCP upstream that records every byte it receives and answers each request with a fixed
 // small response: what the bad-request tests use to prove nothing was forwarded.
 import net from 'node:net';
+import { listenOnLoopback } from './listen.js';
 
 export interface RecordingUpstream {
   port: number;
@@ -10,7 +11,7 @@ export interface RecordingUpstream {
   close(): Promise<void>;
 }
 
-export function startRecordingUpstream(answer = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok'): Promise<RecordingUpstream> {
+export async function startRecordingUpstream(answer = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok'): Promise<RecordingUpstream> {
   let data = '';
   let count = 0;
   const sockets = new Set<net.Socket>();
@@ -24,21 +25,17 @@ export function startRecordingUpstream(answer = 'HTTP/1.1 200 OK\r\nContent-Leng
       if (d.includes('\r\n\r\n')) s.write(answer);
     });
   });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      resolve({
-        port,
-        url: `http://127.0.0.1:${port}`,
-        received: () => data,
-        connections: () => count,
-        close: () => new Promise((r) => {
-          for (const s of sockets) s.destroy();
-          server.close(() => r());
-        }),
-      });
-    });
-  });
+  const port = await listenOnLoopback(server);
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    received: () => data,
+    connections: () => count,
+    close: () => new Promise((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
 }
 
 /** Sends raw bytes to host:port and resolves with everything read until the peer closes or the timeout. */

@@ -9,6 +9,7 @@
 // requests of one connection are answered one after the other. An answer is finished when its
 // script returns (or its promise resolves).
 import net from 'node:net';
+import { listenOnLoopback } from './listen.js';
 
 export interface ScriptedRequest {
   conn: ScriptedConnection;
@@ -86,7 +87,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 const NOT_FOUND = 'HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nno script';
 const MAX_HEAD = 256 * 1024;
 
-export function startScriptedUpstream(): Promise<ScriptedUpstream> {
+export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
   const scripts = new Map<string, Script>();
   const connections: ScriptedConnection[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -318,24 +319,20 @@ export function startScriptedUpstream(): Promise<ScriptedUpstream> {
     });
   });
 
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      resolve({
-        port,
-        url: `http://127.0.0.1:${port}`,
-        connections,
-        requests: () => connections.flatMap((c) => c.requests),
-        on: (path, script) => { scripts.set(path, script); },
-        requestsFor: (path) => connections.flatMap((c) => c.requests).filter((r) => r.path === path),
-        close: () => new Promise<void>((r) => {
-          for (const t of timers) clearTimeout(t);
-          for (const c of connections) c.socket.destroy();
-          server.close(() => r());
-        }),
-      });
-    });
-  });
+  const port = await listenOnLoopback(server);
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    requests: () => connections.flatMap((c) => c.requests),
+    on: (path, script) => { scripts.set(path, script); },
+    requestsFor: (path) => connections.flatMap((c) => c.requests).filter((r) => r.path === path),
+    close: () => new Promise<void>((r) => {
+      for (const t of timers) clearTimeout(t);
+      for (const c of connections) c.socket.destroy();
+      server.close(() => r());
+    }),
+  };
 }
 
 /** Polls `cond` every 10 ms until it holds or `ms` passed; resolves with its last value. */

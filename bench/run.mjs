@@ -3,7 +3,7 @@
 // directly and through the gateway (1 worker, then auto) in the same run. See bench/README.md.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { parse as parseYaml } from 'yaml';
 import { scenarios } from './scenarios/proxy.mjs';
 import { benchSvg } from './svg.mjs';
+import { writeReportFiles } from '../native-bench/lib/report-files.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist/cli.js');
@@ -379,15 +380,7 @@ function markdown(report, svgName) {
 }
 
 function writeResults(report, outDir) {
-  mkdirSync(outDir, { recursive: true });
-  const stamp = report.startedAt.replace(/[:.]/g, '-');
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  const svg = benchSvg(report);
-  for (const name of [stamp, 'latest']) {
-    writeFileSync(join(outDir, `${name}.json`), json);
-    writeFileSync(join(outDir, `${name}.md`), markdown(report, `${name}.svg`));
-    writeFileSync(join(outDir, `${name}.svg`), svg);
-  }
+  const stamp = writeReportFiles(outDir, report, (svgName) => markdown(report, svgName), benchSvg(report));
   return join(outDir, `${stamp}.json`);
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:native`: Tollgate against nginx, HAProxy, a bare uWS+undici proxy and Node
 // gateways, in one run, under one load generator (wrk), one upstream and one pinning. See README.md.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { describeMachine } from './lib/machine.mjs';
 import { measureAll } from './lib/measure.mjs';
 import { readOptions, USAGE } from './lib/options.mjs';
 import { markdownReport, rowCells, SCALING_HEADERS, scalingCells, TABLE_HEADERS, textTable } from './lib/report-md.mjs';
+import { writeReportFiles } from './lib/report-files.mjs';
 import { svgReport } from './lib/report-svg.mjs';
 import { pickScenarios } from './lib/scenarios.mjs';
 import { invalidRows, scaling, summarize } from './lib/summary.mjs';
@@ -64,15 +65,7 @@ function notesOf(rows, contenders, workersSeen, opts) {
 }
 
 function writeResults(report, outDir) {
-  mkdirSync(outDir, { recursive: true });
-  const stamp = report.startedAt.replace(/[:.]/g, '-');
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  const svg = svgReport(report);
-  for (const name of [stamp, 'latest']) {
-    writeFileSync(join(outDir, `${name}.json`), json);
-    writeFileSync(join(outDir, `${name}.md`), markdownReport(report, `${name}.svg`));
-    writeFileSync(join(outDir, `${name}.svg`), svg);
-  }
+  const stamp = writeReportFiles(outDir, report, (svgName) => markdownReport(report, svgName), svgReport(report));
   return join(outDir, stamp);
 }
 

@@ -9,6 +9,7 @@ import { replyProblem } from '../pipeline/problem-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { UwsExchange } from './uws-exchange.js';
 import { acceptRequestId, isValidTraceparent, newTraceparent } from './request-id.js';
+import { classifyTransferEncoding, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
 
 /** What one config generation gives the edge; swapped as one reference on reload. */
 export interface EdgeState {
@@ -16,6 +17,8 @@ export interface EdgeState {
   table: RouteTable;
   routes: readonly CompiledRoute[];
   maxHeaderSize: number;
+  /** limits.chunkedRequests: chunked request bodies are accepted instead of answered 411. */
+  chunkedRequests: boolean;
 }
 
 export interface EdgeHooks {
@@ -50,25 +53,30 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const state = hooks.state();
     const method = upperMethod(req.getMethod());
     const url = req.getUrl();
-    const query = req.getQuery() ?? '';
+    // undefined when the target has no '?'; '' for a bare '?', which is forwarded as sent.
+    const rawQuery = req.getQuery();
+    const query = rawQuery ?? '';
     const headers: string[] = [];
     let size = method.length + url.length + query.length + 14;
     let rawHost = '';
+    let hosts = 0;
     let requestId = '';
     let traceparent = '';
     let contentLength = '';
     let lengthConflict = false;
-    let chunked = false;
+    let codings: string[] | null = null;
+    let badField = '';
     let fault = '';
     let connection = '';
     req.forEach((name, value) => {
       headers.push(name, value);
       size += name.length + value.length + 4;
+      if (!isFieldValue(value)) badField = name;
       switch (name) {
-        case 'host': rawHost = value; break;
+        case 'host': rawHost = value; hosts++; break;
         case 'x-request-id': requestId = value; break;
         case 'traceparent': traceparent = value; break;
-        case 'transfer-encoding': chunked = true; break;
+        case 'transfer-encoding': (codings ??= []).push(value); break;
         case 'x-tollgate-fault': fault = value; break;
         case 'connection': connection = connection === '' ? value : connection + ', ' + value; break;
         case 'content-length':
@@ -79,6 +87,8 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       }
     });
     const id = acceptRequestId(requestId);
+    const coding = codings === null ? null : classifyTransferEncoding(codings);
+    const chunked = coding !== null;
     const declared = chunked ? -1 : contentLength === '' ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
     const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, hooks.draining, hooks.onFinish);
     ex.method = method;
@@ -86,12 +96,45 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     ex.startTime = performance.now();
     hooks.onStart();
 
+    // Framing first: where uWS and a front proxy may disagree on where this request ends, the
+    // answer closes the connection and nothing after it on the connection is read (see
+    // UwsExchange.reply: such answers are written after uWS has finished parsing this read).
     if (size > state.maxHeaderSize) {
       replyProblem(ex, id, 'TG_HEADERS_TOO_LARGE', `The request header block exceeds ${state.maxHeaderSize} bytes.`, null, true);
       return;
     }
     if (lengthConflict || declared === -2) {
-      replyProblem(ex, id, 'TG_BAD_REQUEST', 'Invalid or conflicting Content-Length.', null, true);
+      replyProblem(ex, id, 'TG_BAD_FRAMING', 'Invalid or conflicting Content-Length.', null, true);
+      return;
+    }
+    if (coding !== null) {
+      if (contentLength !== '') {
+        replyProblem(ex, id, 'TG_BAD_FRAMING', 'Content-Length and Transfer-Encoding must not be sent together.', null, true);
+        return;
+      }
+      if (coding === 'invalid') {
+        replyProblem(ex, id, 'TG_BAD_FRAMING', 'Transfer-Encoding must be one header line saying exactly "chunked".', null, true);
+        return;
+      }
+      if (coding === 'unsupported') {
+        replyProblem(ex, id, 'TG_CODING_NOT_IMPLEMENTED', 'The only request transfer coding accepted is "chunked".', null, true);
+        return;
+      }
+      if (!state.chunkedRequests) {
+        replyProblem(ex, id, 'TG_LENGTH_REQUIRED', 'Chunked request bodies are not accepted here: send a Content-Length.', null, true);
+        return;
+      }
+    }
+    if (hosts !== 1 || !isValidHost(rawHost)) {
+      replyProblem(ex, id, 'TG_BAD_HOST', hosts === 0 ? 'The request has no Host header.' : hosts > 1 ? 'The request has more than one Host header.' : 'The Host header is not a valid host[:port].', null, true);
+      return;
+    }
+    if (badField !== '') {
+      replyProblem(ex, id, 'TG_BAD_HEADER', `The value of the ${JSON.stringify(badField)} header contains control characters or bytes that are not UTF-8.`, null, true);
+      return;
+    }
+    if (!isForwardableQuery(query)) {
+      replyProblem(ex, id, 'TG_BAD_PATH', 'The query string contains spaces, control characters or bytes that are not UTF-8.', null, true);
       return;
     }
     const path = normalizePath(url);
@@ -121,7 +164,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     }
     const route = state.routes[index]!;
     const ctx: RequestContext = {
-      method, path, query, host, rawHost, headers, connection,
+      method, path, query, hasQuery: rawQuery !== undefined, host, rawHost, headers, connection,
       remoteAddress: remoteAddressOf(res),
       requestId: id,
       traceparent: isValidTraceparent(traceparent) ? traceparent : newTraceparent(),

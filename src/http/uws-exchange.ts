@@ -78,13 +78,29 @@ export class UwsExchange implements Exchange {
 
   reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (!this.begin(status)) return;
+    if (closeConnection) {
+      // uWS goes on parsing the bytes it already read on this connection after end(body, true):
+      // a request hidden behind a refused one (a CL.CL or TE desync) would be routed. Answered
+      // after this read is parsed instead, uWS itself closes the connection when another request
+      // follows (it does not take a request while one is pending), and otherwise the end() below
+      // runs uncorked, where uWS closes the socket at once.
+      setImmediate(() => {
+        if (!this.aborted) this.send(status, headers, body, true);
+        this.onFinish(this);
+      });
+      return;
+    }
+    this.send(status, headers, body, this.closeAfter());
+    this.onFinish(this);
+  }
+
+  private send(status: number, headers: HeaderList, body: string | Buffer, close: boolean): void {
     const res = this.res;
     res.cork(() => {
       this.writeHead(status, headers);
-      res.end(body, closeConnection || this.closeAfter());
+      res.end(body, close);
     });
     this.bytesWritten = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    this.onFinish(this);
   }
 
   replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {

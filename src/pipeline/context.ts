@@ -12,6 +12,8 @@ export interface RequestContext {
   path: string;
   /** Raw query string without '?', '' when absent; passed through unchanged. */
   query: string;
+  /** The target had a '?' (a bare '?' with an empty query is forwarded as sent). */
+  hasQuery: boolean;
   /** Host header lowercased, port stripped; '' when absent. */
   host: string;
   /** Host header as received. */

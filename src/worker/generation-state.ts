@@ -20,7 +20,7 @@ export function buildGeneration(gen: Generation, previous: WorkerGeneration | nu
   const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {
-    edge: { generation: gen.id, table: new RouteTable(gen.routeTable), routes, maxHeaderSize: config.limits.maxHeaderSize },
+    edge: { generation: gen.id, table: new RouteTable(gen.routeTable), routes, maxHeaderSize: config.limits.maxHeaderSize, chunkedRequests: config.limits.chunkedRequests },
     config,
     upstreams,
   };

@@ -45,7 +45,7 @@ t.before(async () => {
 listen: { host: 127.0.0.1, port: 0 }
 workers: 1
 admin: { host: 127.0.0.1, port: 0 }
-limits: { maxBodySize: 1kb }
+limits: { maxBodySize: 1kb, chunkedRequests: true }
 upstreams:
   slow: { targets: [http://127.0.0.1:${demo.ports.slow}], timeout: { response: 300ms } }
   flaky: { targets: [http://127.0.0.1:${demo.ports.flaky}] }

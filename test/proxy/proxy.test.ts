@@ -40,7 +40,7 @@ t.before(async () => {
   - id: status
     match: { path: /status/:code }
     upstream: users
-`);
+`, 'limits: { chunkedRequests: true }');
 });
 t.teardown(() => fx.close());
 

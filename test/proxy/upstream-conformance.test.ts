@@ -53,7 +53,7 @@ t.before(async () => {
 listen: { host: 127.0.0.1, port: 0 }
 workers: 1
 admin: { host: 127.0.0.1, port: 0 }
-limits: { maxBodySize: 4mb }
+limits: { maxBodySize: 4mb, chunkedRequests: true }
 upstreams:
 ${upstreams}
 routes:

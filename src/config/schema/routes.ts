@@ -36,7 +36,7 @@ export const respondSchema = z.strictObject({
   status: z.number().int().min(100).max(599).default(200),
   json: z.unknown().optional(),
   body: z.string().optional(),
-  headers: headerMap.prefault({}),
+  headers: headerMap('response').prefault({}),
 });
 
 export const routeSchema = strictObjectRefusing(
@@ -45,7 +45,7 @@ export const routeSchema = strictObjectRefusing(
     match: matchSchema,
     upstream: orNull(z.string().min(1).meta({ description: 'Name of an entry in upstreams' })),
     rewrite: orNull(pathPattern.meta({ pattern: '^/', description: "Upstream path template using the match path's :params and *" })),
-    headers: z.strictObject({ request: headerOps.prefault({}), response: headerOps.prefault({}) }).prefault({}),
+    headers: z.strictObject({ request: headerOps('request').prefault({}), response: headerOps('response').prefault({}) }).prefault({}),
     timeout: orNull(duration({ min: 1 })),
     respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
   },

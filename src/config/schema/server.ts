@@ -23,6 +23,9 @@ export const limitsSchema = z
     maxBodySize: size().prefault('1mb'),
     requestTimeout: duration({ min: 1 }).prefault('30s'),
     maxHeaderSize: size({ min: 1024 }).prefault('16kb'),
+    chunkedRequests: z.boolean().default(false).meta({
+      description: 'Accept chunked request bodies (default: answer 411). The bundled uWS builds frame chunk extensions wrongly: a desync risk behind a front proxy that reuses connections',
+    }),
   })
   .prefault({});
 

@@ -27,8 +27,9 @@ export const proxyStage: StageFactory = (route, deps) => {
     }
     const path = buildPath(ctx.path, ctx.params);
     const call = new UpstreamCall(ctx, upstream.pick(), {
-      path: ctx.query === '' ? path : path + '?' + ctx.query,
+      path: ctx.hasQuery ? path + '?' + ctx.query : path,
       headers: upstreamHeaders(ctx, requestPlan),
+      host: requestPlan.host,
       timeout,
       responsePlan,
       log,

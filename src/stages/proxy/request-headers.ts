@@ -8,10 +8,21 @@ const OWN = new Set([
   'host', 'expect', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host',
   'x-request-id', 'traceparent',
 ]);
+// Claims about the client or the hop before us that only a trusted proxy may make: forwarded as
+// sent from trustedProxies, removed from anyone else (a client could pose as another address).
+const FROM_TRUSTED_ONLY = new Set(['forwarded', 'x-real-ip', 'x-forwarded-port']);
 
 export interface RequestHeaderPlan {
   drop: ReadonlySet<string>;
+  /** headers.request.set without the gateway's own headers: appended as they are. */
   set: readonly string[];
+  /** headers.request.set values that replace what the gateway would write; null: the gateway's. */
+  host: string | null;
+  forwardedFor: string | null;
+  forwardedProto: string | null;
+  forwardedHost: string | null;
+  requestId: string | null;
+  traceparent: string | null;
   trusted: AddressMatcher;
   scheme: string;
 }
@@ -19,11 +30,22 @@ export interface RequestHeaderPlan {
 export function planRequestHeaders(ops: HeaderOps, trusted: AddressMatcher, scheme: string): RequestHeaderPlan {
   const drop = new Set<string>(ops.remove);
   const set: string[] = [];
+  const own = new Map<string, string>();
   for (const [name, value] of Object.entries(ops.set)) {
     drop.add(name);
-    set.push(name, value);
+    // Setting a header replaces it, the gateway's own ones included: never two copies upstream.
+    if (OWN.has(name)) own.set(name, value);
+    else set.push(name, value);
   }
-  return { drop, set, trusted, scheme };
+  return {
+    drop, set, trusted, scheme,
+    host: own.get('host') ?? null,
+    forwardedFor: own.get('x-forwarded-for') ?? null,
+    forwardedProto: own.get('x-forwarded-proto') ?? null,
+    forwardedHost: own.get('x-forwarded-host') ?? null,
+    requestId: own.get('x-request-id') ?? null,
+    traceparent: own.get('traceparent') ?? null,
+  };
 }
 
 /** The flat header list sent upstream for one request (the client adds host and framing). */
@@ -47,14 +69,15 @@ export function upstreamHeaders(ctx: RequestContext, plan: RequestHeaderPlan): s
       continue;
     }
     if (isHopByHop(name) || plan.drop.has(name) || (listed !== null && listed.has(name))) continue;
+    if (!trusted && FROM_TRUSTED_ONLY.has(name)) continue;
     out.push(name, value);
   }
   out.push(
-    'x-forwarded-for', xff === '' ? ctx.remoteAddress : xff + ', ' + ctx.remoteAddress,
-    'x-forwarded-proto', proto === '' ? plan.scheme : proto,
-    'x-forwarded-host', fwdHost === '' ? ctx.rawHost : fwdHost,
-    'x-request-id', ctx.requestId,
-    'traceparent', ctx.traceparent,
+    'x-forwarded-for', plan.forwardedFor ?? (xff === '' ? ctx.remoteAddress : xff + ', ' + ctx.remoteAddress),
+    'x-forwarded-proto', plan.forwardedProto ?? (proto === '' ? plan.scheme : proto),
+    'x-forwarded-host', plan.forwardedHost ?? (fwdHost === '' ? ctx.rawHost : fwdHost),
+    'x-request-id', plan.requestId ?? ctx.requestId,
+    'traceparent', plan.traceparent ?? ctx.traceparent,
   );
   for (let i = 0; i < plan.set.length; i++) out.push(plan.set[i]!);
   return out;

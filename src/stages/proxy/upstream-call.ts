@@ -11,6 +11,8 @@ import { classifyUpstreamError } from './upstream-errors.js';
 export interface CallOptions {
   path: string;
   headers: string[];
+  /** headers.request.set's host, replacing the target's; null: the target's host[:port]. */
+  host: string | null;
   timeout: number;
   responsePlan: ResponseHeaderPlan;
   log: Logger;
@@ -52,6 +54,7 @@ export class UpstreamCall implements UpstreamHandler {
       method: this.ctx.method,
       path: this.opts.path,
       headers: this.opts.headers,
+      host: this.opts.host,
       body,
       bodyLength: this.ctx.exchange.contentLength,
       timeout: this.opts.timeout,

@@ -5,12 +5,13 @@ export interface UpstreamFailure {
   /** Short, safe for clients: never the upstream's own words. */
   detail: string;
   /** For logs and metrics. */
-  kind: 'timeout' | 'connect' | 'reset' | 'protocol';
+  kind: 'timeout' | 'connect' | 'reset' | 'protocol' | 'request';
 }
 
 const TIMEOUT: UpstreamFailure = { code: 'TG_UPSTREAM_TIMEOUT', detail: 'The upstream did not answer in time.', kind: 'timeout' };
 const CONNECT: UpstreamFailure = { code: 'TG_UPSTREAM_FAILED', detail: 'The upstream could not be reached.', kind: 'connect' };
 const RESET: UpstreamFailure = { code: 'TG_UPSTREAM_FAILED', detail: 'The upstream closed the connection.', kind: 'reset' };
+const REQUEST: UpstreamFailure = { code: 'TG_BAD_HEADER', detail: 'The request cannot be forwarded: its target or a header would not be a valid HTTP/1.1 request head.', kind: 'request' };
 const PROTOCOL: UpstreamFailure = { code: 'TG_UPSTREAM_FAILED', detail: 'The upstream sent an invalid response.', kind: 'protocol' };
 
 /** Maps an upstream-client or socket error to what the client is told. */
@@ -31,6 +32,8 @@ export function classifyUpstreamError(err: Error & { code?: string }): UpstreamF
     case 'TG_UP_CLOSED':
     case 'TG_UP_POOL_CLOSED':
       return RESET;
+    case 'TG_UP_BAD_REQUEST':
+      return REQUEST;
     default:
       return PROTOCOL;
   }

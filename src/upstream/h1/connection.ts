@@ -25,6 +25,12 @@ export interface Endpoint {
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 // Request-line targets may not contain whitespace or control characters (request splitting).
 const BAD_TARGET = /[\x00-\x20\x7f]/;
+// Anything but HTAB and visible ASCII plus space sends a header name or value to the slow check.
+const NOT_PLAIN = /[^\t\x20-\x7e]/;
+// Never written, whatever the caller passed: a CR, LF or NUL would end the line or the head early.
+const SPLITS_LINE = /[\0\r\n]/;
+// Header names are tokens: no separators, no whitespace, nothing beyond ASCII.
+const BAD_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 // Methods whose semantics say a repeat is harmless (RFC 9110 §9.2.2): a request that died on a
 // reused keep-alive socket before any answer byte may be sent once more on a fresh one.
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -100,11 +106,12 @@ export class H1Connection implements ResponseSink {
       if (this.gen === gen) this.abandon(err);
     });
     if (this.handler !== handler) return; // aborted at once
-    if (BAD_TARGET.test(req.path)) {
-      this.finishWithError(new UpstreamError('TG_UP_BAD_REQUEST', 'invalid request target'), true);
+    const encoding = headEncoding(req);
+    if (encoding === null) {
+      this.finishWithError(new UpstreamError('TG_UP_BAD_REQUEST', 'invalid request target or header'), true);
       return;
     }
-    this.write(req, gen);
+    this.write(req, gen, encoding);
     if (this.connected) this.arm(req.timeout);
   }
 
@@ -114,28 +121,28 @@ export class H1Connection implements ResponseSink {
     this.socket.destroy();
   }
 
-  private write(req: UpstreamRequest, gen: number): void {
+  private write(req: UpstreamRequest, gen: number, encoding: BufferEncoding): void {
     const socket = this.socket;
-    let head = req.method + ' ' + req.path + ' HTTP/1.1\r\nhost: ' + this.owner.host + '\r\n';
+    let head = req.method + ' ' + req.path + ' HTTP/1.1\r\nhost: ' + (req.host ?? this.owner.host) + '\r\n';
     const h = req.headers;
     for (let i = 0; i < h.length; i += 2) head += h[i] + ': ' + h[i + 1] + '\r\n';
     const body = req.body;
     if (body === null) {
-      socket.write(EXPECTS_BODY.has(req.method) ? head + 'content-length: 0\r\n\r\n' : head + '\r\n', 'latin1');
+      socket.write(EXPECTS_BODY.has(req.method) ? head + 'content-length: 0\r\n\r\n' : head + '\r\n', encoding);
       this.requestSent = true;
     } else if (Buffer.isBuffer(body)) {
       head += 'content-length: ' + body.length + '\r\n\r\n';
-      if (body.length === 0) socket.write(head, 'latin1');
+      if (body.length === 0) socket.write(head, encoding);
       else {
         socket.cork();
-        socket.write(head, 'latin1');
+        socket.write(head, encoding);
         socket.write(body);
         socket.uncork();
       }
       this.requestSent = true;
     } else {
       const chunked = req.bodyLength < 0;
-      socket.write(head + (chunked ? 'transfer-encoding: chunked\r\n\r\n' : 'content-length: ' + req.bodyLength + '\r\n\r\n'), 'latin1');
+      socket.write(head + (chunked ? 'transfer-encoding: chunked\r\n\r\n' : 'content-length: ' + req.bodyLength + '\r\n\r\n'), encoding);
       this.pipeBody(body, chunked, gen);
     }
   }
@@ -326,6 +333,37 @@ export class H1Connection implements ResponseSink {
     }
     handler.onError(err);
   }
+}
+
+/**
+ * The last line of defence against request splitting, whatever the caller passed: null when the
+ * target or a header name or value could end a line or the head early (CR, LF, NUL), or a name
+ * is not a token. Otherwise the encoding of the head: latin1 (one byte per char, the cheapest)
+ * when it is all ASCII, else UTF-8, which gives back the bytes uWS decoded for non-ASCII values
+ * (latin1 would keep the low byte of each UTF-16 unit: U+010A would become LF).
+ */
+export function headEncoding(req: UpstreamRequest): BufferEncoding | null {
+  let encoding: BufferEncoding = 'latin1';
+  if (BAD_NAME.test(req.method)) return null;
+  if (req.host !== null && NOT_PLAIN.test(req.host)) {
+    if (SPLITS_LINE.test(req.host)) return null;
+    encoding = 'utf8';
+  }
+  if (NOT_PLAIN.test(req.path)) {
+    if (BAD_TARGET.test(req.path)) return null;
+    encoding = 'utf8';
+  } else if (req.path.indexOf(' ') >= 0) return null;
+  const h = req.headers;
+  for (let i = 0; i < h.length; i += 2) {
+    const name = h[i]!;
+    const value = h[i + 1]!;
+    if (BAD_NAME.test(name) || name === '') return null;
+    if (NOT_PLAIN.test(value)) {
+      if (SPLITS_LINE.test(value)) return null;
+      encoding = 'utf8';
+    }
+  }
+  return encoding;
 }
 
 function isClosure(err: Error & { code?: string }): boolean {

@@ -6,6 +6,8 @@ export interface UpstreamRequest {
   /** Path and query, as sent on the request line. */
   path: string;
   headers: readonly string[];
+  /** The Host header to send; null: the target's own host[:port]. */
+  host: string | null;
   /** null: no body; a Buffer: the whole body; a Readable: streamed (chunked unless bodyLength >= 0). */
   body: Buffer | Readable | null;
   /** Declared length of a streamed body, -1 when unknown. */

@@ -118,6 +118,21 @@ t.test('header operations: names lowercased and checked, hop-by-hop refused in s
   ]);
 });
 
+t.test('headers the gateway writes itself cannot be set where a second copy would result', async (t) => {
+  const errors = errorsOf(t, `${UPSTREAM}routes:\n  - id: a\n    match: { path: /a }\n    upstream: users\n    headers:\n      request: { set: { Expect: 100-continue, Host: "a b" } }\n      response: { set: { Date: x, X-Request-Id: y } }\n`);
+  t.same(errors, [
+    'gw.yaml:9:25 routes.0.headers.request.set.Expect: "expect" is answered by the gateway and cannot be set',
+    'gw.yaml:9:47 routes.0.headers.request.set.Host: "host" must be a host name or address with an optional port, got "a b"',
+    'gw.yaml:10:26 routes.0.headers.response.set.Date: "date" is written by the gateway in every answer and cannot be set',
+    'gw.yaml:10:35 routes.0.headers.response.set.X-Request-Id: "x-request-id" is written by the gateway in every answer and cannot be set',
+  ]);
+  const respondErrors = errorsOf(t, 'routes:\n  - id: a\n    match: { path: /a }\n    respond: { headers: { Date: x } }\n');
+  t.same(respondErrors, ['gw.yaml:4:27 routes.0.respond.headers.Date: "date" is written by the gateway in every answer and cannot be set']);
+  // The gateway's own request headers may be set: the value replaces the gateway's.
+  const config = configOf(t, withRoutes(route('a', '    match: { path: /a }\n    upstream: users\n    headers:\n      request: { set: { Host: "backend:8080", X-Forwarded-For: 10.0.0.1, X-Request-Id: r } }\n')));
+  t.same(config.routes[0]?.headers.request.set, { host: 'backend:8080', 'x-forwarded-for': '10.0.0.1', 'x-request-id': 'r' });
+});
+
 t.test('a route timeout is a positive duration', async (t) => {
   const config = configOf(t, withRoutes(route('a', '    match: { path: /a }\n    upstream: users\n    timeout: 1.5s\n')));
   t.equal(config.routes[0]?.timeout, 1500);

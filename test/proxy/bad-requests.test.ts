@@ -63,6 +63,8 @@ const SILENT: [string, string][] = [
   ['raw control character in the path', 'GET /api/a\x01b HTTP/1.1\r\nHost: x\r\n\r\n'],
   ['raw space in the path', 'GET /api/a b HTTP/1.1\r\nHost: x\r\n\r\n'],
   ['garbage request line', 'HELLO\r\n\r\n'],
+  // uWS takes at most 48 header lines (README): the 49th drops the request unanswered.
+  ['49 header lines', 'GET /api/x HTTP/1.1\r\nHost: x\r\n' + Array.from({ length: 48 }, (_, i) => `X-H${i}: v\r\n`).join('') + '\r\n'],
 ];
 
 t.test('requests the HTTP parser refuses get no answer, a closed connection, and forward nothing', async (t) => {
@@ -73,6 +75,13 @@ t.test('requests the HTTP parser refuses get no answer, a closed connection, and
     t.notMatch(text, /^HTTP\/1\.1 [23]/, `${SILENT[i]![0]}: never a success`);
   });
   t.equal(up.received().length, before, 'nothing was forwarded upstream');
+});
+
+t.test('48 header lines, the most this uWS build takes, are forwarded', async (t) => {
+  const lines = Array.from({ length: 47 }, (_, i) => `X-H${i}: v\r\n`).join('');
+  const { text } = await rawExchange(gw.port, 'GET /api/many HTTP/1.1\r\nHost: x\r\n' + lines + '\r\n', 1_000);
+  t.match(text, /^HTTP\/1\.1 200 /);
+  t.match(up.received(), /GET \/api\/many HTTP\/1\.1/);
 });
 
 t.test('oversized headers answer 431 with a problem body', async (t) => {

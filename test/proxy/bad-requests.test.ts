@@ -84,6 +84,14 @@ t.test('48 header lines, the most this uWS build takes, are forwarded', async (t
   t.match(up.received(), /GET \/api\/many HTTP\/1\.1/);
 });
 
+t.test('Expect: 100-continue on a refused request: uWS sends 100 first (README), then the refusal, then closes', async (t) => {
+  const before = up.received().length;
+  const { text, closed } = await rawExchange(gw.port, 'POST /nope HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n', 1_000);
+  t.match(text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 404 /);
+  t.ok(closed, 'closed: the body the client may now send is never read as a request');
+  t.equal(up.received().length, before, 'nothing was forwarded upstream');
+});
+
 t.test('oversized headers answer 431 with a problem body', async (t) => {
   const { text } = await rawExchange(gw.port, 'GET /api/x HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'a'.repeat(3000) + '\r\n\r\n', 1_000);
   t.match(text, /^HTTP\/1\.1 431 /);

@@ -118,7 +118,7 @@ export class UwsExchange implements Exchange {
     if (this.finished) return true;
     let ok = true;
     this.res.cork(() => {
-      if (!this.headWritten) this.writeHead(this.headStatus, this.headHeaders);
+      if (!this.headWritten) this.writeStreamHead();
       ok = this.totalSize >= 0 ? this.tryEnd(chunk) : this.write(chunk);
     });
     return ok;
@@ -141,7 +141,14 @@ export class UwsExchange implements Exchange {
     this.finished = true;
     const res = this.res;
     res.cork(() => {
-      if (!this.headWritten) this.writeHead(this.headStatus, this.headHeaders);
+      if (this.headWritten) {
+        // Never end(…, true) once the body has started: uWS writes its `Connection: close` header
+        // where the stream is, inside the chunked body. Closing was announced with the head (see
+        // writeStreamHead); a drain that began since closes the connection once it is idle.
+        res.end();
+        return;
+      }
+      this.writeHead(this.headStatus, this.headHeaders);
       res.end(undefined, this.closeAfter());
     });
     this.onFinish(this);
@@ -160,6 +167,15 @@ export class UwsExchange implements Exchange {
     res.writeStatus(statusLine(status));
     for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1]!);
     res.writeHeader('x-request-id', this.requestId);
+  }
+
+  /**
+   * The head of a streamed answer. While draining, `Connection: close` goes with it: the end of a
+   * stream cannot ask uWS to close (see streamEnd), so the client is told to stop here.
+   */
+  private writeStreamHead(): void {
+    this.writeHead(this.headStatus, this.headHeaders);
+    if (this.closeAfter()) this.res.writeHeader('connection', 'close');
   }
 
   private write(chunk: Buffer): boolean {

@@ -29,7 +29,6 @@ export function classifyUpstreamError(err: Error & { code?: string }): UpstreamF
     case 'ECONNRESET':
     case 'EPIPE':
     case 'TG_UP_CLOSED':
-    case 'TG_UP_POOL_CLOSED':
       return RESET;
     default:
       return PROTOCOL;

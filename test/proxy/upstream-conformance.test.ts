@@ -585,6 +585,39 @@ t.test('18 timeouts', async (t) => {
   t.ok(s.ms < 5_000, `within a few seconds (${s.ms} ms)`);
 });
 
+t.test('18b a slow upload: the 1 s response timeout starts once the request is sent', async (t) => {
+  const u = up('main');
+  u.on('/slow-upload', async (req, io) => {
+    const body = await req.body;
+    io.write(ok(`got ${body.length}`));
+  });
+  const PIECES = 16;
+  const piece = Buffer.alloc(512, 'p');
+  // 8 KiB over about 3.2 s, well inside limits.requestTimeout (30 s) but three response timeouts long.
+  const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = http.request(gw.url + '/main/slow-upload', {
+      method: 'POST', headers: { 'content-length': String(PIECES * piece.length) }, timeout: 10_000,
+    }, (res) => {
+      let text = '';
+      res.setEncoding('latin1');
+      res.on('data', (d: string) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    void (async () => {
+      for (let i = 0; i < PIECES && !req.destroyed; i++) {
+        req.write(piece);
+        await sleep(200);
+      }
+      req.end();
+    })();
+  });
+  t.equal(reply.status, 200, `the upload was not cut by the response timeout (${reply.text.slice(0, 120)})`);
+  t.equal(reply.text, `got ${PIECES * piece.length}`, 'the whole body reached the upstream');
+});
+
 t.test('19 request line and headers sent upstream', async (t) => {
   const u = up('req');
   u.on('/path/sub', (_req, io) => io.write(ok('seen')));

@@ -413,6 +413,10 @@ const MALFORMED: [string, string, string | Buffer][] = [
   ['12j response head over 64 KiB', '/bad-big-head', 'HTTP/1.1 200 OK\r\nX-Big: ' + 'a'.repeat(70_000) + '\r\nContent-Length: 2\r\n\r\nok'],
   ['12k NUL in a header value', '/bad-nul', 'HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 2\r\n\r\nok'],
   ['12l bare CR in a header value', '/bad-cr', 'HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 2\r\n\r\nok'],
+  // Transfer codings are hop-by-hop: the gateway does not decode gzip, so it cannot relay such a body.
+  ['12m Transfer-Encoding gzip, chunked', '/bad-te-gzip-chunked',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n4\r\n\x1f\x8b\x08\x00\r\n0\r\n\r\n'],
+  ['12n Transfer-Encoding gzip alone', '/bad-te-gzip', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n\x1f\x8b\x08\x00'],
 ];
 
 for (const [name, path, bytes] of MALFORMED) {

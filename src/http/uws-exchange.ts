@@ -31,12 +31,15 @@ export class UwsExchange implements Exchange {
   private pendingBase = 0;
   private writableHooked = false;
   private paused = false;
+  /** readBody was called, and its last chunk arrived. */
+  private reading = false;
+  private bodyDone = false;
 
   constructor(
     private readonly res: HttpResponse,
     readonly contentLength: number,
     readonly requestId: string,
-    private readonly closeAfter: () => boolean,
+    private readonly draining: () => boolean,
     private readonly onFinish: FinishListener,
   ) {
     res.onAborted(() => {
@@ -59,8 +62,34 @@ export class UwsExchange implements Exchange {
   }
 
   readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
+    this.reading = true;
     // uWS reuses the memory behind `ab` once the callback returns: copy every chunk.
-    this.res.onData((ab, last) => onChunk(Buffer.from(new Uint8Array(ab)), last));
+    this.res.onData((ab, last) => {
+      if (last) this.bodyDone = true;
+      onChunk(Buffer.from(new Uint8Array(ab)), last);
+    });
+  }
+
+  /**
+   * Whether the connection closes after this answer: while draining, and when the answer comes
+   * before the request body was read whole (an early answer to an upload: the rest is not wanted).
+   */
+  private closeAfter(): boolean {
+    return this.draining() || (this.reading && !this.bodyDone);
+  }
+
+  /**
+   * Called before an answer completes without uWS's close flag. A paused upload must not stay
+   * paused: uWS would read nothing more on the connection (not even the next request) until its
+   * idle timeout. Resumed, the rest of the body is read and dropped (readers ignore chunks once
+   * the exchange is finished). Never together with the close flag: end(body, true) after
+   * resume() parses bytes already buffered as a new request. And never after the answer
+   * completed: uWS forbids touching the response then.
+   */
+  private unpause(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.res.resume();
   }
 
   // resume() on a connection that is not paused stalls its reads in this uWS build: track it.
@@ -106,10 +135,15 @@ export class UwsExchange implements Exchange {
   replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {
     if (!this.begin(status)) return;
     const res = this.res;
+    // endWithoutBody's close flag writes a bogus Content-Length in this uWS build: announce the
+    // close ourselves and let the client close.
+    const close = this.closeAfter();
+    this.unpause();
     res.cork(() => {
       this.writeHead(status, headers);
       // endWithoutBody(length) aborts the process in this uWS build: write the header ourselves.
       if (reportedLength >= 0) res.writeHeader('content-length', String(reportedLength));
+      if (close) res.writeHeader('connection', 'close');
       res.endWithoutBody();
     });
     this.onFinish(this);
@@ -118,6 +152,7 @@ export class UwsExchange implements Exchange {
   /** Claims the response for one complete answer; false when one was already given. */
   private begin(status: number): boolean {
     if (this.finished) return false;
+    if (!this.closeAfter()) this.unpause();
     this.finished = true;
     this.status = status;
     return true;
@@ -134,8 +169,12 @@ export class UwsExchange implements Exchange {
     if (this.finished) return true;
     let ok = true;
     this.res.cork(() => {
-      if (!this.headWritten) this.writeHead(this.headStatus, this.headHeaders);
-      ok = this.totalSize >= 0 ? this.tryEnd(chunk) : this.write(chunk);
+      if (!this.headWritten) this.writeStreamHead();
+      if (this.totalSize < 0) ok = this.write(chunk);
+      else {
+        if (this.bytesWritten + chunk.length >= this.totalSize) this.unpause(); // the last bytes
+        ok = this.tryEnd(chunk);
+      }
     });
     return ok;
   }
@@ -157,8 +196,18 @@ export class UwsExchange implements Exchange {
     this.finished = true;
     const res = this.res;
     res.cork(() => {
-      if (!this.headWritten) this.writeHead(this.headStatus, this.headHeaders);
-      res.end(undefined, this.closeAfter());
+      if (this.headWritten) {
+        // Never end(…, true) once the body has started: uWS writes its `Connection: close` header
+        // where the stream is, inside the chunked body. Closing was announced with the head (see
+        // writeStreamHead); a drain that began since closes the connection once it is idle.
+        this.unpause();
+        res.end();
+        return;
+      }
+      this.writeHead(this.headStatus, this.headHeaders);
+      const close = this.closeAfter();
+      if (!close) this.unpause();
+      res.end(undefined, close);
     });
     this.onFinish(this);
   }
@@ -176,6 +225,16 @@ export class UwsExchange implements Exchange {
     res.writeStatus(statusLine(status));
     for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1]!);
     res.writeHeader('x-request-id', this.requestId);
+  }
+
+  /**
+   * The head of a streamed answer. `Connection: close` goes with it when the connection should
+   * close (see closeAfter): the end of a stream cannot ask uWS to close (see streamEnd), so the
+   * client is told here.
+   */
+  private writeStreamHead(): void {
+    this.writeHead(this.headStatus, this.headHeaders);
+    if (this.closeAfter()) this.res.writeHeader('connection', 'close');
   }
 
   private write(chunk: Buffer): boolean {

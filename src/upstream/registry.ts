@@ -20,7 +20,7 @@ export interface Upstream {
 /**
  * The upstreams of one worker. Pools are keyed by the upstream's whole config, so a reload that
  * leaves an upstream unchanged keeps its warm keep-alive connections; pools no generation uses
- * any more are closed gracefully (in-flight requests finish first).
+ * any more are closed gracefully (requests in flight or waiting in their queues finish first).
  */
 export class UpstreamRegistry {
   private readonly upstreams = new Map<string, Upstream>();

@@ -4,8 +4,9 @@
 // Every upstream here is a scripted node:net server (test/helpers/scripted-upstream.ts). Tests
 // that reason about connection reuse get an upstream of their own, so the gateway's pool for it
 // holds only the connections that test opened.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import http from 'node:http';
+import net from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { Client, request } from 'undici';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
@@ -30,6 +31,8 @@ const UPSTREAMS: Record<string, string> = {
   extra: '',
   hdr: '',
   req: '',
+  early: '',
+  queued: 'connections: 1, ',
 };
 
 const ups: Record<string, ScriptedUpstream> = {};
@@ -53,7 +56,7 @@ t.before(async () => {
 listen: { host: 127.0.0.1, port: 0 }
 workers: 1
 admin: { host: 127.0.0.1, port: 0 }
-limits: { maxBodySize: 4mb, chunkedRequests: true }
+limits: { maxBodySize: 16mb, chunkedRequests: true }
 upstreams:
 ${upstreams}
 routes:
@@ -410,6 +413,10 @@ const MALFORMED: [string, string, string | Buffer][] = [
   ['12j response head over 64 KiB', '/bad-big-head', 'HTTP/1.1 200 OK\r\nX-Big: ' + 'a'.repeat(70_000) + '\r\nContent-Length: 2\r\n\r\nok'],
   ['12k NUL in a header value', '/bad-nul', 'HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 2\r\n\r\nok'],
   ['12l bare CR in a header value', '/bad-cr', 'HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 2\r\n\r\nok'],
+  // Transfer codings are hop-by-hop: the gateway does not decode gzip, so it cannot relay such a body.
+  ['12m Transfer-Encoding gzip, chunked', '/bad-te-gzip-chunked',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n4\r\n\x1f\x8b\x08\x00\r\n0\r\n\r\n'],
+  ['12n Transfer-Encoding gzip alone', '/bad-te-gzip', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n\x1f\x8b\x08\x00'],
 ];
 
 for (const [name, path, bytes] of MALFORMED) {
@@ -512,6 +519,121 @@ t.test('15 an early answer before the upload was read', async (t) => {
   t.ok(r.text.endsWith('too big!'), 'with its body');
 });
 
+/** What a raw client that uploads `body` in pieces sees: the first answer, then whether the connection moved on. */
+interface UploadOutcome {
+  /** The first answer read (head and body), latin1. */
+  answer: string;
+  /** ms from the answer to the gateway closing the connection, -1 if it did not within 3 s. */
+  closedAfterMs: number;
+  /** The kernel took the whole body within 3 s of the answer: the gateway read it on. */
+  bodyTaken: boolean;
+  /** The answer to a follow-up request sent on the same connection after the body, if it was taken and the connection kept. */
+  followUp: string;
+}
+
+async function uploadThenFollowUp(path: string, body: Buffer, answered: RegExp, followUp: string): Promise<UploadOutcome> {
+  const s = net.connect(gw.port, '127.0.0.1');
+  s.on('error', () => {});
+  let read = '';
+  let closedAt = -1;
+  s.on('data', (d: Buffer) => { read += d.toString('latin1'); });
+  s.on('close', () => { closedAt = Date.now(); });
+  s.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`);
+  // Pieces of 64 KiB, each once the kernel took the previous one.
+  const sent = (async () => {
+    for (let i = 0; i < body.length && closedAt < 0; i += 65_536) {
+      if (!s.write(body.subarray(i, i + 65_536))) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => { s.off('drain', done); s.off('close', done); resolve(); };
+          s.once('drain', done).once('close', done);
+        });
+      }
+      await sleep(1);
+    }
+    return closedAt < 0;
+  })();
+  await waitFor(() => answered.test(read), 5_000);
+  const answer = read;
+  const answeredAt = Date.now();
+  const whole = await Promise.race([sent, sleep(3_000).then(() => false)]);
+  let follow = '';
+  if (whole && closedAt < 0) {
+    read = '';
+    s.write(followUp);
+    await waitFor(() => closedAt >= 0 || /\r\n\r\n/.test(read), Math.max(0, answeredAt + 3_000 - Date.now()));
+    follow = read;
+  }
+  if (!whole) await waitFor(() => closedAt >= 0, Math.max(0, answeredAt + 3_000 - Date.now()));
+  s.destroy();
+  return { answer, closedAfterMs: closedAt < 0 ? -1 : Math.max(0, closedAt - answeredAt), bodyTaken: whole, followUp: follow };
+}
+
+/**
+ * The connection moved on after the early answer: closed as announced; or announced and the rest
+ * of the body read on (the client closes); or kept, and serving the next request.
+ */
+function assertNoStall(t: Test, o: UploadOutcome, follow: RegExp): void {
+  if (/\r\nconnection: close\r\n/i.test(o.answer)) {
+    t.ok(o.closedAfterMs >= 0 || o.bodyTaken, `announced Connection: close, then closed the connection or read the rest of the body (closed ${o.closedAfterMs} ms after, body taken: ${o.bodyTaken})`);
+  } else {
+    t.match(o.followUp, follow, `kept alive: the rest of the body was taken and the next request answered (${JSON.stringify(o.followUp.slice(0, 40))}, closed ${o.closedAfterMs})`);
+  }
+}
+
+t.test('15b an early answer while the client is still uploading: the connection does not stall', async (t) => {
+  const u = up('early');
+  u.on('/upload', async (_req, io) => {
+    // Reads nothing more: the upload backs up through the kernel buffers into the gateway, which
+    // pauses the client (12 MB is more than loopback buffers hold with Linux's default limits).
+    io.socket.pause();
+    await sleep(300);
+    io.write('HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n\r\ntoo big!');
+  });
+  u.on('/after', (_req, io) => io.write(ok('after')));
+  const o = await uploadThenFollowUp('/early/upload', Buffer.alloc(12_000_000, 'e'), /\r\n\r\n[\s\S]*too big!$/,
+    'GET /main/after HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.match(o.answer, /^HTTP\/1\.1 413 /, `the client gets the early 413 (${JSON.stringify(o.answer.slice(0, 60))})`);
+  t.ok(o.answer.endsWith('too big!'), 'with its body');
+  assertNoStall(t, o, /^HTTP\/1\.1 404 /);
+});
+
+t.test('15d an early streamed answer while the client is still uploading: the connection does not stall', async (t) => {
+  const u = up('early');
+  u.on('/stream', async (_req, io) => {
+    io.socket.pause(); // as in 15b: the gateway ends up pausing the client
+    await sleep(300);
+    io.write('HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n4\r\ntoo \r\n');
+    await sleep(50);
+    io.write('4\r\nbig!\r\n0\r\n\r\n');
+  });
+  const o = await uploadThenFollowUp('/early/stream', Buffer.alloc(12_000_000, 's'), /\r\n0\r\n\r\n$/,
+    'GET /main/after HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.match(o.answer, /^HTTP\/1\.1 413 [\s\S]*\r\ntransfer-encoding: chunked\r\n/i, `the client gets the early 413, streamed (${JSON.stringify(o.answer.slice(0, 60))})`);
+  t.match(o.answer, /\r\n\r\n4\r\ntoo \r\n4\r\nbig!\r\n0\r\n\r\n$/, 'with its body, well-formed');
+  assertNoStall(t, o, /^HTTP\/1\.1 404 /);
+});
+
+t.test('15c an upload waiting in the queue times out: the 504 does not stall the connection', async (t) => {
+  const u = up('queued');
+  // Holds the only connection for 1.5 s, a byte every 250 ms (each resets its 1 s response timeout).
+  u.on('/hold', async (_req, io) => {
+    io.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n');
+    for (const c of 'held!\n') {
+      await sleep(250);
+      io.write(c);
+    }
+  });
+  const hold = attempt('/queued/hold');
+  await waitFor(() => u.requestsFor('/hold').length === 1, 2_000);
+  // The only connection is busy: the upload waits unread (the gateway pauses the client) and times out after 1 s.
+  const o = await uploadThenFollowUp('/queued/upload', Buffer.alloc(4_000_000, 'q'), /\r\n\r\n\{[\s\S]*\}$/,
+    'GET /main/after HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.match(o.answer, /^HTTP\/1\.1 504 /, `the client gets a 504 (${JSON.stringify(o.answer.slice(0, 60))})`);
+  assertNoStall(t, o, /^HTTP\/1\.1 404 /);
+  t.equal((await hold).status, 200);
+  t.equal(u.requestsFor('/upload').length, 0, 'the upload was never sent upstream');
+});
+
 t.test('16 response headers', async (t) => {
   const u = up('hdr');
   u.on('/h', (_req, io) => io.write(
@@ -583,6 +705,39 @@ t.test('18 timeouts', async (t) => {
   const s = await attempt('/main/stall');
   t.ok(!s.complete || s.status === 502 || s.status === 504, `a stalled body is cut (${describe(s)})`);
   t.ok(s.ms < 5_000, `within a few seconds (${s.ms} ms)`);
+});
+
+t.test('18b a slow upload: the 1 s response timeout starts once the request is sent', async (t) => {
+  const u = up('main');
+  u.on('/slow-upload', async (req, io) => {
+    const body = await req.body;
+    io.write(ok(`got ${body.length}`));
+  });
+  const PIECES = 16;
+  const piece = Buffer.alloc(512, 'p');
+  // 8 KiB over about 3.2 s, well inside limits.requestTimeout (30 s) but three response timeouts long.
+  const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = http.request(gw.url + '/main/slow-upload', {
+      method: 'POST', headers: { 'content-length': String(PIECES * piece.length) }, timeout: 10_000,
+    }, (res) => {
+      let text = '';
+      res.setEncoding('latin1');
+      res.on('data', (d: string) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    void (async () => {
+      for (let i = 0; i < PIECES && !req.destroyed; i++) {
+        req.write(piece);
+        await sleep(200);
+      }
+      req.end();
+    })();
+  });
+  t.equal(reply.status, 200, `the upload was not cut by the response timeout (${reply.text.slice(0, 120)})`);
+  t.equal(reply.text, `got ${PIECES * piece.length}`, 'the whole body reached the upstream');
 });
 
 t.test('19 request line and headers sent upstream', async (t) => {

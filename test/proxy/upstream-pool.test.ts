@@ -432,3 +432,45 @@ routes:
   t.equal(again.status, 200, 'the new pool serves');
   t.equal(u.connections.length, before + 1, 'on a new connection');
 });
+
+t.test('a reload that replaces a pool keeps the requests queued in it: none fails', async (t) => {
+  const u = await startScriptedUpstream();
+  t.teardown(() => u.close());
+  u.on('/q', async (req, io) => {
+    await io.sleep(300);
+    io.write(ok('answer ' + req.target.split('?')[1]));
+  });
+  const config = (response: string): string => `
+listen: { host: 127.0.0.1, port: 0 }
+workers: 1
+admin: { host: 127.0.0.1, port: 0 }
+log: { access: false }
+upstreams:
+  q: { connections: 1, targets: [${u.url}], timeout: { response: ${response} } }
+routes:
+  - { id: q, match: { path: /q/* }, upstream: q, rewrite: /* }
+`;
+  const rgw = await startGateway(config('5s'), { env: childEnv() });
+  t.teardown(async () => {
+    const killer = setTimeout(() => rgw.child.kill('SIGKILL'), 10_000);
+    await rgw.stop();
+    clearTimeout(killer);
+  });
+
+  // One request on the pool's only connection, two waiting in its queue.
+  const replies = [1, 2, 3].map((n) => fetchText(`${rgw.url}/q/q?${n}`));
+  t.ok(await waitFor(() => u.requestsFor('/q').length === 1, 2_000), 'the first request reached the upstream');
+  const from = rgw.logs.length;
+  writeFileSync(rgw.configFile, config('6s'));
+  rgw.child.kill('SIGHUP');
+  const line = await rgw.waitForLog((l) => rgw.logs.indexOf(l) >= from && (l.msg === 'config reloaded' || String(l.msg).startsWith('config reload rejected')));
+  t.equal(line.msg, 'config reloaded', 'timeout.response 5s -> 6s reloaded while two requests waited');
+  t.equal(u.requestsFor('/q').length, 1, 'the two others were still queued at the reload');
+
+  const got = await Promise.all(replies);
+  t.same(got.map((r) => r.status), [200, 200, 200], 'all three queued requests answered 200');
+  t.same(got.map((r) => r.text), ['answer 1', 'answer 2', 'answer 3'], 'each with its own answer');
+  const next = await fetchText(`${rgw.url}/q/q?4`);
+  t.equal(next.status, 200, 'the new pool serves');
+  t.equal(next.text, 'answer 4');
+});

@@ -1,5 +1,6 @@
 // SIGTERM and SIGINT (SPEC §6): stop accepting, finish in-flight requests within
 // shutdownTimeout, exit 0.
+import http from 'node:http';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import t, { type Test } from 'tap';
@@ -10,6 +11,9 @@ function config(head: string, shutdownTimeout = ''): string {
   return `${head}${shutdownTimeout === '' ? '' : `shutdownTimeout: ${shutdownTimeout}\n`}routes:
   - id: slow
     match: { path: /slow, methods: [GET] }
+    upstream: slow
+  - id: drip
+    match: { path: /drip, methods: [GET] }
     upstream: slow
 `;
 }
@@ -86,4 +90,79 @@ t.test('shutdownTimeout cuts a request that outlives it and still exits 0', asyn
   const reply = await slow;
   t.ok(reply instanceof Error || reply.status !== 200, 'the slow request was cut');
   t.ok(performance.now() - signalledAt < 4_000, 'the client learnt it at once, not at its own timeout');
+});
+
+interface StrictRead {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** Node's parser saw the whole message (the chunked terminator). */
+  complete: boolean;
+  error: string;
+  /** The connection closed within 3 s of the answer ending. */
+  closedAfter: boolean;
+}
+
+/** GETs `url` with Node's http client (a strict HTTP/1.1 parser); calls `onFirstByte` at the first body byte. */
+function strictGet(url: string, onFirstByte: () => void): Promise<StrictRead> {
+  return new Promise((resolve) => {
+    const out: StrictRead = { status: 0, headers: {}, body: Buffer.alloc(0), complete: false, error: '', closedAfter: false };
+    const parts: Buffer[] = [];
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      out.body = Buffer.concat(parts);
+      resolve(out);
+    };
+    const req = http.get(url, { agent: new http.Agent({ keepAlive: true }), timeout: 8_000 }, (res) => {
+      out.status = res.statusCode ?? 0;
+      out.headers = res.headers;
+      res.on('data', (d: Buffer) => {
+        if (parts.length === 0) onFirstByte();
+        parts.push(d);
+      });
+      res.on('end', () => {
+        out.complete = res.complete;
+        const socket = req.socket;
+        if (socket === null || socket.destroyed) {
+          out.closedAfter = true;
+          settle();
+          return;
+        }
+        const timer = setTimeout(settle, 3_000);
+        socket.once('close', () => {
+          clearTimeout(timer);
+          out.closedAfter = true;
+          settle();
+        });
+      });
+      res.on('error', (err) => {
+        out.error = err.message;
+        settle();
+      });
+    });
+    req.on('error', (err) => {
+      out.error ||= `${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`;
+      settle();
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
+}
+
+t.test('SIGTERM during a chunked answer: the answer ends well-formed and whole, then the connection closes', async (t) => {
+  const demo = await startUpstreams(t);
+  const gw = await launch(t, config(configHead(demo)), { workers: 1 });
+  const CHUNKS = 8;
+  const SIZE = 100;
+  // The drip has no Content-Length: the gateway streams it on with chunked framing.
+  const read = await strictGet(`${gw.url}/drip?chunks=${CHUNKS}&interval=150&size=${SIZE}`, () => gw.child.kill('SIGTERM'));
+  t.equal(read.error, '', `the strict client parsed the answer without an error (${read.error})`);
+  t.equal(read.status, 200);
+  t.equal(read.headers['transfer-encoding'], 'chunked', 'a chunked answer');
+  t.ok(read.complete, 'the chunked terminator arrived');
+  t.equal(read.body.length, CHUNKS * SIZE, 'every chunk arrived');
+  t.notOk(read.body.includes('onnection'), 'no header text inside the body');
+  t.ok(read.closedAfter, 'the gateway closed the connection after the answer');
+  t.equal(await gw.exited, 0, 'exit code 0');
 });

@@ -30,7 +30,6 @@ export function classifyUpstreamError(err: Error & { code?: string }): UpstreamF
     case 'ECONNRESET':
     case 'EPIPE':
     case 'TG_UP_CLOSED':
-    case 'TG_UP_POOL_CLOSED':
       return RESET;
     case 'TG_UP_BAD_REQUEST':
       return REQUEST;

@@ -82,7 +82,7 @@ export class H1Connection implements ResponseSink {
     this.arm(endpoint.connectTimeout);
     socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
       this.connected = true;
-      if (this.handler !== null) this.arm(this.req!.timeout);
+      if (this.handler !== null) this.startResponseClock();
     });
     if (endpoint.tls) socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
     socket.on('end', () => this.onSocketEnd());
@@ -112,7 +112,7 @@ export class H1Connection implements ResponseSink {
       return;
     }
     this.write(req, gen, encoding);
-    if (this.connected) this.arm(req.timeout);
+    if (this.connected) this.startResponseClock();
   }
 
   /** Closes the socket now; a request on it fails. */
@@ -177,6 +177,7 @@ export class H1Connection implements ResponseSink {
       if (chunked) socket.write('0\r\n\r\n', 'latin1');
       this.requestSent = true;
       this.bodyStream = null;
+      if (this.connected) this.startResponseClock();
     });
     stream.once('error', (err) => {
       if (this.gen === gen) this.abandon(err);
@@ -212,7 +213,7 @@ export class H1Connection implements ResponseSink {
 
   onResponseHead(status: number, headers: (string | Buffer)[], contentLength: number): void {
     const gen = this.gen;
-    if (this.timer !== null) this.timer.refresh();
+    this.startResponseClock();
     this.handler!.onHead(status, headers, contentLength, () => {
       if (this.gen !== gen || !this.paused) return;
       this.paused = false;
@@ -283,6 +284,19 @@ export class H1Connection implements ResponseSink {
       ? new UpstreamError('TG_UP_TIMEOUT', 'upstream response timed out')
       : new UpstreamError('TG_UP_CONNECT_TIMEOUT', 'upstream connect timed out'), true);
   };
+
+  /**
+   * The response timeout runs from the moment the whole request is written, or the answer began
+   * (an early answer to an upload). While the client is still uploading, its body is governed by
+   * limits.requestTimeout instead: a slow upload is not a slow upstream.
+   */
+  private startResponseClock(): void {
+    if (this.requestSent || this.parser.started) this.arm(this.req!.timeout);
+    else if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
 
   private arm(ms: number): void {
     if (this.timer !== null && this.timerMs === ms) {

@@ -24,6 +24,10 @@ const SWEEP_INTERVAL = 1_000;
  * The keep-alive connections of one worker to one upstream target. The most recently used idle
  * socket is taken first (its upstream side is the least likely to have timed it out); sockets
  * idle past their limit are closed by a once-a-second sweep instead of a timer per socket.
+ *
+ * A closed pool (its generation was replaced by a reload) keeps no idle socket but still serves
+ * what its generation gave it: the requests in flight and those waiting in its queue. Failing
+ * them would fail requests that a reload must carry through (SPEC §6).
  */
 export class H1Pool implements ConnectionOwner {
   readonly host: string;
@@ -32,6 +36,7 @@ export class H1Pool implements ConnectionOwner {
   private readonly all = new Set<H1Connection>();
   private readonly queue: Waiting[] = [];
   private readonly sweeper: NodeJS.Timeout;
+  /** Resolves `closed` once the closed pool has nothing left to serve. */
   private closing: (() => void) | null = null;
   private queueTimer: NodeJS.Timeout | null = null;
   private closed: Promise<void> | null = null;
@@ -51,10 +56,6 @@ export class H1Pool implements ConnectionOwner {
   }
 
   dispatch(req: UpstreamRequest, handler: UpstreamHandler): void {
-    if (this.closed !== null) {
-      handler.onError(new UpstreamError('TG_UP_POOL_CLOSED', 'upstream pool is closed'));
-      return;
-    }
     const conn = this.takeIdle();
     if (conn !== null) conn.run(req, handler);
     else if (this.all.size < this.opts.connections) this.open().run(req, handler);
@@ -71,13 +72,13 @@ export class H1Pool implements ConnectionOwner {
   }
 
   release(conn: H1Connection): void {
-    if (this.closed !== null) {
-      conn.destroy();
-      return;
-    }
     const next = this.nextWaiting();
     if (next !== null) {
       conn.run(next.req, next.handler);
+      return;
+    }
+    if (this.closed !== null) {
+      conn.destroy();
       return;
     }
     conn.idleSince = Date.now();
@@ -88,37 +89,40 @@ export class H1Pool implements ConnectionOwner {
     if (!this.all.delete(conn)) return;
     const at = this.idle.indexOf(conn);
     if (at >= 0) this.idle.splice(at, 1);
-    if (this.closed !== null) {
-      if (this.all.size === 0) this.closing?.();
-      return;
-    }
     // A slot freed: a waiting request gets a new socket.
     if (this.queue.length > 0 && this.all.size < this.opts.connections) {
       const next = this.nextWaiting();
       if (next !== null) this.open().run(next.req, next.handler);
     }
+    // After the microtask: a connection reports its removal before it hands a request to retry().
+    if (this.closing !== null) queueMicrotask(this.settleClose);
   }
 
   retry(req: UpstreamRequest, handler: UpstreamHandler): void {
-    if (this.closed !== null) handler.onError(new UpstreamError('TG_UP_POOL_CLOSED', 'upstream pool is closed'));
-    else this.open().run(req, handler);
+    this.open().run(req, handler);
   }
 
-  /** Stops taking requests; resolves once in-flight ones have finished and every socket closed. */
+  /**
+   * Keeps no idle socket from now on; resolves once the requests in flight and those waiting
+   * have finished and every socket is closed. Requests dispatched meanwhile are still served.
+   */
   close(): Promise<void> {
     if (this.closed !== null) return this.closed;
     clearInterval(this.sweeper);
-    if (this.queueTimer !== null) clearTimeout(this.queueTimer);
     this.closed = new Promise<void>((resolve) => {
       this.closing = resolve;
     });
-    for (const w of this.queue.splice(0)) {
-      if (!w.cancelled) w.handler.onError(new UpstreamError('TG_UP_POOL_CLOSED', 'upstream pool is closed'));
-    }
     for (const c of this.idle.splice(0)) c.destroy();
-    if (this.all.size === 0) this.closing!();
+    this.settleClose();
     return this.closed;
   }
+
+  private readonly settleClose = (): void => {
+    if (this.closing === null || this.all.size > 0 || this.queue.some((w) => !w.cancelled)) return;
+    const done = this.closing;
+    this.closing = null;
+    done();
+  };
 
   private open(): H1Connection {
     const conn = new H1Connection(this, this.endpoint, this.opts.keepAliveTimeout);

@@ -2,8 +2,9 @@
 //
 // It is strict where a lenient proxy would be exploitable: CRLF line endings only, no obs-fold,
 // no control characters in the head, a status code 100-599, one Content-Length value, no
-// Content-Length beside Transfer-Encoding, `chunked` only as the final coding. Anything else is
-// an H1ParseError, which the connection turns into a 502 and a closed socket (RFC 9112 §6.3 and
+// Content-Length beside Transfer-Encoding, `chunked` as the only transfer coding (a transfer
+// coding is hop-by-hop: a body relayed without one the client was not told of, say gzip, would
+// be corrupt, and we do not decode them). Anything else is an H1ParseError, which the connection turns into a 502 and a closed socket (RFC 9112 §6.3 and
 // §5.2 allow a gateway to refuse such a message rather than guess its framing).
 
 import { isAscii } from 'node:buffer';
@@ -293,7 +294,6 @@ export class ResponseParser {
     const status = statusCode(head, eol);
     let contentLength = -1;
     let chunked = false;
-    let transferEncoding = false;
     let keepAlive = http11;
     const headers: (string | Buffer)[] = [];
     let pos = eol + 2;
@@ -324,8 +324,9 @@ export class ResponseParser {
         }
         case 'transfer-encoding':
           if (!http11) throw new H1ParseError('Transfer-Encoding in an HTTP/1.0 response');
-          transferEncoding = true;
-          chunked = finalCodingIsChunked(value, chunked);
+          if (chunked) throw new H1ParseError('a coding after chunked');
+          if (value.toLowerCase() !== 'chunked') throw new H1ParseError('a transfer coding other than chunked');
+          chunked = true;
           break;
         case 'connection':
           for (const token of value.toLowerCase().split(',')) {
@@ -341,7 +342,7 @@ export class ResponseParser {
         }
       }
     }
-    if (transferEncoding && contentLength !== -1) throw new H1ParseError('both Content-Length and Transfer-Encoding');
+    if (chunked && contentLength !== -1) throw new H1ParseError('both Content-Length and Transfer-Encoding');
     if (status < 200) {
       if (status === 101) throw new H1ParseError('unexpected protocol switch');
       // Interim answer (100 Continue, 103 Early Hints): not relayed; the final one follows.
@@ -352,7 +353,7 @@ export class ResponseParser {
     const noBody = this.noBody || status === 204 || status === 304;
     if (noBody) this.state = State.Done;
     else if (chunked) this.state = State.ChunkSize;
-    else if (transferEncoding || contentLength === -1) {
+    else if (contentLength === -1) {
       // RFC 9112 §6.3: without a length, the body runs until the connection closes.
       this.state = State.UntilClose;
       this.keepAlive = false;
@@ -395,19 +396,6 @@ function parseContentLength(value: string): number {
     n = v;
   }
   return n;
-}
-
-function finalCodingIsChunked(value: string, chunkedBefore: boolean): boolean {
-  if (chunkedBefore) throw new H1ParseError('a coding after chunked');
-  const codings = value.toLowerCase().split(',');
-  let chunked = false;
-  for (let i = 0; i < codings.length; i++) {
-    const c = codings[i]!.trim();
-    if (c === '') continue;
-    if (chunked) throw new H1ParseError('a coding after chunked');
-    if (c === 'chunked') chunked = true;
-  }
-  return chunked;
 }
 
 /** chunk-size [ chunk-ext ] from data[start, crlf). */

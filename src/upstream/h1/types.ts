@@ -33,7 +33,7 @@ export interface UpstreamHandler {
 }
 
 export class UpstreamError extends Error {
-  constructor(readonly code: 'TG_UP_TIMEOUT' | 'TG_UP_CONNECT_TIMEOUT' | 'TG_UP_CLOSED' | 'TG_UP_POOL_CLOSED' | 'TG_UP_BAD_REQUEST', message: string) {
+  constructor(readonly code: 'TG_UP_TIMEOUT' | 'TG_UP_CONNECT_TIMEOUT' | 'TG_UP_CLOSED' | 'TG_UP_BAD_REQUEST', message: string) {
     super(message);
   }
 }

@@ -1,0 +1,67 @@
+// RFC 9112 §6.3: a request whose framing the gateway refuses ends its connection. Whatever
+// follows it on the connection (here a complete GET, as a front proxy framing by the other
+// length would send it) is never routed, forwarded or answered: uWS keeps parsing what it has
+// read after end(body, true), so a refused request must be answered after that read is parsed.
+import t from 'tap';
+import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { rawExchange, startRecordingUpstream, type RecordingUpstream } from '../helpers/recording-upstream.js';
+
+let up: RecordingUpstream;
+let gw: GatewayProcess;
+
+t.before(async () => {
+  up = await startRecordingUpstream();
+  gw = await startGateway(`
+listen: { host: 127.0.0.1, port: 0 }
+workers: 1
+admin: { host: 127.0.0.1, port: 0 }
+log: { level: warn, access: false }
+limits: { maxHeaderSize: 2kb, maxBodySize: 64b, chunkedRequests: true }
+upstreams:
+  rec: { targets: ['${up.url}'] }
+routes:
+  - { id: any, match: { path: /api/*, methods: [GET, POST] }, upstream: rec }
+`);
+});
+t.teardown(async () => {
+  await gw.stop();
+  await up.close();
+});
+
+const SMUGGLED = 'GET /api/smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
+const answers = (text: string): string[] => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]!).filter((s) => s !== '100');
+
+const CASES: [string, string, string][] = [
+  // [label, refused request (its body included), its status; none: uWS closes unanswered (README)]
+  ['a non-numeric Content-Length', 'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5x\r\n\r\nhello', 'none'],
+  ['a Content-Length list', 'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello', 'none'],
+  ['two different Content-Length values', 'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!', '400'],
+  ['an unsupported transfer coding', 'POST /api/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n', '501'],
+  ['an oversized header block', 'GET /api/x HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'a'.repeat(3000) + '\r\n\r\n', '431'],
+  ['a path rejected before routing, with a body', 'POST /api/../../etc HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello', '400'],
+  ['no route, with a body', 'POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello', '404'],
+  ['a method the route lacks, with a body', 'PUT /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello', '405'],
+  ['a declared body over maxBodySize', 'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n' + 'b'.repeat(100), '413'],
+  ['a chunked body growing over maxBodySize while streaming',
+    'POST /api/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n' + 'c'.repeat(64) + '\r\n40\r\n' + 'c'.repeat(64) + '\r\n0\r\n\r\n', '413'],
+  ['two Host headers', 'GET /api/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', '400'],
+  ['a header value that is not UTF-8', 'GET /api/x HTTP/1.1\r\nHost: x\r\nX-A: a\xffb\r\n\r\n', '400'],
+];
+
+for (const [label, refused, status] of CASES) {
+  t.test(`${label}: ${status}, then nothing more on the connection`, async (t) => {
+    const before = up.received().length;
+    const alone = await rawExchange(gw.port, Buffer.from(refused, 'latin1'), 2_000);
+    t.same(answers(alone.text), status === 'none' ? [] : [status], 'the refusal is answered');
+    t.ok(alone.closed, 'and the connection closed');
+    const tailed = await rawExchange(gw.port, Buffer.from(refused + SMUGGLED, 'latin1'), 2_000);
+    t.ok(tailed.closed, 'with a request behind it: closed');
+    t.ok(answers(tailed.text).every((s) => s === status), `no second answer (${answers(tailed.text).join(',') || 'none'})`);
+    t.notMatch(up.received().slice(before), /smuggled/, 'the request behind it never reached the upstream');
+  });
+}
+
+t.test('after all that, a request on a new connection is served', async (t) => {
+  const { text } = await rawExchange(gw.port, 'GET /api/ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 2_000);
+  t.same(answers(text), ['200']);
+});

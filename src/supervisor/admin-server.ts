@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 
 /** What the admin API reads from and asks of the supervisor. */
@@ -11,6 +11,13 @@ export interface AdminPort {
   reload(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }>;
 }
 
+export interface AdminOptions {
+  /** The bearer token; '' when none is set. */
+  token: string;
+  /** The address the admin listener binds (admin.host): a Host naming it is loopback too. */
+  host: string;
+}
+
 type Answer = { status: number; body: unknown; headers?: Record<string, string> };
 
 /**
@@ -18,12 +25,14 @@ type Answer = { status: number; body: unknown; headers?: Record<string, string> 
  * the token (load balancer probes); everything else needs `Authorization: Bearer <token>` when a
  * token is set.
  */
-export function createAdminServer(token: string, port: AdminPort): http.Server {
-  const expected = Buffer.from('Bearer ' + token);
+export function createAdminServer(options: AdminOptions, port: AdminPort): http.Server {
+  const { token } = options;
+  // Digests of equal length, so the comparison takes the same time whatever the length presented.
+  const expected = sha256(token);
   const authorised = (req: http.IncomingMessage): boolean => {
     if (token === '') return true;
-    const got = Buffer.from(req.headers.authorization ?? '');
-    return got.length === expected.length && timingSafeEqual(got, expected);
+    const presented = bearerCredentials(req.headers.authorization);
+    return presented !== null && timingSafeEqual(sha256(presented), expected);
   };
 
   async function route(req: http.IncomingMessage): Promise<Answer> {
@@ -65,4 +74,14 @@ function notAllowed(allow: string): Answer {
 
 function problem(status: number, title: string, detail: string): object {
   return { type: 'about:blank', title, status, detail };
+}
+
+/** The credentials of `Authorization: Bearer <credentials>`; the scheme is case-insensitive (RFC 9110 §11.1). */
+function bearerCredentials(header: string | undefined): string | null {
+  const match = /^bearer +(.+)$/i.exec(header ?? '');
+  return match?.[1] ?? null;
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }

@@ -92,7 +92,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     return run;
   };
 
-  const admin = createAdminServer(config.admin.token, {
+  const admin = createAdminServer({ token: config.admin.token, host: config.admin.host }, {
     ready: () => pool.ready(),
     readiness: () => ({ ready: pool.ready(), generation: generationId, workers: pool.workerStates() }),
     config: () => redactConfig(config) as object,

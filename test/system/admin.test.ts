@@ -54,6 +54,15 @@ t.test('admin API on a gateway with a token', async (t) => {
     }
   });
 
+  t.test('the Bearer scheme is case-insensitive (RFC 9110 §11.1); the token is not', async (t) => {
+    for (const authorization of [`bearer ${TOKEN}`, `BEARER ${TOKEN}`, `BeArEr ${TOKEN}`, `Bearer  ${TOKEN}`]) {
+      t.equal((await admin('/routes', { headers: { authorization } })).status, 200, JSON.stringify(authorization));
+    }
+    for (const authorization of [`bearer ${TOKEN.toUpperCase()}`, `bearer${TOKEN}`, `Bearer ${TOKEN} `.repeat(2), `Bearers ${TOKEN}`, TOKEN]) {
+      t.equal((await admin('/routes', { headers: { authorization } })).status, 401, JSON.stringify(authorization));
+    }
+  });
+
   t.test('/config redacts the token and secrets in header rules, and shows the routes', async (t) => {
     const res = await admin('/config', { headers: AUTH });
     t.equal(res.status, 200);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
+import { isLoopbackHostHeader } from './admin-host.js';
 
 /** What the admin API reads from and asks of the supervisor. */
 export interface AdminPort {
@@ -23,7 +24,7 @@ type Answer = { status: number; body: unknown; headers?: Record<string, string> 
 /**
  * The admin listener, on its own port and never the gateway's. /health and /ready answer without
  * the token (load balancer probes); everything else needs `Authorization: Bearer <token>` when a
- * token is set.
+ * token is set, and a loopback Host when none is (SPEC §4).
  */
 export function createAdminServer(options: AdminOptions, port: AdminPort): http.Server {
   const { token } = options;
@@ -40,6 +41,12 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
     const method = req.method ?? 'GET';
     if (path === '/health') return method === 'GET' ? { status: 200, body: { status: 'ok' } } : notAllowed('GET');
     if (path === '/ready') return method === 'GET' ? { status: port.ready() ? 200 : 503, body: port.readiness() } : notAllowed('GET');
+    // The probes above answer any Host: load balancers send their own name, or an address, and a
+    // 421 would mark a healthy gateway down. They disclose nothing a rebinding page could use.
+    // With a token set, the token is what such a page cannot send, so any Host may ask.
+    if (token === '' && !isLoopbackHostHeader(req.headers.host, options.host)) {
+      return { status: 421, body: problem(421, 'Misdirected Request', 'Without admin.token the admin API answers only requests addressed to localhost, 127.0.0.1 or [::1].') };
+    }
     if (!authorised(req)) {
       return { status: 401, body: problem(401, 'Unauthorized', 'A valid admin bearer token is required.'), headers: { 'www-authenticate': 'Bearer realm="tollgate-admin"' } };
     }

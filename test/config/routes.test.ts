@@ -44,6 +44,14 @@ t.test('respond: status range, json and body exclusive, header rules', async (t)
   t.same(config.routes[0]?.respond, { status: 503, json: [1, null], headers: { 'retry-after': '5' } });
 });
 
+t.test('respond: a 1xx status is refused (interim answers, never a whole response); 200..599 are fine', async (t) => {
+  const respond = (status: number): string => `routes:\n  - id: a\n    match: { path: /a }\n    respond: { status: ${status} }\n`;
+  for (const status of [100, 101, 103, 199]) {
+    t.same(errorsOf(t, respond(status)), [`gw.yaml:4:24 routes.0.respond.status: must be at least 200`], `status ${status}`);
+  }
+  for (const status of [200, 204, 599]) t.equal(configOf(t, respond(status)).routes[0]?.respond?.status, status);
+});
+
 t.test('rewrite and timeout only apply to upstream routes', async (t) => {
   const errors = errorsOf(t, 'routes:\n  - id: a\n    match: { path: /a }\n    respond: { status: 204 }\n    rewrite: /b\n    timeout: 1s\n');
   t.same(errors, [

@@ -33,7 +33,8 @@ const matchSchema = z.strictObject({
 });
 
 export const respondSchema = z.strictObject({
-  status: z.number().int().min(100).max(599).default(200),
+  // 1xx are interim answers that a final one must follow; a route answers with a final status.
+  status: z.number().int().min(200).max(599).default(200),
   json: z.unknown().optional(),
   body: z.string().optional(),
   headers: headerMap.prefault({}),

@@ -65,6 +65,38 @@ t.test('match.path syntax errors point at the path', async (t) => {
   t.same(errors, ['gw.yaml:7:13 routes.0.match.path: invalid path "/a/:x/:x": parameter ":x" appears more than once']);
 });
 
+t.test('match.path: what the route table refuses is refused at the path, with the reason', async (t) => {
+  const cases: [string, RegExp][] = [
+    ['/a/%2F', /encoded "\/", "\\" or NUL/],
+    ['/a/%2f/b', /encoded "\/", "\\" or NUL/],
+    ['/a/%00', /encoded "\/", "\\" or NUL/],
+    ['/a/%5c', /encoded "\/", "\\" or NUL/],
+    ['/caf%C3', /not well-formed UTF-8/],
+    ['/caf%C3%28', /not well-formed UTF-8/],
+    ['/%C0%AF', /not well-formed UTF-8/],
+    ['/%ED%A0%80', /not well-formed UTF-8/],
+    ['/%2e%2e/x', /dot-segment written with an encoded dot/],
+    ['/a/.%2E', /dot-segment written with an encoded dot/],
+  ];
+  for (const [path, reason] of cases) {
+    const errors = errorsOf(t, withRoutes(route('a', `    match:\n      path: "${path}"\n    upstream: users\n`)));
+    t.equal(errors.length, 1, `${path}: one error`);
+    t.match(errors[0], `gw.yaml:7:13 routes.0.match.path: invalid path ${JSON.stringify(path)}: `, `${path}: at the path`);
+    t.match(errors[0], reason, `${path}: says why`);
+  }
+  for (const path of ['/caf%C3%A9', '/caf%c3%a9/:id', '/a%2Etxt', '/%7Euser/*', '/a%20b/']) {
+    t.equal(configOf(t, withRoutes(route('a', `    match: { path: "${path}" }\n    upstream: users\n`))).routes[0]?.match.path, path, `${path} is fine`);
+  }
+});
+
+t.test('match.path: two spellings of one normalised path conflict', async (t) => {
+  for (const [first, second] of [['/a', '/%61'], ['/caf%c3%a9/:id', '/caf%C3%A9/:x'], ['/~u/', '/%7Eu/']]) {
+    const errors = errorsOf(t, withRoutes(route('a', `    match: { path: "${first}" }\n    upstream: users\n`) + route('b', `    match: { path: "${second}" }\n    upstream: users\n`)));
+    t.equal(errors.length, 1, `${first} and ${second}`);
+    t.match(errors[0], /^gw\.yaml:9:\d+ routes\.1\.match\.path: conflicts with route "a" \(routes\.0\)/);
+  }
+});
+
 t.test('rewrite may use only the parameters and wildcard of the path', async (t) => {
   const ok = configOf(t, withRoutes(route('a', '    match: { path: /a/:id/* }\n    upstream: users\n    rewrite: /v2/:id/x/*\n')));
   t.equal(ok.routes[0]?.rewrite, '/v2/:id/x/*');

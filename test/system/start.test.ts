@@ -78,6 +78,20 @@ t.test('validate: exit 0 on a good file, exit 1 with the same errors as start on
   t.same(errorLines(started.stderr, bad), fromValidate, 'start prints what validate prints');
 });
 
+t.test('validate refuses the route paths start refuses (encoded "/", NUL, broken UTF-8), with the same positioned error', async (t) => {
+  for (const path of ['/a/%2F', '/a/%00', '/caf%C3']) {
+    const file = writeConfig(GOOD.replace('path: /status', `path: "${path}"`));
+    const validated = await runCli(['validate', '-c', file]);
+    t.equal(validated.code, 1, `validate ${path} exits 1`);
+    const errors = errorLines(validated.stderr, file);
+    t.same(errors.map((e) => [e.line, e.path]), [[5, 'routes.0.match.path']], `validate ${path}: one error at the path`);
+    t.match(errors[0]?.message, path);
+    const started = await runCli(['start', '-c', file, '--workers', '1']);
+    t.equal(started.code, 1, `start ${path} exits 1`);
+    t.same(errorLines(started.stderr, file), errors, `start ${path} prints what validate prints`);
+  }
+});
+
 t.test('start refuses the pure-JS uWS fallback (UWS_USE_FALLBACK=1)', async (t) => {
   const file = writeConfig(GOOD);
   const { code, stderr, stdout } = await runCli(['start', '-c', file, '--workers', '1'], { UWS_USE_FALLBACK: '1' });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { runValidate } from './config/validate-command.js';
+import { MAX_WORKERS } from './shm/control-layout.js';
 import { startGateway, StartError } from './supervisor/supervisor.js';
 
 const USAGE = `Usage:
@@ -50,9 +51,9 @@ async function start(args: string[]): Promise<number> {
   });
   let workers: number | 'auto' | undefined;
   if (values.workers !== undefined) {
-    workers = values.workers === 'auto' ? 'auto' : Number(values.workers);
-    if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1 || workers > 256)) {
-      process.stderr.write(`tollgate start: --workers must be auto or an integer from 1 to 256, got "${values.workers}"\n`);
+    workers = values.workers === 'auto' ? 'auto' : /^[0-9]+$/.test(values.workers) ? Number(values.workers) : NaN;
+    if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)) {
+      process.stderr.write(`tollgate start: --workers must be auto or an integer from 1 to ${MAX_WORKERS}, got "${values.workers}"\n`);
       return 2;
     }
   }

@@ -3,6 +3,7 @@
 import net from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import t from 'tap';
+import { MAX_WORKERS } from '../../dist/shm/control-layout.js';
 import { runCli as runCliWithTapEnv, writeConfig } from '../helpers/gateway-process.js';
 import { childEnv } from './fixtures/system-fixture.js';
 
@@ -89,6 +90,16 @@ t.test('validate refuses the route paths start refuses (encoded "/", NUL, broken
     const started = await runCli(['start', '-c', file, '--workers', '1']);
     t.equal(started.code, 1, `start ${path} exits 1`);
     t.same(errorLines(started.stderr, file), errors, `start ${path} prints what validate prints`);
+  }
+});
+
+t.test('--workers obeys the same limit as the config file (the shared control block\'s slots)', async (t) => {
+  const file = writeConfig(GOOD);
+  for (const flag of [String(MAX_WORKERS + 1), '1024', '0', '-1', '2.5', 'lots', '0x10', '']) {
+    const { code, stderr, stdout } = await runCli(['start', '-c', file, `--workers=${flag}`]);
+    t.equal(code, 2, `--workers ${JSON.stringify(flag)} is a usage error`);
+    t.match(stderr, `--workers must be auto or an integer from 1 to ${MAX_WORKERS}`);
+    t.notMatch(stdout, /tollgate started/);
   }
 });
 

@@ -3,7 +3,7 @@
 // every signal below is sent after the handlers are in place ("tollgate starting") and before
 // the workers can be up, without a race on timing.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,9 +45,12 @@ async function startOnFifo(t: Test, workers: number): Promise<Starting> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })));
   t.teardown(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGKILL');
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    // A write still waiting for a reader (the gateway died first) would keep this process alive.
+    closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
   });
   const logs: LogLine[] = [];
   let out = '';
@@ -80,6 +83,11 @@ async function startOnFifo(t: Test, workers: number): Promise<Starting> {
   return { child, fifo, logs, stderr: () => err, waitForLog, exited };
 }
 
+/** Writes the config into the FIFO: resolves once the gateway has opened it and the text is in, or the gateway exited. */
+async function feed(gw: Starting, yaml: string): Promise<void> {
+  await Promise.race([writeFile(gw.fifo, yaml).catch(() => undefined), gw.exited]);
+}
+
 function msgs(logs: LogLine[]): string[] {
   return logs.map((l) => String(l.msg));
 }
@@ -100,7 +108,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const gw = await startOnFifo(t, 2);
     gw.child.kill(signal);
     gw.child.kill(signal); // a second one changes nothing
-    await writeFile(gw.fifo, CONFIG);
+    await feed(gw, CONFIG);
     const { code, signal: killedBy } = await within(gw.exited, 20_000, { code: -1, signal: null });
     t.equal(killedBy, null, 'not killed by the signal');
     t.equal(code, 0, 'exit 0');
@@ -120,10 +128,10 @@ t.test('SIGHUP during start-up reloads once the workers are up', async (t) => {
   const gw = await startOnFifo(t, 2);
   gw.child.kill('SIGHUP');
   gw.child.kill('SIGHUP'); // two make one reload at most
-  await writeFile(gw.fifo, CONFIG);
+  await feed(gw, CONFIG);
   const started = await gw.waitForLog('tollgate started');
   // The deferred reload reads the FIFO again: the file changed after it was first read.
-  await within(writeFile(gw.fifo, RELOADED), 15_000, null);
+  await within(feed(gw, RELOADED), 15_000, null);
   const reloaded = await gw.waitForLog('config reloaded');
   t.equal(reloaded.generation, 2, 'one reload, to generation 2');
   t.equal(gw.child.exitCode, null, 'still running');
@@ -141,7 +149,7 @@ t.test('SIGHUP during start-up reloads once the workers are up', async (t) => {
 t.test('SIGUSR2 during start-up is logged and dropped; the gateway starts and serves', async (t) => {
   const gw = await startOnFifo(t, 1);
   gw.child.kill('SIGUSR2');
-  await writeFile(gw.fifo, CONFIG);
+  await feed(gw, CONFIG);
   const started = await gw.waitForLog('tollgate started');
   t.equal((await fetchText(`http://127.0.0.1:${started.port as number}/first`)).status, 200);
   const order = msgs(gw.logs);

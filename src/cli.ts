@@ -2,9 +2,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { runValidate } from './config/validate-command.js';
-import { startGateway, StartError } from './supervisor/supervisor.js';
+import { MAX_WORKERS } from './shm/control-layout.js';
+import { ProcessSignals, type StopSignal } from './supervisor/process-signals.js';
+import type { RunningGateway } from './supervisor/supervisor.js';
+
+// Only light modules are imported statically: `start` installs its signal handlers before it
+// loads the rest (pino, the config loader, the supervisor): a few hundred milliseconds.
 
 const USAGE = `Usage:
   tollgate start [-c FILE] [--workers N] [--with-demo-upstreams]
@@ -22,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('tollgate validate: -c FILE is required\n');
         return 2;
       }
+      const { runValidate } = await import('./config/validate-command.js');
       return runValidate(values.config);
     }
     case 'demo-upstreams': {
@@ -50,14 +54,24 @@ async function start(args: string[]): Promise<number> {
   });
   let workers: number | 'auto' | undefined;
   if (values.workers !== undefined) {
-    workers = values.workers === 'auto' ? 'auto' : Number(values.workers);
-    if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1 || workers > 256)) {
-      process.stderr.write(`tollgate start: --workers must be auto or an integer from 1 to 256, got "${values.workers}"\n`);
+    workers = values.workers === 'auto' ? 'auto' : /^[0-9]+$/.test(values.workers) ? Number(values.workers) : NaN;
+    if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)) {
+      process.stderr.write(`tollgate start: --workers must be auto or an integer from 1 to ${MAX_WORKERS}, got "${values.workers}"\n`);
       return 2;
     }
   }
+  const signals = new ProcessSignals();
+  const [{ pino }, { startGateway, StartError }] = await Promise.all([import('pino'), import('./supervisor/supervisor.js')]);
   const log = pino({ base: { role: 'supervisor' }, timestamp: pino.stdTimeFunctions.isoTime });
-  let gateway;
+  // Start and stop lines are written whatever log.level says: operators and scripts wait for them.
+  const lifecycle = log.child({}, { level: 'info' });
+  signals.logTo((fields, msg) => lifecycle.info(fields, msg));
+  lifecycle.info({ config: values.config }, 'tollgate starting');
+  if (signals.stopRequested !== null) {
+    lifecycle.info({ signal: signals.stopRequested }, 'tollgate stopped before it started');
+    return 0;
+  }
+  let gateway: RunningGateway;
   try {
     gateway = await startGateway({
       configFile: values.config,
@@ -70,12 +84,10 @@ async function start(args: string[]): Promise<number> {
     process.stderr.write('tollgate: not started\n');
     return 1;
   }
-  // Start and stop lines are written whatever log.level says: operators and scripts wait for them.
-  const lifecycle = log.child({}, { level: 'info' });
   lifecycle.info({ port: gateway.port, adminPort: gateway.adminPort, workers: gateway.workers }, 'tollgate started');
 
   return new Promise<number>((resolve) => {
-    const stop = (signal: string): void => {
+    const stop = (signal: StopSignal): void => {
       log.info({ signal }, 'stop requested');
       gateway.shutdown().then(() => {
         lifecycle.info({ signal }, 'tollgate stopped');
@@ -85,10 +97,7 @@ async function start(args: string[]): Promise<number> {
         resolve(1);
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => void gateway.reload());
-    process.on('SIGUSR2', () => void gateway.logStats());
+    signals.attach({ stop, reload: () => void gateway.reload(), stats: () => void gateway.logStats() });
   });
 }
 

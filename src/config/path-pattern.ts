@@ -1,6 +1,8 @@
 // The route path syntax, shared by match.path and rewrite: static segments, `:name`
 // parameters and one trailing `*`. Request paths are normalised before matching, so a
 // pattern with an empty, `.` or `..` segment could never match and is refused.
+import { checkRoutePath } from '../routing/parse-route-path.js';
+
 export type PathSegment =
   | { kind: 'static'; value: string }
   | { kind: 'param'; name: string }
@@ -30,6 +32,24 @@ export function parsePathPattern(pattern: string): PathPatternResult {
   if (duplicate !== undefined) return fail(`parameter ":${duplicate}" appears more than once`);
   const wildcard = segments.at(-1)?.kind === 'wildcard';
   return { ok: true, segments, params, wildcard, trailingSlash: parts.at(-1) === '' };
+}
+
+/**
+ * A match.path: the syntax above, then the route table's own check (checkRoutePath, which start
+ * runs too), so what validate accepts start accepts. Static values come back normalised, as the
+ * route table holds them: `/%61` and `/a` have one shape and conflict.
+ */
+export function parseMatchPath(pattern: string): PathPatternResult {
+  const syntax = parsePathPattern(pattern);
+  if (!syntax.ok) return syntax;
+  const route = checkRoutePath(pattern);
+  if (!route.ok) return fail(route.reason);
+  // Normalising neither adds nor drops segments once the syntax holds (no `//`, no dot-segment).
+  const segments = syntax.segments.map((segment, i): PathSegment => {
+    const normal = route.segments[i];
+    return segment.kind === 'static' && normal?.kind === 'static' ? { kind: 'static', value: normal.text } : segment;
+  });
+  return { ...syntax, segments };
 }
 
 /** Returns the segment, null for an allowed trailing slash, or an error message. */

@@ -1,6 +1,7 @@
 import http from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
+import { isLoopbackHostHeader } from './admin-host.js';
 
 /** What the admin API reads from and asks of the supervisor. */
 export interface AdminPort {
@@ -11,19 +12,28 @@ export interface AdminPort {
   reload(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }>;
 }
 
+export interface AdminOptions {
+  /** The bearer token; '' when none is set. */
+  token: string;
+  /** The address the admin listener binds (admin.host): a Host naming it is loopback too. */
+  host: string;
+}
+
 type Answer = { status: number; body: unknown; headers?: Record<string, string> };
 
 /**
  * The admin listener, on its own port and never the gateway's. /health and /ready answer without
  * the token (load balancer probes); everything else needs `Authorization: Bearer <token>` when a
- * token is set.
+ * token is set, and a loopback Host when none is (SPEC §4).
  */
-export function createAdminServer(token: string, port: AdminPort): http.Server {
-  const expected = Buffer.from('Bearer ' + token);
+export function createAdminServer(options: AdminOptions, port: AdminPort): http.Server {
+  const { token } = options;
+  // Digests of equal length, so the comparison takes the same time whatever the length presented.
+  const expected = sha256(token);
   const authorised = (req: http.IncomingMessage): boolean => {
     if (token === '') return true;
-    const got = Buffer.from(req.headers.authorization ?? '');
-    return got.length === expected.length && timingSafeEqual(got, expected);
+    const presented = bearerCredentials(req.headers.authorization);
+    return presented !== null && timingSafeEqual(sha256(presented), expected);
   };
 
   async function route(req: http.IncomingMessage): Promise<Answer> {
@@ -31,6 +41,12 @@ export function createAdminServer(token: string, port: AdminPort): http.Server {
     const method = req.method ?? 'GET';
     if (path === '/health') return method === 'GET' ? { status: 200, body: { status: 'ok' } } : notAllowed('GET');
     if (path === '/ready') return method === 'GET' ? { status: port.ready() ? 200 : 503, body: port.readiness() } : notAllowed('GET');
+    // The probes above answer any Host: load balancers send their own name, or an address, and a
+    // 421 would mark a healthy gateway down. They disclose nothing a rebinding page could use.
+    // With a token set, the token is what such a page cannot send, so any Host may ask.
+    if (token === '' && !isLoopbackHostHeader(req.headers.host, options.host)) {
+      return { status: 421, body: problem(421, 'Misdirected Request', 'Without admin.token the admin API answers only requests addressed to localhost, 127.0.0.1 or [::1].') };
+    }
     if (!authorised(req)) {
       return { status: 401, body: problem(401, 'Unauthorized', 'A valid admin bearer token is required.'), headers: { 'www-authenticate': 'Bearer realm="tollgate-admin"' } };
     }
@@ -65,4 +81,14 @@ function notAllowed(allow: string): Answer {
 
 function problem(status: number, title: string, detail: string): object {
   return { type: 'about:blank', title, status, detail };
+}
+
+/** The credentials of `Authorization: Bearer <credentials>`; the scheme is case-insensitive (RFC 9110 §11.1). */
+function bearerCredentials(header: string | undefined): string | null {
+  const match = /^bearer +(.+)$/i.exec(header ?? '');
+  return match?.[1] ?? null;
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }

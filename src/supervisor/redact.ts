@@ -1,15 +1,34 @@
+// GET /config shows the running config with its secrets replaced (SPEC §4).
 const SECRET_KEY = /token|secret|password|passphrase|apikeys?$/i;
+
+/**
+ * Header names whose values carry credentials: Authorization and its proxy twin, cookies,
+ * API keys (`x-api-key`, `api-key`, `ocp-apim-subscription-key`), tokens, secrets, passwords,
+ * sessions and signatures. Broad on purpose: a header shown as redacted costs an operator a
+ * look at the file; a credential shown in plain text leaks it.
+ */
+const SECRET_HEADER = /auth|cookie|token|secret|passw|passphrase|session|credential|signature|(^|[-_])(api-?)?key([-_]|$)/i;
+
+/** Keys whose value is a map of header name to value, or holds such maps (`set` inside it). */
+const HEADER_RULES = 'headers';
+
 export const REDACTED = '[redacted]';
 
 /** A deep copy of the config with every secret-looking value replaced (for GET /config). */
-export function redactConfig(value: unknown, key = ''): unknown {
-  if (SECRET_KEY.test(key) && value !== '' && value !== null && value !== undefined) {
+export function redactConfig(value: unknown): unknown {
+  return redact(value, '', false);
+}
+
+/** `inHeaders`: below a `headers` key, where keys may be header names as well as config keys. */
+function redact(value: unknown, key: string, inHeaders: boolean): unknown {
+  const secret = SECRET_KEY.test(key) || (inHeaders && SECRET_HEADER.test(key));
+  if (secret && value !== '' && value !== null && value !== undefined) {
     return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
   }
-  if (Array.isArray(value)) return value.map((v) => redactConfig(v));
+  if (Array.isArray(value)) return value.map((v) => redact(v, '', inHeaders));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactConfig(v, k);
+    for (const [k, v] of Object.entries(value)) out[k] = redact(v, k, inHeaders || k === HEADER_RULES);
     return out;
   }
   return value;

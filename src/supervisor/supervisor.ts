@@ -1,4 +1,3 @@
-import os from 'node:os';
 import type http from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import pino from 'pino';
@@ -7,10 +6,10 @@ import type { GatewayConfig } from '../config/types.js';
 import { loadUws } from '../http/load-uws.js';
 import { createAdminServer } from './admin-server.js';
 import { assertPortFree, findFreePort } from './free-port.js';
-import { MAX_WORKERS } from '../shm/control-layout.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
 import { redactConfig } from './redact.js';
 import { WorkerPool } from './worker-pool.js';
+import { workerCount as resolveWorkerCount } from './worker-count.js';
 
 export interface StartOptions {
   configFile: string;
@@ -43,8 +42,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   log.level = config.log.level;
   loadUws(); // refuse the slow fallback before any worker starts
 
-  const wanted = opts.workers ?? config.workers;
-  const workerCount = wanted === 'auto' ? Math.min(os.availableParallelism(), MAX_WORKERS) : wanted;
+  const workerCount = resolveWorkerCount(opts.workers ?? config.workers);
   const port = config.listen.port === 0 ? await findFreePort(config.listen.host) : config.listen.port;
   await assertPortFree(config.listen.host, port);
   let generationId = 1;
@@ -92,7 +90,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     return run;
   };
 
-  const admin = createAdminServer(config.admin.token, {
+  const admin = createAdminServer({ token: config.admin.token, host: config.admin.host }, {
     ready: () => pool.ready(),
     readiness: () => ({ ready: pool.ready(), generation: generationId, workers: pool.workerStates() }),
     config: () => redactConfig(config) as object,

@@ -83,7 +83,7 @@ t.test('loadConfigFile reads the file and reports its name', async (t) => {
   const file = writeTemp('workers: none\n');
   const result = loadConfigFile(file, {});
   t.equal(result.ok, false);
-  if (!result.ok) t.same(result.errors.map(formatConfigError), [`${file}:1:10 workers: expected "auto" or a whole number of worker threads (1..1024)`]);
+  if (!result.ok) t.same(result.errors.map(formatConfigError), [`${file}:1:10 workers: expected "auto" or a whole number of worker threads (1..256)`]);
 });
 
 function writeTemp(text: string): string {

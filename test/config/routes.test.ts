@@ -44,6 +44,14 @@ t.test('respond: status range, json and body exclusive, header rules', async (t)
   t.same(config.routes[0]?.respond, { status: 503, json: [1, null], headers: { 'retry-after': '5' } });
 });
 
+t.test('respond: a 1xx status is refused (interim answers, never a whole response); 200..599 are fine', async (t) => {
+  const respond = (status: number): string => `routes:\n  - id: a\n    match: { path: /a }\n    respond: { status: ${status} }\n`;
+  for (const status of [100, 101, 103, 199]) {
+    t.same(errorsOf(t, respond(status)), [`gw.yaml:4:24 routes.0.respond.status: must be at least 200`], `status ${status}`);
+  }
+  for (const status of [200, 204, 599]) t.equal(configOf(t, respond(status)).routes[0]?.respond?.status, status);
+});
+
 t.test('rewrite and timeout only apply to upstream routes', async (t) => {
   const errors = errorsOf(t, 'routes:\n  - id: a\n    match: { path: /a }\n    respond: { status: 204 }\n    rewrite: /b\n    timeout: 1s\n');
   t.same(errors, [
@@ -55,6 +63,38 @@ t.test('rewrite and timeout only apply to upstream routes', async (t) => {
 t.test('match.path syntax errors point at the path', async (t) => {
   const errors = errorsOf(t, withRoutes(route('a', '    match:\n      path: /a/:x/:x\n    upstream: users\n')));
   t.same(errors, ['gw.yaml:7:13 routes.0.match.path: invalid path "/a/:x/:x": parameter ":x" appears more than once']);
+});
+
+t.test('match.path: what the route table refuses is refused at the path, with the reason', async (t) => {
+  const cases: [string, RegExp][] = [
+    ['/a/%2F', /encoded "\/", "\\" or NUL/],
+    ['/a/%2f/b', /encoded "\/", "\\" or NUL/],
+    ['/a/%00', /encoded "\/", "\\" or NUL/],
+    ['/a/%5c', /encoded "\/", "\\" or NUL/],
+    ['/caf%C3', /not well-formed UTF-8/],
+    ['/caf%C3%28', /not well-formed UTF-8/],
+    ['/%C0%AF', /not well-formed UTF-8/],
+    ['/%ED%A0%80', /not well-formed UTF-8/],
+    ['/%2e%2e/x', /dot-segment written with an encoded dot/],
+    ['/a/.%2E', /dot-segment written with an encoded dot/],
+  ];
+  for (const [path, reason] of cases) {
+    const errors = errorsOf(t, withRoutes(route('a', `    match:\n      path: "${path}"\n    upstream: users\n`)));
+    t.equal(errors.length, 1, `${path}: one error`);
+    t.match(errors[0], `gw.yaml:7:13 routes.0.match.path: invalid path ${JSON.stringify(path)}: `, `${path}: at the path`);
+    t.match(errors[0], reason, `${path}: says why`);
+  }
+  for (const path of ['/caf%C3%A9', '/caf%c3%a9/:id', '/a%2Etxt', '/%7Euser/*', '/a%20b/']) {
+    t.equal(configOf(t, withRoutes(route('a', `    match: { path: "${path}" }\n    upstream: users\n`))).routes[0]?.match.path, path, `${path} is fine`);
+  }
+});
+
+t.test('match.path: two spellings of one normalised path conflict', async (t) => {
+  for (const [first, second] of [['/a', '/%61'], ['/caf%c3%a9/:id', '/caf%C3%A9/:x'], ['/~u/', '/%7Eu/']]) {
+    const errors = errorsOf(t, withRoutes(route('a', `    match: { path: "${first}" }\n    upstream: users\n`) + route('b', `    match: { path: "${second}" }\n    upstream: users\n`)));
+    t.equal(errors.length, 1, `${first} and ${second}`);
+    t.match(errors[0], /^gw\.yaml:9:\d+ routes\.1\.match\.path: conflicts with route "a" \(routes\.0\)/);
+  }
 });
 
 t.test('rewrite may use only the parameters and wildcard of the path', async (t) => {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { MAX_WORKERS } from '../../dist/shm/control-layout.js';
 import { configOf, errorsOf } from './fixtures/load.js';
 
 function tlsFiles(): { dir: string; cert: string; key: string } {
@@ -74,8 +75,16 @@ t.test('log, workers, limits and shutdownTimeout', async (t) => {
   const errors = errorsOf(t, 'log: { sampling: 1.5 }\nworkers: 2.5\nlimits: { maxBodySize: 1tb }\ndataDir: ""\n');
   t.same(errors, [
     'gw.yaml:1:18 log.sampling: must be at most 1',
-    'gw.yaml:2:10 workers: expected "auto" or a whole number of worker threads (1..1024)',
+    `gw.yaml:2:10 workers: expected "auto" or a whole number of worker threads (1..${MAX_WORKERS})`,
     'gw.yaml:3:24 limits.maxBodySize: invalid size "1tb": use a number of bytes or a string like 512b, 64kb, 1mb, 1gb',
     'gw.yaml:4:10 dataDir: must not be empty',
   ]);
+});
+
+t.test('workers: at most as many as the shared control block has slots for', async (t) => {
+  t.equal(MAX_WORKERS, 256);
+  t.equal(configOf(t, `workers: ${MAX_WORKERS}\n`).workers, MAX_WORKERS);
+  t.same(errorsOf(t, `workers: ${MAX_WORKERS + 1}\n`), [`gw.yaml:1:10 workers: must be at most ${MAX_WORKERS}`]);
+  t.same(errorsOf(t, 'workers: 1024\n'), [`gw.yaml:1:10 workers: must be at most ${MAX_WORKERS}`]);
+  t.equal(configOf(t, 'workers: auto\n').workers, 'auto');
 });

@@ -6,15 +6,20 @@ import { configHead, fetchText, launch, startUpstreams } from './fixtures/system
 
 const TOKEN = 'adm1n-t0ken-for-tests';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
+// Credentials in header rules, which GET /config must not show either.
+const UPSTREAM_SECRETS = ['upstream-cred-1', 'cookie-cred-2', 'respond-cred-3'];
 
 function config(head: string, extraRoutes = ''): string {
   return `${head}routes:
   - id: users-echo
     match: { path: /echo, methods: [GET] }
     upstream: users
+    headers:
+      request: { set: { Authorization: "Bearer ${UPSTREAM_SECRETS[0]}", x-gw: tollgate } }
+      response: { set: { set-cookie: "sid=${UPSTREAM_SECRETS[1]}" } }
   - id: status
     match: { path: /status }
-    respond: { status: 200, json: { ok: true } }
+    respond: { status: 200, json: { ok: true }, headers: { x-api-key: ${UPSTREAM_SECRETS[2]} } }
 ${extraRoutes}`;
 }
 
@@ -49,12 +54,25 @@ t.test('admin API on a gateway with a token', async (t) => {
     }
   });
 
-  t.test('/config redacts the token and shows the routes', async (t) => {
+  t.test('the Bearer scheme is case-insensitive (RFC 9110 §11.1); the token is not', async (t) => {
+    for (const authorization of [`bearer ${TOKEN}`, `BEARER ${TOKEN}`, `BeArEr ${TOKEN}`, `Bearer  ${TOKEN}`]) {
+      t.equal((await admin('/routes', { headers: { authorization } })).status, 200, JSON.stringify(authorization));
+    }
+    for (const authorization of [`bearer ${TOKEN.toUpperCase()}`, `bearer${TOKEN}`, `Bearer ${TOKEN} `.repeat(2), `Bearers ${TOKEN}`, TOKEN]) {
+      t.equal((await admin('/routes', { headers: { authorization } })).status, 401, JSON.stringify(authorization));
+    }
+  });
+
+  t.test('/config redacts the token and secrets in header rules, and shows the routes', async (t) => {
     const res = await admin('/config', { headers: AUTH });
     t.equal(res.status, 200);
     t.notMatch(res.text, TOKEN, 'the token value appears nowhere');
+    for (const secret of UPSTREAM_SECRETS) t.notMatch(res.text, secret, `${secret} appears nowhere`);
     const body = res.json();
     t.equal(body.admin.token, '[redacted]');
+    t.same(body.routes[0].headers.request.set, { authorization: '[redacted]', 'x-gw': 'tollgate' });
+    t.same(body.routes[0].headers.response.set, { 'set-cookie': '[redacted]' });
+    t.same(body.routes[1].respond.headers, { 'x-api-key': '[redacted]' });
     t.same(body.routes.map((r: { id: string }) => r.id), ['users-echo', 'status']);
     t.equal(body.routes[0].match.path, '/echo');
   });

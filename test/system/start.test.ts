@@ -3,6 +3,7 @@
 import net from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import t from 'tap';
+import { MAX_WORKERS } from '../../dist/shm/control-layout.js';
 import { runCli as runCliWithTapEnv, writeConfig } from '../helpers/gateway-process.js';
 import { childEnv } from './fixtures/system-fixture.js';
 
@@ -76,6 +77,30 @@ t.test('validate: exit 0 on a good file, exit 1 with the same errors as start on
   t.equal(fromValidate.length, 3);
   const started = await runCli(['start', '-c', bad, '--workers', '1']);
   t.same(errorLines(started.stderr, bad), fromValidate, 'start prints what validate prints');
+});
+
+t.test('validate refuses the route paths start refuses (encoded "/", NUL, broken UTF-8), with the same positioned error', async (t) => {
+  for (const path of ['/a/%2F', '/a/%00', '/caf%C3']) {
+    const file = writeConfig(GOOD.replace('path: /status', `path: "${path}"`));
+    const validated = await runCli(['validate', '-c', file]);
+    t.equal(validated.code, 1, `validate ${path} exits 1`);
+    const errors = errorLines(validated.stderr, file);
+    t.same(errors.map((e) => [e.line, e.path]), [[5, 'routes.0.match.path']], `validate ${path}: one error at the path`);
+    t.match(errors[0]?.message, path);
+    const started = await runCli(['start', '-c', file, '--workers', '1']);
+    t.equal(started.code, 1, `start ${path} exits 1`);
+    t.same(errorLines(started.stderr, file), errors, `start ${path} prints what validate prints`);
+  }
+});
+
+t.test('--workers obeys the same limit as the config file (the shared control block\'s slots)', async (t) => {
+  const file = writeConfig(GOOD);
+  for (const flag of [String(MAX_WORKERS + 1), '1024', '0', '-1', '2.5', 'lots', '0x10', '']) {
+    const { code, stderr, stdout } = await runCli(['start', '-c', file, `--workers=${flag}`]);
+    t.equal(code, 2, `--workers ${JSON.stringify(flag)} is a usage error`);
+    t.match(stderr, `--workers must be auto or an integer from 1 to ${MAX_WORKERS}`);
+    t.notMatch(stdout, /tollgate started/);
+  }
 });
 
 t.test('start refuses the pure-JS uWS fallback (UWS_USE_FALLBACK=1)', async (t) => {

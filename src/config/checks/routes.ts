@@ -1,7 +1,7 @@
 // Rules that span fields or routes: upstream references, unique ids, rewrite parameters,
 // upstream-or-respond, and routes that would match exactly the same requests.
 import type { Problem } from '../errors.js';
-import { parsePathPattern, pathShape } from '../path-pattern.js';
+import { parseMatchPath, parsePathPattern, pathShape } from '../path-pattern.js';
 import { asList, asMap, asString, type RawMap } from './raw.js';
 
 interface RouteKey {
@@ -63,7 +63,7 @@ function checkRewrite(route: RawMap, index: number): Problem[] {
   const path = asString(asMap(route['match'])?.['path']);
   if (rewrite === null || path === null) return [];
   const template = parsePathPattern(rewrite);
-  const pattern = parsePathPattern(path);
+  const pattern = parseMatchPath(path);
   if (!template.ok || !pattern.ok) return [];
   const at = ['routes', index, 'rewrite'];
   const problems: Problem[] = [];
@@ -77,7 +77,7 @@ function checkRewrite(route: RawMap, index: number): Problem[] {
 function routeKey(route: RawMap, index: number): RouteKey | null {
   const match = asMap(route['match']);
   const path = asString(match?.['path']);
-  const parsed = path === null ? null : parsePathPattern(path);
+  const parsed = path === null ? null : parseMatchPath(path);
   if (!match || !parsed?.ok) return null;
   const methods = Array.isArray(match['methods']) ? match['methods'].filter((m) => typeof m === 'string').map((m) => m.toUpperCase()) : null;
   const host = asString(match['host'])?.toLowerCase() ?? null;

@@ -1,15 +1,18 @@
 // Routes: what they match, where they send the request, and how they change it.
 import { z } from 'zod';
 import { isMatchHost } from '../net-address.js';
-import { parsePathPattern } from '../path-pattern.js';
+import { parseMatchPath, parsePathPattern, type PathPatternResult } from '../path-pattern.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
 import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
 
 /** match.path and rewrite share the path syntax; how they relate is checked in checks/routes.ts. */
-const pathPattern = z.string().superRefine((path, ctx) => {
-  const result = parsePathPattern(path);
+const pathChecked = (parse: (path: string) => PathPatternResult) => z.string().superRefine((path, ctx) => {
+  const result = parse(path);
   if (!result.ok) ctx.addIssue({ code: 'custom', message: `invalid path ${JSON.stringify(path)}: ${result.message}`, input: path });
 });
+/** match.path also passes the route table's check; a rewrite is sent upstream as written (it may carry %2F). */
+const matchPath = pathChecked(parseMatchPath);
+const pathPattern = pathChecked(parsePathPattern);
 
 const method = z
   .string()
@@ -27,13 +30,14 @@ const host = z
   .transform((value) => value.toLowerCase());
 
 const matchSchema = z.strictObject({
-  path: pathPattern.meta({ pattern: '^/', description: 'Static segments, :name parameters and a trailing *, e.g. /api/users/:id' }),
+  path: matchPath.meta({ pattern: '^/', description: 'Static segments, :name parameters and a trailing *, e.g. /api/users/:id' }),
   methods: orNull(methods.meta({ description: 'Allowed methods; omit to allow any' })),
   host: orNull(host.meta({ description: 'Host header without its port, compared case-insensitively' })),
 });
 
 export const respondSchema = z.strictObject({
-  status: z.number().int().min(100).max(599).default(200),
+  // 1xx are interim answers that a final one must follow; a route answers with a final status.
+  status: z.number().int().min(200).max(599).default(200),
   json: z.unknown().optional(),
   body: z.string().optional(),
   headers: headerMap('response').prefault({}),

@@ -1,5 +1,6 @@
 // Process-wide settings: listeners, workers, limits, logging, the admin API.
 import { z } from 'zod';
+import { MAX_WORKERS } from '../../shm/control-layout.js';
 import { isAddressOrCidr, isBindHost } from '../net-address.js';
 import { readableFile } from './files.js';
 import { duration, port, size } from './scalars.js';
@@ -14,8 +15,9 @@ export const listenSchema = z
   })
   .prefault({});
 
+/** At most MAX_WORKERS: the shared control block has a slot for that many (shm/control-layout.ts). */
 export const workersSchema = z
-  .union([z.literal('auto'), z.number().int().min(1).max(1024)], { error: 'expected "auto" or a whole number of worker threads (1..1024)' })
+  .union([z.literal('auto'), z.number().int().min(1).max(MAX_WORKERS)], { error: `expected "auto" or a whole number of worker threads (1..${MAX_WORKERS})` })
   .default('auto');
 
 export const limitsSchema = z

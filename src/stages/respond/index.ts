@@ -20,7 +20,7 @@ export const respondStage: StageFactory = (route) => {
   }
   for (const [name, value] of Object.entries(route.headers.response.set)) headers.push(name, value);
   const status = spec.status;
-  const noBody = status === 204 || status === 304 || status < 200;
+  const noBody = status === 204 || status === 304; // the schema allows 200..599 only
   return (ctx) => {
     if (noBody) ctx.exchange.replyNoBody(status, headers, -1);
     else if (ctx.method === 'HEAD') ctx.exchange.replyNoBody(status, headers, body.length);

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import pino from 'pino';
 import { loadConfigFile, formatConfigError } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
-import { loadUws } from '../http/load-uws.js';
+import { describePlatform, loadUws } from '../http/load-uws.js';
 import { createAdminServer } from './admin-server.js';
 import { assertPortFree, findFreePort } from './free-port.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
@@ -23,6 +23,10 @@ export interface RunningGateway {
   port: number;
   adminPort: number;
   workers: number;
+  /** The uWebSockets.js build every worker runs on: `current 20.57.0`. */
+  uws: string;
+  /** Node version, platform and C library: `Node v20.20.2, linux-x64, glibc 2.36`. */
+  platform: string;
   reload(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }>;
   shutdown(): Promise<void>;
   logStats(): Promise<void>;
@@ -40,13 +44,14 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   if (!loaded.ok) throw new StartError(loaded.errors.map(formatConfigError));
   let config: GatewayConfig = loaded.config;
   log.level = config.log.level;
-  loadUws(); // refuse the slow fallback before any worker starts
+  // One choice of build for every worker, made before any starts (refuses the pure-JS fallback).
+  const uws = loadUws();
 
   const workerCount = resolveWorkerCount(opts.workers ?? config.workers);
   const port = config.listen.port === 0 ? await findFreePort(config.listen.host) : config.listen.port;
   await assertPortFree(config.listen.host, port);
   let generationId = 1;
-  const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), log,
+  const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), uws.name, log,
     process.env.TOLLGATE_FAULT_INJECTION === '1');
   const demo = opts.demoUpstreams ? await opts.demoUpstreams() : null;
   try {
@@ -111,6 +116,8 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     port,
     adminPort,
     workers: workerCount,
+    uws: `${uws.name} ${uws.version}`,
+    platform: describePlatform(),
     reload,
     shutdown: () => (stopped ??= (async () => {
       log.info({ timeoutMs: config.shutdownTimeout }, 'shutting down: draining workers');

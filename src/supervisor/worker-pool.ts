@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
+import type { UwsBuildName } from '../http/uws-builds.js';
 import type { FromWorker, Generation, ToWorker, WorkerInit, WorkerRouteStats } from '../worker/messages.js';
 
 const WORKER_URL = new URL('../worker/main.js', import.meta.url);
@@ -39,6 +40,7 @@ export class WorkerPool {
     private readonly count: number,
     private readonly port: number,
     generation: Generation,
+    private readonly uws: UwsBuildName,
     private readonly log: pino.Logger,
     private readonly faultInjection: boolean,
   ) {
@@ -124,7 +126,9 @@ export class WorkerPool {
   }
 
   private spawn(index: number): void {
-    const init: WorkerInit = { index, port: this.port, generation: this.generation, control: this.control, faultInjection: this.faultInjection };
+    const init: WorkerInit = {
+      index, port: this.port, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
+    };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);
     const worker = new Worker(WORKER_URL, { workerData: init, stdout: false, stderr: false });

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
-import { loadUws, type Uws } from '../http/load-uws.js';
+import { loadUws, type UwsBuild } from '../http/load-uws.js';
 import { createEdge } from '../http/edge.js';
 import type { UwsExchange } from '../http/uws-exchange.js';
 import { createLogger, flushLogger } from '../observability/pino-logger.js';
@@ -19,7 +19,7 @@ const send = (msg: FromWorker): void => port.postMessage(msg);
 
 const logger = createLogger(init.generation.config.log.level, { worker: init.index });
 let current: WorkerGeneration | undefined;
-let uws: Uws;
+let build: UwsBuild;
 let app: TemplatedApp | null = null;
 let listenSocket: us_listen_socket | null = null;
 let draining = false;
@@ -72,7 +72,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
 
 function closeSockets(): void {
   if (listenSocket !== null) {
-    uws.us_listen_socket_close(listenSocket);
+    build.uws.us_listen_socket_close(listenSocket);
     listenSocket = null;
   }
   if (app !== null) {
@@ -86,7 +86,7 @@ async function drain(timeoutMs: number): Promise<void> {
   draining = true;
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_DRAINING);
   if (listenSocket !== null) {
-    uws.us_listen_socket_close(listenSocket);
+    build.uws.us_listen_socket_close(listenSocket);
     listenSocket = null;
   }
   if (inFlight > 0) {
@@ -124,7 +124,7 @@ port.on('message', (msg: ToWorker) => {
 
 function start(): void {
   try {
-    uws = loadUws();
+    build = loadUws(init.uws);
     current = buildGeneration(init.generation, null, logger);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
@@ -132,6 +132,7 @@ function start(): void {
   }
   const cfg = init.generation.config;
   const tls = cfg.listen.tls;
+  const uws = build.uws;
   const a = tls ? uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uws.App();
   app = a;
   a.any('/*', createEdge({
@@ -140,6 +141,7 @@ function start(): void {
     onStart,
     onFinish,
     log: logger,
+    quirks: build.quirks,
     faultInjection: init.faultInjection,
   }));
   a.listen(cfg.listen.host, init.port, (ls) => {

@@ -1,6 +1,7 @@
 // Every message that crosses the supervisor <-> worker boundary. postMessage drops class
 // identity, so these are plain data shapes only.
 import type { GatewayConfig } from '../config/types.js';
+import type { UwsBuildName } from '../http/uws-builds.js';
 
 /** One config generation: the frozen config and its route table, built once by the supervisor. */
 export interface Generation {
@@ -14,6 +15,8 @@ export interface WorkerInit {
   /** The port every worker binds (SO_REUSEPORT); the supervisor resolves port 0 beforehand. */
   port: number;
   generation: Generation;
+  /** The uWebSockets.js build the supervisor chose; every worker loads the same one. */
+  uws: UwsBuildName;
   /** Control words shared with the supervisor; layout in src/shm/control-layout.ts. */
   control: SharedArrayBuffer;
   /** Lets tests crash a worker on purpose (x-tollgate-fault header); never set in production. */

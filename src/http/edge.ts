@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import { UwsExchange } from './uws-exchange.js';
 import { acceptRequestId, isValidTraceparent, newTraceparent } from './request-id.js';
 import { classifyTransferEncoding, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
+import type { UwsQuirks } from './uws-builds.js';
 
 /** What one config generation gives the edge; swapped as one reference on reload. */
 export interface EdgeState {
@@ -27,31 +28,30 @@ export interface EdgeHooks {
   onStart(): void;
   onFinish(ex: UwsExchange): void;
   log: Logger;
+  /** What the loaded uWS build does differently (src/http/uws-builds.ts). */
+  quirks: UwsQuirks;
   /** Test-only fault injection (x-tollgate-fault: crash-worker). */
   faultInjection: boolean;
 }
 
 const DIGITS = /^\d{1,15}$/;
-
-// This uWS build lowercases the method even in getCaseSensitiveMethod(); methods are matched
-// and forwarded uppercase, through a table so the common ones cost no string allocation.
-const METHODS: Record<string, string> = {
-  get: 'GET', head: 'HEAD', post: 'POST', put: 'PUT', delete: 'DELETE', patch: 'PATCH', options: 'OPTIONS',
-};
-
-function upperMethod(lower: string): string {
-  return METHODS[lower] ?? lower.toUpperCase();
-}
+/** RFC 9110 §9.1: a method is a token. */
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * The uWS request handler: copies what the pipeline needs out of the uWS request synchronously,
  * answers malformed and unroutable requests, and hands the rest to the route's compiled chain.
  */
 export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpRequest) => void {
+  const quirks = hooks.quirks;
+  // The legacy build drops every method but the nine standard ones itself; the current one hands
+  // over any method without spaces or controls, '(' or '@' included (quirk standardMethodsOnly).
+  const checkMethod = !quirks.standardMethodsOnly;
   return (res, req) => {
     // Read the generation once: this request runs entirely on it even if a reload swaps it now.
     const state = hooks.state();
-    const method = upperMethod(req.getMethod());
+    // Never getMethod(): it lowercases the method in place (quirk getMethodLowercasesInPlace).
+    const method = req.getCaseSensitiveMethod();
     const url = req.getUrl();
     // undefined when the target has no '?'; '' for a bare '?', which is forwarded as sent.
     const rawQuery = req.getQuery();
@@ -90,7 +90,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const coding = codings === null ? null : classifyTransferEncoding(codings);
     const chunked = coding !== null;
     const declared = chunked ? -1 : contentLength === '' ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
-    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, hooks.draining, hooks.onFinish);
+    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, hooks.draining, hooks.onFinish, quirks);
     ex.method = method;
     ex.path = url;
     ex.startTime = performance.now();
@@ -131,6 +131,10 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     }
     if (badField !== '') {
       replyProblem(ex, id, 'TG_BAD_HEADER', `The value of the ${JSON.stringify(badField)} header contains control characters or bytes that are not UTF-8.`, null, true);
+      return;
+    }
+    if (checkMethod && !METHOD_TOKEN.test(method)) {
+      replyProblem(ex, id, 'TG_BAD_REQUEST', 'The request method is not a token.', null, true);
       return;
     }
     if (!isForwardableQuery(query)) {

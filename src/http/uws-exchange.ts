@@ -2,6 +2,7 @@ import type { HttpResponse } from 'uWebSockets.js';
 import type { Exchange, HeaderList } from '../pipeline/exchange.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { statusLine } from './status-line.js';
+import type { UwsQuirks } from './uws-builds.js';
 
 export type FinishListener = (ex: UwsExchange) => void;
 
@@ -41,6 +42,7 @@ export class UwsExchange implements Exchange {
     readonly requestId: string,
     private readonly draining: () => boolean,
     private readonly onFinish: FinishListener,
+    private readonly quirks: UwsQuirks,
   ) {
     res.onAborted(() => {
       this.aborted = true;
@@ -92,7 +94,8 @@ export class UwsExchange implements Exchange {
     this.res.resume();
   }
 
-  // resume() on a connection that is not paused stalls its reads in this uWS build: track it.
+  // resume() on a connection that is not paused stalls its reads (quirk resumeUnpausedStalls,
+  // both builds): track it.
   pauseBody(): void {
     if (this.finished || this.paused) return;
     this.paused = true;
@@ -135,13 +138,22 @@ export class UwsExchange implements Exchange {
   replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {
     if (!this.begin(status)) return;
     const res = this.res;
-    // endWithoutBody's close flag writes a bogus Content-Length in this uWS build: announce the
-    // close ourselves and let the client close.
     const close = this.closeAfter();
+    if (reportedLength >= 0 && !this.quirks.endWithoutBodyLengthAborts) {
+      // uWS writes the Content-Length, and with the close flag `Connection: close`, and closes.
+      res.cork(() => {
+        this.writeHead(status, headers);
+        res.endWithoutBody(reportedLength, close);
+      });
+      this.onFinish(this);
+      return;
+    }
+    // endWithoutBody(length) aborts the process in the legacy build, and without a length the
+    // close flag writes a bogus Content-Length in both (quirk endWithoutBodyLengthAborts): write
+    // the headers ourselves, announce the close and let the client close.
     this.unpause();
     res.cork(() => {
       this.writeHead(status, headers);
-      // endWithoutBody(length) aborts the process in this uWS build: write the header ourselves.
       if (reportedLength >= 0) res.writeHeader('content-length', String(reportedLength));
       if (close) res.writeHeader('connection', 'close');
       res.endWithoutBody();

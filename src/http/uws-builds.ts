@@ -56,6 +56,8 @@ export interface UwsQuirks {
    * null: nothing, the connection is closed at once.
    */
   readonly refusedFramingStatus: number | null;
+  /** What uWS answers a request with two Host lines with, then closing; null: handed to the gateway (400). */
+  readonly duplicateHostStatus: number | null;
   /** The most header lines (Host included) a request may have; one more is refused by uWS. */
   readonly maxHeaderLines: number;
   /** The status for one header line too many, then a close; null: nothing (closed when idle). */
@@ -95,6 +97,7 @@ export const UWS_BUILDS: Readonly<Record<UwsBuildName, UwsBuildSpec>> = {
       malformedHeaderStatus: 400,
       malformedRequestLineStatus: 505,
       refusedFramingStatus: 400,
+      duplicateHostStatus: 400,
       maxHeaderLines: 98,
       tooManyHeadersStatus: 431,
       idleTimeoutSeconds: 30,
@@ -116,6 +119,7 @@ export const UWS_BUILDS: Readonly<Record<UwsBuildName, UwsBuildSpec>> = {
       malformedHeaderStatus: null,
       malformedRequestLineStatus: null,
       refusedFramingStatus: null,
+      duplicateHostStatus: null,
       maxHeaderLines: 48,
       tooManyHeadersStatus: null,
       idleTimeoutSeconds: 10,

@@ -156,6 +156,16 @@ t.test('quirks, on a bare uWS App of the loaded build', async (t) => {
     for (const [label, bytes] of requests) await refused(t, label, bytes, quirks.refusedFramingStatus, true);
   });
 
+  t.test('duplicateHostStatus', async (t) => {
+    const { text, closed } = await rawExchange(port, 'GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 1_000);
+    if (quirks.duplicateHostStatus === null) {
+      t.match(text, 'routed', 'handed to the handler');
+    } else {
+      t.equal(statusOf(text), quirks.duplicateHostStatus);
+      t.ok(closed);
+    }
+  });
+
   t.test('maxHeaderLines, tooManyHeadersStatus', async (t) => {
     const head = (lines: number): string =>
       'GET /x HTTP/1.1\r\nHost: x\r\n' + Array.from({ length: lines - 1 }, (_, i) => `X-H${i}: v\r\n`).join('') + '\r\n';

@@ -8,6 +8,7 @@ import t from 'tap';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { rawExchange } from '../helpers/recording-upstream.js';
 import { headerBytes, startHeadRecorder, type HeadRecorder } from '../helpers/head-recorder.js';
+import { quirks } from '../helpers/uws-build.js';
 
 let up: HeadRecorder;
 let gw: GatewayProcess;
@@ -118,7 +119,7 @@ function makeCase(i: number, where: Where, klass: Klass, rnd: () => number): Cas
   const parts: Buffer[] = [utf8('a')];
   const n = between(rnd, 1, 4);
   for (let k = 0; k < n; k++) parts.push(klass.make(rnd), utf8(String.fromCharCode(between(rnd, 0x61, 0x7a))));
-  // ASCII letters around the probe: this uWS build trims bytes >= 0x80 at either end of a value.
+  // ASCII letters around the probe: both uWS builds trim bytes >= 0x80 at either end of a value.
   parts.push(utf8('z'));
   let value = Buffer.concat(parts);
   if (where !== 'header') value = Buffer.from(value.toString('latin1').replace(/[ #?]/g, 'q'), 'latin1');
@@ -161,7 +162,9 @@ t.test('randomised code points in header values, Host and query: exact bytes ups
       if (sent.length !== 1 || !sent[0]!.equals(c.value)) wrong.push(`${label}: upstream got ${sent.map((b) => b.toString('hex')).join('|')}`);
     } else {
       if (head !== undefined) wrong.push(label + ': refused but reached the upstream');
-      if (status !== undefined && status !== '400') wrong.push(label + ': refused with a status other than 400');
+      // A control character in the query breaks the request line: the current build answers that itself (505).
+      const uwsRefusal = c.where === 'query' && quirks.malformedRequestLineStatus !== null && status === String(quirks.malformedRequestLineStatus);
+      if (status !== undefined && status !== '400' && !uwsRefusal) wrong.push(label + ': refused with a status other than 400');
       // A value the client sent in valid UTF-8 with no control character must pass in a header.
       if (c.where === 'header' && c.klass.valid) wrong.push(label + ': a valid field value was refused');
     }

@@ -99,7 +99,7 @@ async function main() {
   chmodSync(tmp, 0o755); // nginx's workers run as nobody when the bench runs as root
   installExitHandlers(() => rmSync(tmp, { recursive: true, force: true }));
   const ctx = { root: ROOT, benchDir: BENCH_DIR, tmp, tools, plan, upstream: null };
-  const contenders = buildContenders(ctx, { workers: opts.workers, ids: opts.contenders, baseline: opts.baseline });
+  const contenders = buildContenders(ctx, { workers: opts.workers, ids: opts.contenders, baseline: opts.baseline, uws: opts.uws });
   if (contenders.some((c) => c.id === 'fast-gateway' || c.id === 'fastify-http-proxy')) ensurePeers(BENCH_DIR, { install: opts.install });
 
   const pinning = pinningLines(plan, contenders, opts);

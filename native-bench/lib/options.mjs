@@ -19,6 +19,9 @@ export const USAGE = `usage: node native-bench/run.mjs [options]        (npm run
                         contenders use its first core, Tollgate with N workers its first N
   --load-cpus LIST      cores for wrk and the upstream (default: every other online core)
   --upstream-workers N  nginx worker processes of the upstream (default 1)
+  --uws LIST            run the reference and each Tollgate contender once per uWebSockets.js
+                        build named (TOLLGATE_UWS), e.g. current,legacy, in the same run; ids
+                        get @BUILD (tollgate:1@legacy). Default: the build that loads
   --baseline DIR        also run another build of Tollgate (1 worker) as contender "baseline":
                         DIR is a checkout whose dist/ is built, e.g. a git worktree of the
                         commit before a change, for a same-run before/after comparison
@@ -61,6 +64,7 @@ export function readOptions(argv, benchDir) {
       'upstream-workers': { type: 'string', default: '1' },
       out: { type: 'string' },
       baseline: { type: 'string' },
+      uws: { type: 'string' },
       'no-install': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -70,6 +74,10 @@ export function readOptions(argv, benchDir) {
   const connections = integer('connections', values.connections, 1);
   const rate = integer('rate', values.rate, 1);
   const threads = integer('threads', values.threads, 1);
+  const uws = list(values.uws);
+  for (const build of uws ?? []) {
+    if (build !== 'current' && build !== 'legacy') throw new Error(`--uws takes current and legacy, got ${JSON.stringify(build)}`);
+  }
   if (threads > connections) throw new Error('--threads must not exceed --connections (wrk gives each thread its own connections)');
   return {
     help: values.help,
@@ -89,6 +97,7 @@ export function readOptions(argv, benchDir) {
     upstreamWorkers: integer('upstream-workers', values['upstream-workers'], 1),
     out: resolve(values.out ?? `${benchDir}/results`),
     baseline: values.baseline === undefined ? null : resolve(values.baseline),
+    uws,
     install: !values['no-install'],
   };
 }

@@ -33,11 +33,11 @@ export function rowCells(row) {
   ];
 }
 
-export const SCALING_HEADERS = ['scenario', 'workers', 'cpus', 'req/s', 'per worker', 'vs 1 worker', 'efficiency', 'shares cores with wrk'];
+export const SCALING_HEADERS = ['scenario', 'contender', 'workers', 'cpus', 'req/s', 'per worker', 'vs 1 worker', 'efficiency', 'shares cores with wrk'];
 
 export function scalingCells(s) {
   const efficiency = s.efficiency === null ? '-' : `${Math.round(s.efficiency * 100)}%`;
-  return [s.scenario, String(s.workers), s.cpus, int(s.rps), int(s.perWorker), times(s.speedup), efficiency, s.contended ? 'yes' : 'no'];
+  return [s.scenario, s.contender, String(s.workers), s.cpus, int(s.rps), int(s.perWorker), times(s.speedup), efficiency, s.contended ? 'yes' : 'no'];
 }
 
 /** Aligned plain-text table for the terminal. */

@@ -26,10 +26,10 @@ export interface UwsQuirks {
    */
   readonly standardMethodsOnly: boolean;
   /**
-   * endWithoutBody(length) aborts the process for any argument but (0, true). Bodiless answers
-   * then write Content-Length and `Connection: close` as headers and leave the close to the
-   * client. On both builds endWithoutBody(undefined, true) writes a bogus Content-Length, so an
-   * answer without a length never takes the close flag.
+   * endWithoutBody with a length or the close flag aborts the process (for any argument but
+   * (0, true)). Bodiless answers then write Content-Length and `Connection: close` as headers and
+   * leave the close to the client. Where it does not abort, endWithoutBody(undefined, true) writes
+   * a bogus Content-Length, so an answer without a length never takes the close flag.
    */
   readonly endWithoutBodyLengthAborts: boolean;
   /**

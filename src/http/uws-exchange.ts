@@ -148,9 +148,10 @@ export class UwsExchange implements Exchange {
       this.onFinish(this);
       return;
     }
-    // endWithoutBody(length) aborts the process in the legacy build, and without a length the
-    // close flag writes a bogus Content-Length in both (quirk endWithoutBodyLengthAborts): write
-    // the headers ourselves, announce the close and let the client close.
+    // endWithoutBody(length) aborts the process in the legacy build (quirk
+    // endWithoutBodyLengthAborts), and the close flag without a length writes a bogus
+    // Content-Length in the current one: write the headers ourselves, announce the close and let
+    // the client close.
     this.unpause();
     res.cork(() => {
       this.writeHead(status, headers);

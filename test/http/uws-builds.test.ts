@@ -192,7 +192,7 @@ t.test('endWithoutBodyLengthAborts: endWithoutBody with a length or the close fl
   const cases: [string, RegExp][] = [
     ['/length', /^HTTP\/1\.1 200 OK\r\n(?![\s\S]*Connection: close)[\s\S]*Content-Length: 7\r\n\r\n$/],
     ['/length-close', /^HTTP\/1\.1 200 OK\r\nConnection: close\r\n[\s\S]*Content-Length: 7\r\n\r\n$/],
-    // On both builds: what the exchange avoids by never passing the close flag without a length.
+    // Where it does not abort: a bogus length, which the exchange avoids by never passing the close flag without a length.
     ['/close', /Content-Length: 9223372036854775808\r\n/],
   ];
   for (const [path, answer] of cases) {

@@ -38,7 +38,17 @@ const USAGE = `usage: node bench/run.mjs [options]
   --config FILE      gateway config (default bench/gateway.bench.yaml)
   --upstream-port N  port of the users demo upstream (default 9001, as in that config; 0 = any)
   --out DIR          where results go (default bench/results)
-  --compare FILE     exit 1 if a scenario is more than 5% slower (req/s) than in FILE`;
+  --compare FILE     exit 1 if a scenario is more than 5% slower (req/s) than in FILE
+  --pipelining N     requests in flight per connection; only 1 is accepted (see README: the
+                     bundled uWebSockets.js closes a connection that pipelines behind a proxied
+                     request, so a higher factor would measure closed connections)`;
+
+// Why --pipelining stops at 1: a request that arrives while an earlier one on its connection is
+// still being answered asynchronously (every proxied request) makes uWS close the connection
+// (uNetworking/uWebSockets.js#277, "wontfix"): autocannon -p 10 reads ~0 bytes from a proxy.
+const PIPELINING_REFUSED = 'pipelining above 1 is refused: the bundled uWebSockets.js closes a connection when a request arrives '
+  + 'pipelined behind one that is still being answered asynchronously (every proxied request), so a pipelining client gets no '
+  + 'answer at all and the run would measure closed connections (README, "Known limitations")';
 
 const children = new Set();
 process.on('exit', () => {
@@ -72,9 +82,11 @@ function readOptions(argv) {
       'upstream-port': { type: 'string', default: UPSTREAM_PORT },
       out: { type: 'string' },
       compare: { type: 'string' },
+      pipelining: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (positiveInt('pipelining', values.pipelining, 1) > 1) throw new Error(PIPELINING_REFUSED);
   const workers = values.workers.split(',').map((w) => (w === 'auto' ? 'auto' : positiveInt('workers', w, 1)));
   return {
     help: values.help,

@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { parse as parseYaml } from 'yaml';
 import { scenarios } from './scenarios/proxy.mjs';
+import { startSlowCrowd } from './slow-crowd.mjs';
 import { benchSvg } from './svg.mjs';
 import { writeReportFiles } from '../native-bench/lib/report-files.mjs';
 
@@ -286,10 +287,17 @@ function load(url, request, opts, seconds) {
   });
 }
 
-async function measure(url, request, opts, label) {
+async function measure(url, request, opts, label, crowdSize = 0) {
   process.stderr.write(`  ${label.padEnd(28)} ${request.method} ${url}${request.path} ... `);
-  if (opts.warmup > 0) await load(url, request, opts, opts.warmup);
-  const result = await load(url, request, opts, opts.duration);
+  const crowd = crowdSize > 0 ? await startSlowCrowd(url, crowdSize) : null;
+  let result;
+  try {
+    if (crowd !== null && crowd.failed > 0) throw new Error(`${crowd.failed} of ${crowdSize} slow connections could not be opened (ulimit -n?)`);
+    if (opts.warmup > 0) await load(url, request, opts, opts.warmup);
+    result = await load(url, request, opts, opts.duration);
+  } finally {
+    crowd?.stop();
+  }
   const row = {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -306,8 +314,8 @@ async function measure(url, request, opts, label) {
 /** Direct runs are shared between scenarios with the same baseline request (static reuses small). */
 async function measureDirect(upstream, scenario, opts, cache) {
   const request = scenario.direct ?? scenario.request;
-  const key = JSON.stringify(request);
-  if (!cache.has(key)) cache.set(key, await measure(upstream.url, request, opts, `${scenario.name} direct`));
+  const key = JSON.stringify([request, scenario.crowd ?? 0]);
+  if (!cache.has(key)) cache.set(key, await measure(upstream.url, request, opts, `${scenario.name} direct`, scenario.crowd));
   return { scenario: scenario.name, target: 'direct', request: `${request.method} ${request.path}`, ...cache.get(key) };
 }
 
@@ -328,7 +336,7 @@ async function measureAll(opts) {
         for (const scenario of opts.scenarios) {
           if (workers === opts.workers[0]) rows.push(await measureDirect(upstream, scenario, opts, directCache));
           const target = `gateway:${workers}`;
-          const row = await measure(gateway.url, scenario.request, opts, `${scenario.name} ${target}`);
+          const row = await measure(gateway.url, scenario.request, opts, `${scenario.name} ${target}`, scenario.crowd);
           rows.push({ scenario: scenario.name, target, request: `${scenario.request.method} ${scenario.request.path}`, ...row });
         }
       } finally {

@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { parse as parseYaml } from 'yaml';
 import { scenarios } from './scenarios/proxy.mjs';
+import { startSlowCrowd } from './slow-crowd.mjs';
 import { benchSvg } from './svg.mjs';
 import { writeReportFiles } from '../native-bench/lib/report-files.mjs';
 
@@ -38,7 +39,17 @@ const USAGE = `usage: node bench/run.mjs [options]
   --config FILE      gateway config (default bench/gateway.bench.yaml)
   --upstream-port N  port of the users demo upstream (default 9001, as in that config; 0 = any)
   --out DIR          where results go (default bench/results)
-  --compare FILE     exit 1 if a scenario is more than 5% slower (req/s) than in FILE`;
+  --compare FILE     exit 1 if a scenario is more than 5% slower (req/s) than in FILE
+  --pipelining N     requests in flight per connection; only 1 is accepted (see README: the
+                     bundled uWebSockets.js closes a connection that pipelines behind a proxied
+                     request, so a higher factor would measure closed connections)`;
+
+// Why --pipelining stops at 1: a request that arrives while an earlier one on its connection is
+// still being answered asynchronously (every proxied request) makes uWS close the connection
+// (uNetworking/uWebSockets.js#277, "wontfix"): autocannon -p 10 reads ~0 bytes from a proxy.
+const PIPELINING_REFUSED = 'pipelining above 1 is refused: the bundled uWebSockets.js closes a connection when a request arrives '
+  + 'pipelined behind one that is still being answered asynchronously (every proxied request), so a pipelining client gets no '
+  + 'answer at all and the run would measure closed connections (README, "Known limitations")';
 
 const children = new Set();
 process.on('exit', () => {
@@ -72,9 +83,11 @@ function readOptions(argv) {
       'upstream-port': { type: 'string', default: UPSTREAM_PORT },
       out: { type: 'string' },
       compare: { type: 'string' },
+      pipelining: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (positiveInt('pipelining', values.pipelining, 1) > 1) throw new Error(PIPELINING_REFUSED);
   const workers = values.workers.split(',').map((w) => (w === 'auto' ? 'auto' : positiveInt('workers', w, 1)));
   return {
     help: values.help,
@@ -274,10 +287,17 @@ function load(url, request, opts, seconds) {
   });
 }
 
-async function measure(url, request, opts, label) {
+async function measure(url, request, opts, label, crowdSize = 0) {
   process.stderr.write(`  ${label.padEnd(28)} ${request.method} ${url}${request.path} ... `);
-  if (opts.warmup > 0) await load(url, request, opts, opts.warmup);
-  const result = await load(url, request, opts, opts.duration);
+  const crowd = crowdSize > 0 ? await startSlowCrowd(url, crowdSize) : null;
+  let result;
+  try {
+    if (crowd !== null && crowd.failed > 0) throw new Error(`${crowd.failed} of ${crowdSize} slow connections could not be opened (ulimit -n?)`);
+    if (opts.warmup > 0) await load(url, request, opts, opts.warmup);
+    result = await load(url, request, opts, opts.duration);
+  } finally {
+    crowd?.stop();
+  }
   const row = {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -294,8 +314,8 @@ async function measure(url, request, opts, label) {
 /** Direct runs are shared between scenarios with the same baseline request (static reuses small). */
 async function measureDirect(upstream, scenario, opts, cache) {
   const request = scenario.direct ?? scenario.request;
-  const key = JSON.stringify(request);
-  if (!cache.has(key)) cache.set(key, await measure(upstream.url, request, opts, `${scenario.name} direct`));
+  const key = JSON.stringify([request, scenario.crowd ?? 0]);
+  if (!cache.has(key)) cache.set(key, await measure(upstream.url, request, opts, `${scenario.name} direct`, scenario.crowd));
   return { scenario: scenario.name, target: 'direct', request: `${request.method} ${request.path}`, ...cache.get(key) };
 }
 
@@ -316,7 +336,7 @@ async function measureAll(opts) {
         for (const scenario of opts.scenarios) {
           if (workers === opts.workers[0]) rows.push(await measureDirect(upstream, scenario, opts, directCache));
           const target = `gateway:${workers}`;
-          const row = await measure(gateway.url, scenario.request, opts, `${scenario.name} ${target}`);
+          const row = await measure(gateway.url, scenario.request, opts, `${scenario.name} ${target}`, scenario.crowd);
           rows.push({ scenario: scenario.name, target, request: `${scenario.request.method} ${scenario.request.path}`, ...row });
         }
       } finally {

@@ -43,6 +43,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+t.test('--pipelining above 1 is refused with the reason, before anything starts', async (t) => {
+  const run = await bench(['--pipelining', '10']);
+  t.equal(run.code, 1);
+  t.match(run.stderr, /pipelining above 1 is refused: the bundled uWebSockets\.js closes a connection/);
+  const one = await bench(['--pipelining', '1', '--help']);
+  t.equal(one.code, 0, '--pipelining 1 is accepted');
+  t.match(one.stdout, /--pipelining N/);
+});
+
 t.test('--direct-only measures the upstream and writes timestamped and latest results', async (t) => {
   const out = tempDir(t);
   const run = await bench([...QUICK, '--direct-only', '--scenario', 'small', '--scenario', 'static', '--out', out]);

@@ -1,4 +1,4 @@
-// Pins what a pipelining client sees with the bundled uWS build (README, "Known limitations"):
+// Pins what a pipelining client sees with either bundled uWS build (README, "Known limitations"):
 // a request that arrives while an earlier one on its connection is still being answered
 // asynchronously (any proxied request) makes uWS close the connection. The client gets no
 // answer at all, the first request is not left half-processed upstream (its upstream request is

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { crossChecks } from './checks/index.js';
 import { deepFreeze } from './deep-freeze.js';
-import { formatConfigError, formatPath, type ConfigError, type Problem } from './errors.js';
+import { knownKeysAt } from './did-you-mean.js';
+import { formatConfigError, formatPath, type ConfigError, type ConfigPath, type Problem } from './errors.js';
 import { maskInterpolations, resolveInterpolations } from './interpolate.js';
 import { issuesToProblems, operatorMessage } from './issue-messages.js';
 import { locate, offsetPosition } from './positions.js';
@@ -34,10 +35,15 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
     const syntax = doc.errors.map((e) => ({ path: [], at: 'value' as const, offset: e.pos[0], message: syntaxMessage(e.message) }));
     return { ok: false, errors: toErrors([...masked.problems, ...syntax], file, doc, counter) };
   }
+  if (doc.contents === null) {
+    const message = 'the file is empty (nothing but comments or blank lines): a config is a mapping of settings such as listen, upstreams and routes';
+    return { ok: false, errors: [{ file, line: 1, col: 1, path: '(root)', message }] };
+  }
   const interpolation = [...masked.problems, ...resolveInterpolations(doc, masked, env)];
   const raw: unknown = doc.toJS();
   const parsed = gatewaySchema.safeParse(raw, { error: operatorMessage });
-  const checks = [...(parsed.success ? [] : issuesToProblems(parsed.error.issues)), ...crossChecks(raw)];
+  const knownKeys = (path: ConfigPath): string[] => knownKeysAt(gatewaySchema, path);
+  const checks = [...(parsed.success ? [] : issuesToProblems(parsed.error.issues, knownKeys)), ...crossChecks(raw)];
   // A value that failed to interpolate would only add a second, confusing error at the same key.
   const failedPaths = new Set(interpolation.map((p) => formatPath(p.path)));
   const problems = [...interpolation, ...checks.filter((p) => !failedPaths.has(formatPath(p.path)))];

@@ -26,7 +26,12 @@ const methods = z
 
 const host = z
   .string()
-  .refine(isMatchHost, { error: (issue) => `invalid host ${JSON.stringify(issue.input)}: use a host name or IP without a port` })
+  .refine(isMatchHost, {
+    error: (issue) =>
+      String(issue.input).includes('*')
+        ? `invalid host ${JSON.stringify(issue.input)}: wildcard hosts are not supported; give each host name its own route, or leave "host" out to match any host`
+        : `invalid host ${JSON.stringify(issue.input)}: use a host name or IP without a port`,
+  })
   .transform((value) => value.toLowerCase());
 
 const matchSchema = z.strictObject({

@@ -38,9 +38,12 @@ const targets = z
   .array(target)
   .min(1, { error: 'an upstream needs at least one target' })
   .superRefine((list, ctx) => {
-    list.forEach((item, index) => {
-      if (list.findIndex((other) => other.url === item.url) !== index) {
-        ctx.addIssue({ code: 'custom', message: `target ${item.url} is listed twice (use "weight" instead)`, path: [index], input: item.url });
+    // A target that failed its own check (bad scheme, not a URL) reaches here without an origin:
+    // it is reported once, at itself, not also as a duplicate of another failed one.
+    const origins = list.map((item) => (item as typeof item | undefined)?.url);
+    origins.forEach((url, index) => {
+      if (url !== undefined && origins.indexOf(url) !== index) {
+        ctx.addIssue({ code: 'custom', message: `target ${url} is listed twice (use "weight" instead)`, path: [index], input: url });
       }
     });
   });

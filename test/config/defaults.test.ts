@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import t from 'tap';
 import { configOf, withRoutes } from './fixtures/load.js';
 
@@ -5,7 +6,7 @@ t.test('{} gets every documented default', async (t) => {
   t.same(configOf(t, '{}\n'), {
     listen: { host: '0.0.0.0', port: 8080 },
     workers: 'auto',
-    dataDir: './data',
+    dataDir: resolve('data'), // next to the config file (gw.yaml in the working directory)
     shutdownTimeout: 30_000,
     limits: { maxBodySize: 1_048_576, requestTimeout: 30_000, maxHeaderSize: 16_384, chunkedRequests: false },
     trustedProxies: [],

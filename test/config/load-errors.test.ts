@@ -83,7 +83,7 @@ t.test('an empty file is refused as empty, while {} is a config of defaults', as
 t.test('an unreadable file is one error naming the reason', async (t) => {
   const result = loadConfigFile('/nonexistent/tollgate.yaml', {});
   t.equal(result.ok, false);
-  if (!result.ok) t.same(result.errors.map(formatConfigError), ['/nonexistent/tollgate.yaml:1:1 (root): cannot read config file (ENOENT)']);
+  if (!result.ok) t.same(result.errors.map(formatConfigError), ['/nonexistent/tollgate.yaml:1:1 (root): cannot read config file /nonexistent/tollgate.yaml (ENOENT: no such file)']);
 });
 
 t.test('loadConfigFile reads the file and reports its name', async (t) => {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { MAX_WORKERS } from '../../shm/control-layout.js';
 import { isAddressOrCidr, isBindHost } from '../net-address.js';
-import { readableFile } from './files.js';
+import { configDirectory, readableFile } from './files.js';
 import { duration, port, size } from './scalars.js';
 
 const bindHost = z.string().refine(isBindHost, { error: (issue) => `invalid host ${JSON.stringify(issue.input)}: use an IP address or a host name` });
@@ -57,7 +57,7 @@ export const adminSchema = z
 export const serverShape = {
   listen: listenSchema,
   workers: workersSchema.meta({ description: 'Worker threads; auto = available cores' }),
-  dataDir: z.string().min(1).default('./data').meta({ description: 'Directory for gateway data, relative to the working directory' }),
+  dataDir: configDirectory('./data').meta({ description: "Directory for gateway data; a relative path is taken from the config file's directory" }),
   shutdownTimeout: duration().prefault('30s'),
   limits: limitsSchema,
   trustedProxies: trustedProxiesSchema,

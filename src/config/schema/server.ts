@@ -1,5 +1,6 @@
 // Process-wide settings: listeners, workers, limits, logging, the admin API.
 import { z } from 'zod';
+import { ACCESS_FIELDS, DEFAULT_ACCESS_FIELDS } from '../../observability/access-fields.js';
 import { MAX_WORKERS } from '../../shm/control-layout.js';
 import { isAddressOrCidr, isBindHost } from '../net-address.js';
 import { configDirectory, readableFile } from './files.js';
@@ -42,6 +43,16 @@ export const logSchema = z
     level: z.enum(LOG_LEVELS).default('info'),
     access: z.boolean().default(true),
     sampling: z.number().min(0).max(1).default(1),
+    accessFields: z
+      .array(z.enum(ACCESS_FIELDS))
+      .min(1, { error: 'list at least one field (log.access: false turns access lines off)' })
+      .superRefine((fields, ctx) => {
+        fields.forEach((field, index) => {
+          if (fields.indexOf(field) !== index) ctx.addIssue({ code: 'custom', message: `"${field}" is listed twice`, path: [index], input: field });
+        });
+      })
+      .default([...DEFAULT_ACCESS_FIELDS])
+      .meta({ description: 'Access-log fields, in the order written (docs/config.md lists what each holds)' }),
   })
   .prefault({});
 

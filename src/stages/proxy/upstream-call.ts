@@ -140,7 +140,8 @@ export class UpstreamCall implements UpstreamHandler {
   onError(err: Error & { code?: string }): void {
     const wasSettled = this.settled;
     this.settled = true;
-    if (this.status === 0 && this.dispatchedAt > 0) this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
+    // The upstream failed to answer (a call this side cancelled, for the client, is not its failure).
+    if (!wasSettled && this.status === 0 && this.dispatchedAt > 0) this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
     this.body?.destroy();
     const ex = this.ctx.exchange;
     if (err instanceof ClientGoneError || ex.aborted || (wasSettled && ex.finished)) return;

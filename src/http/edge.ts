@@ -7,7 +7,7 @@ import type { CompiledRoute } from '../pipeline/types.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { replyProblem } from '../pipeline/problem-reply.js';
 import type { Logger } from '../observability/logger.js';
-import { UwsExchange } from './uws-exchange.js';
+import { UwsExchange, type ExchangeHooks } from './uws-exchange.js';
 import { acceptRequestId, isValidTraceparent, newTraceparent } from './request-id.js';
 import { classifyTransferEncoding, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
 
@@ -21,11 +21,9 @@ export interface EdgeState {
   chunkedRequests: boolean;
 }
 
-export interface EdgeHooks {
+export interface EdgeHooks extends ExchangeHooks {
   state(): EdgeState;
-  draining(): boolean;
   onStart(): void;
-  onFinish(ex: UwsExchange): void;
   log: Logger;
   /** Test-only fault injection (x-tollgate-fault: crash-worker). */
   faultInjection: boolean;
@@ -90,7 +88,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const coding = codings === null ? null : classifyTransferEncoding(codings);
     const chunked = coding !== null;
     const declared = chunked ? -1 : contentLength === '' ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
-    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, hooks.draining, hooks.onFinish);
+    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, hooks);
     ex.method = method;
     ex.path = url;
     ex.startTime = performance.now();

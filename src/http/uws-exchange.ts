@@ -3,7 +3,17 @@ import type { Exchange, HeaderList } from '../pipeline/exchange.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { statusLine } from './status-line.js';
 
-export type FinishListener = (ex: UwsExchange) => void;
+/** What one worker gives each of its exchanges. */
+export interface ExchangeHooks {
+  draining(): boolean;
+  onFinish(ex: UwsExchange): void;
+  /**
+   * Written on every answer after X-Request-Id: a flat name/value list, empty in production. With
+   * the test-only fault injection on, it names the worker (x-tollgate-worker) so that a test can
+   * tell which worker answered.
+   */
+  answerHeaders: readonly string[];
+}
 
 const NO_HEADERS: readonly string[] = [];
 
@@ -39,8 +49,7 @@ export class UwsExchange implements Exchange {
     private readonly res: HttpResponse,
     readonly contentLength: number,
     readonly requestId: string,
-    private readonly draining: () => boolean,
-    private readonly onFinish: FinishListener,
+    private readonly hooks: ExchangeHooks,
   ) {
     res.onAborted(() => {
       this.aborted = true;
@@ -49,7 +58,7 @@ export class UwsExchange implements Exchange {
       const cb = this.abortCb;
       this.abortCb = null;
       if (cb !== null) cb();
-      this.onFinish(this);
+      this.hooks.onFinish(this);
     });
   }
 
@@ -75,7 +84,7 @@ export class UwsExchange implements Exchange {
    * before the request body was read whole (an early answer to an upload: the rest is not wanted).
    */
   private closeAfter(): boolean {
-    return this.draining() || (this.reading && !this.bodyDone);
+    return this.hooks.draining() || (this.reading && !this.bodyDone);
   }
 
   /**
@@ -115,12 +124,12 @@ export class UwsExchange implements Exchange {
       // runs uncorked, where uWS closes the socket at once.
       setImmediate(() => {
         if (!this.aborted) this.send(status, headers, body, true);
-        this.onFinish(this);
+        this.hooks.onFinish(this);
       });
       return;
     }
     this.send(status, headers, body, this.closeAfter());
-    this.onFinish(this);
+    this.hooks.onFinish(this);
   }
 
   private send(status: number, headers: HeaderList, body: string | Buffer, close: boolean): void {
@@ -146,7 +155,7 @@ export class UwsExchange implements Exchange {
       if (close) res.writeHeader('connection', 'close');
       res.endWithoutBody();
     });
-    this.onFinish(this);
+    this.hooks.onFinish(this);
   }
 
   /** Claims the response for one complete answer; false when one was already given. */
@@ -209,14 +218,14 @@ export class UwsExchange implements Exchange {
       if (!close) this.unpause();
       res.end(undefined, close);
     });
-    this.onFinish(this);
+    this.hooks.onFinish(this);
   }
 
   abort(): void {
     if (this.finished) return;
     this.finished = true;
     this.res.close();
-    this.onFinish(this);
+    this.hooks.onFinish(this);
   }
 
   private writeHead(status: number, headers: HeaderList): void {
@@ -225,6 +234,8 @@ export class UwsExchange implements Exchange {
     res.writeStatus(statusLine(status));
     for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1]!);
     res.writeHeader('x-request-id', this.requestId);
+    const extra = this.hooks.answerHeaders;
+    for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!);
   }
 
   /**
@@ -264,7 +275,7 @@ export class UwsExchange implements Exchange {
     // No close-after-response here even while draining: close() would drop bytes still queued;
     // the drain closes idle connections once in-flight requests are done.
     this.finished = true;
-    this.onFinish(this);
+    this.hooks.onFinish(this);
     return true;
   }
 

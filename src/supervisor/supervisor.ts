@@ -92,7 +92,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
 
   const admin = createAdminServer({ token: config.admin.token, host: config.admin.host }, {
     ready: () => pool.ready(),
-    readiness: () => ({ ready: pool.ready(), generation: generationId, workers: pool.workerStates() }),
+    readiness: () => ({ ready: pool.ready(), generation: generationId, workers: pool.workerStates(), spare: pool.spareState() }),
     config: () => redactConfig(config) as object,
     routes: () => config.routes.map((r) => ({
       id: r.id, path: r.match.path, methods: r.match.methods, host: r.match.host,

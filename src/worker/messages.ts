@@ -16,11 +16,20 @@ export interface WorkerInit {
   generation: Generation;
   /** Control words shared with the supervisor; layout in src/shm/control-layout.ts. */
   control: SharedArrayBuffer;
-  /** Lets tests crash a worker on purpose (x-tollgate-fault header); never set in production. */
+  /**
+   * Test-only (TOLLGATE_FAULT_INJECTION=1), never set in production: requests may inject faults
+   * (x-tollgate-fault header) and every answer names its worker (x-tollgate-worker).
+   */
   faultInjection: boolean;
 }
 
+/** A thread's workerData: its assignment, or null for a spare that waits for an 'assume'. */
+export interface WorkerBoot {
+  init: WorkerInit | null;
+}
+
 export type ToWorker =
+  | { type: 'assume'; init: WorkerInit }
   | { type: 'generation'; generation: Generation }
   | { type: 'drain'; timeoutMs: number }
   | { type: 'stats' };
@@ -34,6 +43,7 @@ export interface WorkerRouteStats {
 }
 
 export type FromWorker =
+  | { type: 'spare-ready' }
   | { type: 'listening'; index: number; port: number }
   | { type: 'listen-failed'; index: number; message: string }
   | { type: 'generation-applied'; index: number; generation: number }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
-import type { FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRouteStats } from '../worker/messages.js';
+import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRouteStats } from '../worker/messages.js';
 
 const WORKER_URL = new URL('../worker/main.js', import.meta.url);
 const RESPAWN_WINDOW_MS = 10_000;
@@ -158,7 +158,9 @@ export class WorkerPool {
       worker = new Worker(WORKER_URL, { workerData: { init } satisfies WorkerBoot, stdout: false, stderr: false });
     }
     this.slots[index]!.worker = worker;
-    worker.on('message', (msg: FromWorker) => {
+    worker.on('message', (msg: FromWorker | FromSpare) => {
+      // A spare assigned while still loading says it is ready after it was handed its slot.
+      if (msg.type === 'spare-ready') return;
       if (diedAt !== null && msg.type === 'listening') {
         this.log.info({ worker: index, downMs: Math.round(performance.now() - diedAt), spare: spare !== null }, 'worker replaced: the new thread is serving');
         // The next spare loads once the replacement serves, not while it starts.
@@ -174,7 +176,7 @@ export class WorkerPool {
     if (this.spare !== null || this.stopping) return;
     const spare = new Worker(WORKER_URL, { workerData: { init: null } satisfies WorkerBoot, stdout: false, stderr: false });
     this.spare = spare;
-    spare.on('message', (msg: FromWorker) => {
+    spare.on('message', (msg: FromSpare) => {
       if (msg.type === 'spare-ready' && this.spare === spare) this.spareReady = true;
     });
     spare.on('error', (err) => this.log.error({ err }, 'spare worker thread error'));

@@ -10,7 +10,7 @@ import { createAccessLog, type AccessRecord } from '../observability/access-log.
 import { RouteStats } from '../observability/route-stats.js';
 import * as C from '../shm/control-layout.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
-import type { FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
+import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
 
 // A thread starts either with its assignment or as a spare: a spare has loaded its modules and
 // uWS but listens on nothing until the supervisor sends it the slot of a worker that died
@@ -186,7 +186,7 @@ function waitAsSpare(): void {
   } catch {
     // start() loads it again and reports the failure as the worker it became.
   }
-  send({ type: 'spare-ready' });
+  port.postMessage({ type: 'spare-ready' } satisfies FromSpare);
 }
 
 if (boot.init !== null) start(boot.init);

@@ -42,8 +42,12 @@ export interface WorkerRouteStats {
   p99: number;
 }
 
+/** A spare thread has loaded its modules; it has no slot (index) until it is sent an 'assume'. */
+export interface FromSpare {
+  type: 'spare-ready';
+}
+
 export type FromWorker =
-  | { type: 'spare-ready' }
   | { type: 'listening'; index: number; port: number }
   | { type: 'listen-failed'; index: number; message: string }
   | { type: 'generation-applied'; index: number; generation: number }

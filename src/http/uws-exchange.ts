@@ -1,12 +1,15 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import type { Exchange, HeaderList } from '../pipeline/exchange.js';
 import type { RequestContext } from '../pipeline/context.js';
+import { replyProblem } from '../pipeline/problem-reply.js';
 import { statusLine } from './status-line.js';
 
 /** What one worker gives each of its exchanges. */
 export interface ExchangeHooks {
   draining(): boolean;
   onFinish(ex: UwsExchange): void;
+  /** An exception was caught for this request (see fail): logs it with the request id. Must not throw. */
+  onError(ex: UwsExchange, err: unknown, where: string): void;
   /**
    * Written on every answer after X-Request-Id: a flat name/value list, empty in production. With
    * the test-only fault injection on, it names the worker (x-tollgate-worker) so that a test can
@@ -44,6 +47,7 @@ export class UwsExchange implements Exchange {
   /** readBody was called, and its last chunk arrived. */
   private reading = false;
   private bodyDone = false;
+  private failing = false;
 
   constructor(
     private readonly res: HttpResponse,
@@ -57,7 +61,14 @@ export class UwsExchange implements Exchange {
       this.finished = true;
       const cb = this.abortCb;
       this.abortCb = null;
-      if (cb !== null) cb();
+      if (cb !== null) {
+        try {
+          cb();
+        } catch (err) {
+          // Nothing can be answered any more: the exception is only logged, and the request ends.
+          this.hooks.onError(this, err, 'abort callback');
+        }
+      }
       this.hooks.onFinish(this);
     });
   }
@@ -75,7 +86,11 @@ export class UwsExchange implements Exchange {
     // uWS reuses the memory behind `ab` once the callback returns: copy every chunk.
     this.res.onData((ab, last) => {
       if (last) this.bodyDone = true;
-      onChunk(Buffer.from(new Uint8Array(ab)), last);
+      try {
+        onChunk(Buffer.from(new Uint8Array(ab)), last);
+      } catch (err) {
+        this.fail(err, 'request body callback');
+      }
     });
   }
 
@@ -228,6 +243,32 @@ export class UwsExchange implements Exchange {
     this.hooks.onFinish(this);
   }
 
+  fail(err: unknown, where: string): void {
+    this.hooks.onError(this, err, where);
+    // An abort callback that throws while failing is logged above and goes no further.
+    if (this.failing) return;
+    this.failing = true;
+    const cb = this.abortCb;
+    this.abortCb = null;
+    if (cb !== null) {
+      try {
+        cb();
+      } catch (abortErr) {
+        this.hooks.onError(this, abortErr, `abort callback, failing after an exception in the ${where}`);
+      }
+    }
+    if (this.finished) return;
+    // Once the head went out the status cannot change: the client must see a cut, not a short
+    // answer. Otherwise a 500, and the connection closes after it: the code that threw may have
+    // left it in any state (paused, half-read body).
+    try {
+      if (this.headWritten) this.abort();
+      else replyProblem(this, this.requestId, 'TG_INTERNAL', 'The gateway failed to handle this request.', null, true);
+    } catch (answerErr) {
+      this.hooks.onError(this, answerErr, `the 500 answer after an exception in the ${where}`);
+    }
+  }
+
   private writeHead(status: number, headers: HeaderList): void {
     const res = this.res;
     this.headWritten = true;
@@ -296,7 +337,12 @@ export class UwsExchange implements Exchange {
         this.pending = null;
       }
       const cb = this.drainCb;
-      if (cb !== null) cb();
+      if (cb === null) return true;
+      try {
+        cb();
+      } catch (err) {
+        this.fail(err, 'drain callback');
+      }
       return true;
     });
   }

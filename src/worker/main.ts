@@ -60,7 +60,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   const previous = current;
   if (previous === undefined) return;
   try {
-    current = buildGeneration(msg.generation, previous, logger);
+    current = buildGeneration(msg.generation, previous, logger, init.faultInjection);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
@@ -139,7 +139,7 @@ function start(assigned: WorkerInit): void {
   port.on('message', onMessage);
   try {
     uws = loadUws();
-    current = buildGeneration(init.generation, null, logger);
+    current = buildGeneration(init.generation, null, logger, init.faultInjection);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;
@@ -155,7 +155,6 @@ function start(assigned: WorkerInit): void {
     onFinish,
     answerHeaders: init.faultInjection ? ['x-tollgate-worker', String(init.index)] : [],
     log: logger,
-    faultInjection: init.faultInjection,
   }));
   a.listen(cfg.listen.host, init.port, (ls) => {
     if (!ls) {

@@ -15,8 +15,8 @@ export interface StartOptions {
   configFile: string;
   /** Overrides the config's `workers`. */
   workers?: number | 'auto' | undefined;
-  /** Started before the gateway and stopped after it (npm start). */
-  demoUpstreams?: (() => Promise<ChildProcess>) | undefined;
+  /** Started before the gateway, on the ports the config points at, and stopped after it (npm start). */
+  demoUpstreams?: ((config: GatewayConfig) => Promise<ChildProcess>) | undefined;
 }
 
 export interface RunningGateway {
@@ -48,7 +48,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   let generationId = 1;
   const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), log,
     process.env.TOLLGATE_FAULT_INJECTION === '1');
-  const demo = opts.demoUpstreams ? await opts.demoUpstreams() : null;
+  const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
     await pool.start();
   } catch (err) {

@@ -171,9 +171,12 @@ function summariseStats(
       byRoute.set(s.route, acc);
     }
   }
+  const runtimeOf = new Map(replies.map((r) => [r.index, r.runtime]));
   return {
     intervalSeconds: Math.round(seconds * 10) / 10,
-    workers,
+    // RSS is the whole process (every worker thread shares it); heap and event loop are per worker.
+    process: { rssMiB: Math.round((process.memoryUsage().rss / (1024 * 1024)) * 10) / 10 },
+    workers: workers.map((w) => ({ ...w, ...runtimeOf.get(w.index) })),
     routes: [...byRoute].map(([route, s]) => ({
       route, requests: s.requests, rps: Math.round((s.requests / seconds) * 10) / 10, errors: s.errors, p50Ms: s.p50, p99Ms: s.p99,
     })),

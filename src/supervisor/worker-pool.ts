@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
-import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRouteStats } from '../worker/messages.js';
+import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRouteStats, WorkerRuntimeStats } from '../worker/messages.js';
 
 const WORKER_URL = new URL('../worker/main.js', import.meta.url);
 const RESPAWN_WINDOW_MS = 10_000;
@@ -22,6 +22,7 @@ export interface StatsReply {
   index: number;
   inFlight: number;
   routes: WorkerRouteStats[];
+  runtime: WorkerRuntimeStats;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { UwsExchange } from '../http/uws-exchange.js';
 import { createLogger, flushLogger } from '../observability/pino-logger.js';
 import { createAccessLog, type AccessRecord } from '../observability/access-log.js';
 import { RouteStats } from '../observability/route-stats.js';
+import { RuntimeStats } from '../observability/runtime-stats.js';
 import * as C from '../shm/control-layout.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
@@ -32,6 +33,7 @@ let draining = false;
 let inFlight = 0;
 let drainDone: (() => void) | null = null;
 const stats = new RouteStats();
+let runtime!: RuntimeStats;
 const slot = (field: number): number => C.workerSlot(init.index, field);
 
 function onFinish(ex: UwsExchange): void {
@@ -125,7 +127,7 @@ function onMessage(msg: ToWorker): void {
   switch (msg.type) {
     case 'generation': applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
-    case 'stats': send({ type: 'stats', index: init.index, inFlight, routes: stats.snapshot() }); break;
+    case 'stats': send({ type: 'stats', index: init.index, inFlight, routes: stats.snapshot(), runtime: runtime.snapshot() }); break;
     case 'assume': break; // only a spare is sent one
   }
 }
@@ -134,6 +136,7 @@ function onMessage(msg: ToWorker): void {
 function start(assigned: WorkerInit): void {
   init = assigned;
   control = new Int32Array(init.control);
+  runtime = new RuntimeStats();
   logger = createLogger(init.generation.config.log.level, { worker: init.index });
   accessLog = createAccessLog(logger, init.generation.config.log.access, init.generation.config.log.sampling);
   port.on('message', onMessage);

@@ -47,10 +47,22 @@ export interface FromSpare {
   type: 'spare-ready';
 }
 
+/** A worker thread's own runtime figures for the interval since its previous stats reply. */
+export interface WorkerRuntimeStats {
+  /** V8 heap of this thread's isolate (the process RSS is shared by every thread). */
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+  externalMiB: number;
+  /** How late the event loop ran a 10 ms timer: quantiles and maximum over the interval. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Share of the interval the event loop was busy (0..1). */
+  eventLoopUtilization: number;
+}
+
 export type FromWorker =
   | { type: 'listening'; index: number; port: number }
   | { type: 'listen-failed'; index: number; message: string }
   | { type: 'generation-applied'; index: number; generation: number }
   | { type: 'generation-failed'; index: number; generation: number; message: string }
   | { type: 'drained'; index: number; inFlight: number }
-  | { type: 'stats'; index: number; inFlight: number; routes: WorkerRouteStats[] };
+  | { type: 'stats'; index: number; inFlight: number; routes: WorkerRouteStats[]; runtime: WorkerRuntimeStats };

@@ -52,6 +52,11 @@ t.test('SIGUSR2 logs a stats line with per-route request counts', async (t) => {
   t.ok(small !== undefined && small.p99Ms >= small.p50Ms && small.p50Ms > 0, 'latency quantiles are reported');
   t.ok(small !== undefined && small.rps > 0, 'a rate is reported');
   t.equal((stats.workers as unknown[]).length, 2, 'both workers are in the snapshot');
+  const runtime = stats.workers as { index: number; heapUsedMiB: number; heapTotalMiB: number; eventLoopDelayMs: { p50: number; p99: number; max: number }; eventLoopUtilization: number }[];
+  t.ok(runtime.every((w) => w.heapUsedMiB > 0 && w.heapTotalMiB >= w.heapUsedMiB), `each worker reports its own heap (${runtime.map((w) => w.heapUsedMiB).join(', ')} MiB used)`);
+  t.ok(runtime.every((w) => w.eventLoopDelayMs.max >= w.eventLoopDelayMs.p99 && w.eventLoopDelayMs.p99 >= w.eventLoopDelayMs.p50 && w.eventLoopDelayMs.p50 >= 0), 'and its event-loop delay quantiles');
+  t.ok(runtime.every((w) => w.eventLoopUtilization >= 0 && w.eventLoopUtilization <= 1), 'and its event-loop utilisation');
+  t.ok((stats.process as { rssMiB: number }).rssMiB > 0, 'the process RSS is in the snapshot');
   t.ok(Array.isArray(stats.upstreams), 'upstreams are in the snapshot');
   t.equal(gw.child.exitCode, null, 'SIGUSR2 does not stop the gateway');
 

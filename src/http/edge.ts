@@ -187,6 +187,8 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       const ex = handling as UwsExchange | null; // set by handle(), which TypeScript does not follow
       if (ex !== null) ex.fail(err, 'request handler');
       else answerUnread(res, err, log);
+    } finally {
+      handling = null; // keeps no finished request alive until the next one
     }
   };
 }

@@ -191,6 +191,8 @@ async function main() {
   const file = configPath(dir);
   writeFileSync(file, soakConfig(ports, 1));
   const startedAt = new Date().toISOString();
+  // Read at the start: the tree may change while the soak runs (the gateway runs what dist/ held then).
+  const revision = gitRevision();
   process.stderr.write(`soak: ${opts.minutes} min, a sample every ${opts.sampleSeconds} s, warm-up ${opts.warmupSeconds} s\n`);
   const gw = await startSoakGateway({ cli: CLI, configFile: file, workers: opts.workers });
   children.add(gw.child);
@@ -209,7 +211,7 @@ async function main() {
     machine: {
       cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
       node: process.version, platform: `${process.platform} ${process.arch}`, loadavgStart: run.loadavgStart, loadavgEnd: os.loadavg(),
-      revision: gitRevision(),
+      revision,
     },
     note: opts.note,
     options: { ...opts, out: undefined, help: undefined, note: undefined },

@@ -154,12 +154,19 @@ export async function reload(ports, configFile, variant) {
   }
 }
 
-/** RSS (MiB), open file descriptors and threads of a process, from /proc. */
+/**
+ * RSS (MiB), open file descriptors and threads of a process, from /proc. RSS is also split into
+ * its anonymous part (heaps, buffers: where a leak shows) and its file-backed part (the node
+ * binary and libraries, which the kernel may drop and fault back in under memory pressure).
+ */
 export function procFigures(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  const mib = (name) => Math.round((kb(name) / 1024) * 100) / 100;
   return {
-    rssMiB: Math.round((kb('VmRSS') / 1024) * 100) / 100,
+    rssMiB: mib('VmRSS'),
+    rssAnonMiB: mib('RssAnon'),
+    rssFileMiB: mib('RssFile'),
     fds: readdirSync(`/proc/${pid}/fd`).length,
     threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? NaN),
   };

@@ -18,7 +18,11 @@ function verdictLines(v) {
     ? [name, '-', '-', 'no fit']
     : [name, `${signed(fit.slopePerMin, 3)} ${unit}/min`, `${fit.boundPerMin} ${unit}/min`, fit.slopePerMin <= fit.boundPerMin ? 'within' : '**above**']);
   return [
-    ...table(['figure', 'slope after the warm-up', 'bound', ''], [row('process RSS', v.rss, 'MiB'), row('open file descriptors', v.fd, 'fds')]),
+    ...table(['figure', 'slope after the warm-up', 'bound', ''], [
+      row('process RSS', v.rss, 'MiB'),
+      ...(v.rssAnon ? [['anonymous part of RSS', `${signed(v.rssAnon.slopePerMin, 3)} MiB/min`, '-', 'shown, not bounded']] : []),
+      row('open file descriptors', v.fd, 'fds'),
+    ]),
     '',
     `Fitted by least squares over the ${v.samplesAfterWarmup} samples after the warm-up.`,
     ...(v.reasons.length > 0 ? ['', '**Fails:**', ...v.reasons.map((r) => `- ${r}`)] : []),
@@ -41,12 +45,12 @@ function trafficLines(report) {
 
 function sampleLines(report) {
   const indexes = [...new Set(report.samples.flatMap((s) => s.workers.map((w) => w.index)))].sort((a, b) => a - b);
-  const headers = ['t (s)', 'RSS MiB', 'fds', 'threads', 'req/s', 'load 1m',
+  const headers = ['t (s)', 'RSS MiB', 'anon MiB', 'file MiB', 'fds', 'threads', 'req/s', 'load 1m',
     ...indexes.map((i) => `heap w${i} MiB`), ...indexes.map((i) => `ELD p99 w${i} ms`), ...indexes.map((i) => `ELU w${i}`)];
   const rows = report.samples.map((s) => {
     const w = (i) => s.workers.find((x) => x.index === i);
     return [
-      String(Math.round(s.t)), f1(s.rssMiB), String(s.fds), String(s.threads), int(s.rps), f2(s.load1),
+      String(Math.round(s.t)), f1(s.rssMiB), f1(s.rssAnonMiB), f1(s.rssFileMiB), String(s.fds), String(s.threads), int(s.rps), f2(s.load1),
       ...indexes.map((i) => f1(w(i)?.heapUsedMiB)), ...indexes.map((i) => f2(w(i)?.eventLoopDelayMs?.p99)), ...indexes.map((i) => f2(w(i)?.eventLoopUtilization)),
     ];
   });

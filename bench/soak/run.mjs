@@ -143,7 +143,7 @@ async function soak(opts, gw, ports, file) {
     const sample = { t: Math.round(t * 10) / 10, ...proc, rps: Math.round(rps), load1: os.loadavg()[0], workers: workerFigures(stats) };
     samples.push(sample);
     const heaps = sample.workers.map((w) => w.heapUsedMiB).join('/');
-    process.stderr.write(`soak: ${String(Math.round(t)).padStart(4)} s  RSS ${sample.rssMiB.toFixed(1)} MiB  fds ${sample.fds}  heap ${heaps} MiB  ${sample.rps} req/s\n`);
+    process.stderr.write(`soak: ${String(Math.round(t)).padStart(4)} s  RSS ${sample.rssMiB.toFixed(1)} MiB (anon ${sample.rssAnonMiB.toFixed(1)})  fds ${sample.fds}  heap ${heaps} MiB  ${sample.rps} req/s\n`);
   }
   traffic.stop();
   const result = await traffic.done;
@@ -228,7 +228,8 @@ async function main() {
   const stamp = writeReportFiles(opts.out, report, (svgName) => soakMarkdown(report, svgName), soakSvg(report));
   const v = report.verdict;
   const slope = (fit, unit) => (fit === null ? 'no fit' : `${fit.slopePerMin >= 0 ? '+' : ''}${fit.slopePerMin.toFixed(3)} ${unit}/min (bound ${fit.boundPerMin})`);
-  console.log(`soak ${v.pass ? 'PASS' : 'FAIL'}: RSS ${slope(v.rss, 'MiB')}, open fds ${slope(v.fd, 'fds')}; ${report.traffic.requests} answers, ${report.samples.length} samples`);
+  const anon = v.rssAnon === null ? '' : ` (anonymous ${v.rssAnon.slopePerMin >= 0 ? '+' : ''}${v.rssAnon.slopePerMin.toFixed(3)} MiB/min)`;
+  console.log(`soak ${v.pass ? 'PASS' : 'FAIL'}: RSS ${slope(v.rss, 'MiB')}${anon}, open fds ${slope(v.fd, 'fds')}; ${report.traffic.requests} answers, ${report.samples.length} samples`);
   for (const reason of v.reasons) console.log(`  - ${reason}`);
   console.log(`wrote ${join(opts.out, stamp)}.json, .md and .svg (and latest.*)`);
   return v.pass ? 0 : 1;

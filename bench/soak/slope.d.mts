@@ -8,12 +8,15 @@ export interface SoakSample {
   /** Seconds since the load began. */
   t: number;
   rssMiB: number;
+  /** Anonymous RSS, where sampled: fitted but not bounded. */
+  rssAnonMiB?: number;
   fds: number;
 }
 
 export interface SoakVerdict {
   samplesAfterWarmup: number;
   rss: { slopePerMin: number; interceptMiB: number; boundPerMin: number } | null;
+  rssAnon: { slopePerMin: number; interceptMiB: number } | null;
   fd: { slopePerMin: number; intercept: number; boundPerMin: number } | null;
   pass: boolean;
   reasons: string[];

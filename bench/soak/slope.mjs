@@ -25,7 +25,7 @@ export function linearFit(points) {
 }
 
 /**
- * Slopes per minute of `rssMiB` and `fds` over the samples at or after `warmupSeconds` (sample
+ * Slopes per minute of `rssMiB` and `fds` (and of `rssAnonMiB` where sampled, unbounded) over the samples at or after `warmupSeconds` (sample
  * times `t` are seconds since the load began), and the verdict against the bounds (per minute).
  * `problems` are other reasons the run fails (a crashed worker, unexpected answers).
  */
@@ -34,6 +34,8 @@ export function soakVerdict(samples, { warmupSeconds, rssBound, fdBound, problem
   const fitOf = (field) => linearFit(measured.map((s) => [s.t / 60, s[field]]));
   const rss = fitOf('rssMiB');
   const fd = fitOf('fds');
+  // Shown beside the RSS slope, not bounded: it tells a leak from file pages coming and going.
+  const anon = measured.every((s) => Number.isFinite(s.rssAnonMiB)) ? fitOf('rssAnonMiB') : null;
   const reasons = [...problems];
   if (rss === null || fd === null) reasons.push(`too few samples after the warm-up (${measured.length}) to fit a slope`);
   if (rss !== null && rss.slope > rssBound) reasons.push(`RSS grows ${rss.slope.toFixed(3)} MiB/min after the warm-up, above the bound of ${rssBound} MiB/min`);
@@ -41,6 +43,7 @@ export function soakVerdict(samples, { warmupSeconds, rssBound, fdBound, problem
   return {
     samplesAfterWarmup: measured.length,
     rss: rss === null ? null : { slopePerMin: rss.slope, interceptMiB: rss.intercept, boundPerMin: rssBound },
+    rssAnon: anon === null ? null : { slopePerMin: anon.slope, interceptMiB: anon.intercept },
     fd: fd === null ? null : { slopePerMin: fd.slope, intercept: fd.intercept, boundPerMin: fdBound },
     pass: reasons.length === 0,
     reasons,

@@ -61,7 +61,11 @@ export function soakSvg(report) {
   const v = report.verdict;
   const opts = { minutes, warmupMinutes };
   const panels = [
-    ['Process RSS (MiB)', [{ label: 'RSS', color: '#c62828', points: samples.map((s) => [at(s), s.rssMiB]) }],
+    ['Process RSS (MiB)', [
+      { label: 'RSS', color: '#c62828', points: samples.map((s) => [at(s), s.rssMiB]) },
+      { label: 'anonymous', color: '#6d4c41', points: samples.map((s) => [at(s), s.rssAnonMiB]) },
+      { label: 'file-backed', color: '#9e9e9e', points: samples.map((s) => [at(s), s.rssFileMiB]) },
+    ],
       v.rss && { slope: v.rss.slopePerMin, intercept: v.rss.interceptMiB, bound: v.rss.boundPerMin }],
     ['Open file descriptors', [{ label: 'fds', color: '#283593', points: samples.map((s) => [at(s), s.fds]) }],
       v.fd && { slope: v.fd.slopePerMin, intercept: v.fd.intercept, bound: v.fd.boundPerMin }],

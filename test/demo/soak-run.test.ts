@@ -19,6 +19,7 @@ t.test('linearFit and soakVerdict', async (t) => {
   // t in seconds, slopes per minute: RSS +2 MiB/min, fds flat after a warm-up jump.
   const samples = [0, 60, 120, 180, 240].map((t, i) => ({ t, rssMiB: i === 0 ? 50 : 100 + (2 * t) / 60, fds: i === 0 ? 10 : 40 }));
   const within = soakVerdict(samples, { warmupSeconds: 60, rssBound: 3, fdBound: 0.5 });
+  t.equal(within.rssAnon, null, 'no anonymous RSS fit where it was not sampled');
   t.equal(within.samplesAfterWarmup, 4, 'the warm-up sample is left out');
   t.ok(Math.abs(within.rss!.slopePerMin - 2) < 1e-9, 'RSS slope per minute, after the warm-up');
   t.ok(Math.abs(within.fd!.slopePerMin) < 1e-9, 'a flat fd count');
@@ -46,17 +47,20 @@ t.test('a short soak run writes a report with samples, per-worker figures and sl
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(killer);
   t.equal(code, 0, 'exit 0', { stdout, stderr: stderr.slice(-4000) });
-  t.match(stdout, /^soak PASS: RSS [+-]\d+\.\d{3} MiB\/min \(bound 100000\), open fds [+-]\d+\.\d{3} fds\/min \(bound 100000\)/m);
+  t.match(stdout, /^soak PASS: RSS [+-]\d+\.\d{3} MiB\/min \(bound 100000\) \(anonymous [+-]\d+\.\d{3} MiB\/min\), open fds [+-]\d+\.\d{3} fds\/min \(bound 100000\)/m);
 
   const files = readdirSync(out).sort();
   t.equal(files.length, 6, `timestamped and latest json, md and svg: ${files.join(', ')}`);
   const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
   t.ok(report.samples.length >= 6, `a sample every 2 s (${report.samples.length})`);
-  t.ok(report.samples.every((s: { rssMiB: number; fds: number }) => s.rssMiB > 0 && s.fds > 0), 'each sample has the RSS and fd count of the gateway process');
+  t.ok(report.samples.every((s: { rssMiB: number; rssAnonMiB: number; rssFileMiB: number; fds: number }) =>
+    s.rssMiB > 0 && s.fds > 0 && s.rssAnonMiB > 0 && s.rssFileMiB > 0 && s.rssAnonMiB + s.rssFileMiB <= s.rssMiB + 0.1),
+  'each sample has the RSS (anonymous and file-backed parts) and fd count of the gateway process');
   const workers = report.samples.at(-1).workers as { index: number; heapUsedMiB: number; eventLoopDelayMs: { p99: number } }[];
   t.same(workers.map((w) => w.index).sort(), [0, 1], 'and the figures of each of the 2 workers');
   t.ok(workers.every((w) => w.heapUsedMiB > 0 && typeof w.eventLoopDelayMs.p99 === 'number'), 'heap and event-loop delay per worker');
   t.type(report.verdict.rss.slopePerMin, 'number', 'an RSS slope');
+  t.type(report.verdict.rssAnon.slopePerMin, 'number', 'an anonymous RSS slope');
   t.type(report.verdict.fd.slopePerMin, 'number', 'an fd slope');
   t.equal(report.verdict.pass, true, `passes (${report.verdict.reasons.join('; ')})`);
   t.ok(report.traffic.requests > 500, `traffic ran (${report.traffic.requests} answers)`);
@@ -69,6 +73,7 @@ t.test('a short soak run writes a report with samples, per-worker figures and sl
   t.match(md, /^# Tollgate soak, .*: PASS/);
   t.match(md, /!\[.*\]\(latest\.svg\)/, 'the Markdown shows the chart');
   t.match(md, /\| process RSS \| [+-]\d+\.\d{3} MiB\/min \| 100000 MiB\/min \| within \|/);
+  t.match(md, /\| anonymous part of RSS \| [+-]\d+\.\d{3} MiB\/min \| - \| shown, not bounded \|/);
   t.match(md, /Note: harness test/);
   const svg = readFileSync(join(out, 'latest.svg'), 'utf8');
   t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);

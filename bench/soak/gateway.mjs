@@ -167,8 +167,43 @@ export function procFigures(pid) {
     rssMiB: mib('VmRSS'),
     rssAnonMiB: mib('RssAnon'),
     rssFileMiB: mib('RssFile'),
-    fds: readdirSync(`/proc/${pid}/fd`).length,
+    fds: fdCount(pid),
     threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? NaN),
+  };
+}
+
+export function fdCount(pid) {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/**
+ * Reads the open descriptors every `everyMs` and keeps the fewest and the most since the last
+ * take(). The fewest is the figure to fit: sockets that come and go (client connections,
+ * upstream keep-alive sockets, clients that leave) make any one reading noisy, while a leaked
+ * descriptor stays open and lifts the floor.
+ */
+export function watchFds(pid, everyMs = 1_000) {
+  let low = Infinity;
+  let high = -Infinity;
+  const read = () => {
+    try {
+      const n = fdCount(pid);
+      low = Math.min(low, n);
+      high = Math.max(high, n);
+    } catch {
+      // the process is gone: the sampler reports that
+    }
+  };
+  const timer = setInterval(read, everyMs);
+  return {
+    take() {
+      read();
+      const range = { fewest: low, most: high };
+      low = Infinity;
+      high = -Infinity;
+      return range;
+    },
+    stop: () => clearInterval(timer),
   };
 }
 

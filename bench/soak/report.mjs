@@ -21,7 +21,7 @@ function verdictLines(v) {
     ...table(['figure', 'slope after the warm-up', 'bound', ''], [
       row('process RSS', v.rss, 'MiB'),
       ...(v.rssAnon ? [['anonymous part of RSS', `${signed(v.rssAnon.slopePerMin, 3)} MiB/min`, '-', 'shown, not bounded']] : []),
-      row('open file descriptors', v.fd, 'fds'),
+      row('open file descriptors (fewest per interval)', v.fd, 'fds'),
     ]),
     '',
     `Fitted by least squares over the ${v.samplesAfterWarmup} samples after the warm-up.`,
@@ -45,12 +45,12 @@ function trafficLines(report) {
 
 function sampleLines(report) {
   const indexes = [...new Set(report.samples.flatMap((s) => s.workers.map((w) => w.index)))].sort((a, b) => a - b);
-  const headers = ['t (s)', 'RSS MiB', 'anon MiB', 'file MiB', 'fds', 'threads', 'req/s', 'load 1m',
+  const headers = ['t (s)', 'RSS MiB', 'anon MiB', 'file MiB', 'fds (fewest)', 'fds (most)', 'threads', 'req/s', 'load 1m',
     ...indexes.map((i) => `heap w${i} MiB`), ...indexes.map((i) => `ELD p99 w${i} ms`), ...indexes.map((i) => `ELU w${i}`)];
   const rows = report.samples.map((s) => {
     const w = (i) => s.workers.find((x) => x.index === i);
     return [
-      String(Math.round(s.t)), f1(s.rssMiB), f1(s.rssAnonMiB), f1(s.rssFileMiB), String(s.fds), String(s.threads), int(s.rps), f2(s.load1),
+      String(Math.round(s.t)), f1(s.rssMiB), f1(s.rssAnonMiB), f1(s.rssFileMiB), String(s.fds), String(s.fdsPeak), String(s.threads), int(s.rps), f2(s.load1),
       ...indexes.map((i) => f1(w(i)?.heapUsedMiB)), ...indexes.map((i) => f2(w(i)?.eventLoopDelayMs?.p99)), ...indexes.map((i) => f2(w(i)?.eventLoopUtilization)),
     ];
   });
@@ -66,7 +66,7 @@ export function soakMarkdown(report, svgName) {
     `![RSS, file descriptors, heap, event-loop delay and rate over time](${svgName})`,
     '',
     `Tollgate ${m.revision}; ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, node ${m.node} on ${m.platform}; load average ${m.loadavgStart.map(f2).join(' ')} at the start, ${m.loadavgEnd.map(f2).join(' ')} at the end.`,
-    `${o.workers} workers; autocannon, ${o.connections} connections, pipelining 1${o.rate > 0 ? `, ${o.rate} req/s offered` : ', closed loop'}; a client leaving mid-request every ${o.abortIntervalMs} ms; a reload every ${o.reloadSeconds} s; a sample every ${o.sampleSeconds} s (RSS and fds from /proc, heap and event-loop delay from each worker through SIGUSR2); warm-up ${f1(o.warmupSeconds)} s.`,
+    `${o.workers} workers; autocannon, ${o.connections} connections, pipelining 1${o.rate > 0 ? `, ${o.rate} req/s offered` : ', closed loop'}; a client leaving mid-request every ${o.abortIntervalMs} ms; a reload every ${o.reloadSeconds} s; a sample every ${o.sampleSeconds} s (RSS from /proc; open fds read from /proc every second, the fewest and the most since the previous sample, the fewest fitted; heap and event-loop delay from each worker through SIGUSR2); warm-up ${f1(o.warmupSeconds)} s.`,
     ...(report.note ? ['', `Note: ${report.note}`] : []),
     '',
     '## Verdict',

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeReportFiles } from '../../native-bench/lib/report-files.mjs';
-import { configPath, procFigures, reload, soakConfig, soakPorts, startSoakGateway } from './gateway.mjs';
+import { configPath, procFigures, reload, soakConfig, soakPorts, startSoakGateway, watchFds } from './gateway.mjs';
 import { soakMarkdown } from './report.mjs';
 import { soakVerdict } from './slope.mjs';
 import { soakSvg } from './svg.mjs';
@@ -130,21 +130,30 @@ async function soak(opts, gw, ports, file) {
   }, opts.reloadSeconds * 1000);
 
   const t0 = performance.now();
+  const fdWatch = watchFds(gw.pid);
   const samples = [];
   let last = { t: 0, answered: 0 };
   for (let k = 0; k * opts.sampleSeconds <= seconds + 1e-9; k++) {
     await sleep(Math.max(0, t0 + k * opts.sampleSeconds * 1000 - performance.now()));
     const t = (performance.now() - t0) / 1000;
     const proc = procFigures(gw.pid);
+    const fds = fdWatch.take();
     const stats = await gw.stats();
     const answered = traffic.answered();
     const rps = t > last.t ? (answered - last.answered) / (t - last.t) : 0;
     last = { t, answered };
-    const sample = { t: Math.round(t * 10) / 10, ...proc, rps: Math.round(rps), load1: os.loadavg()[0], workers: workerFigures(stats) };
+    // fds: the fewest open since the previous sample (read every second; see watchFds), the figure
+    // the verdict fits; fdsPeak the most; fdsNow the count at the sample.
+    const { fds: fdsNow, ...rest } = proc;
+    const sample = {
+      t: Math.round(t * 10) / 10, ...rest, fds: fds.fewest, fdsPeak: fds.most, fdsNow,
+      rps: Math.round(rps), load1: os.loadavg()[0], workers: workerFigures(stats),
+    };
     samples.push(sample);
     const heaps = sample.workers.map((w) => w.heapUsedMiB).join('/');
-    process.stderr.write(`soak: ${String(Math.round(t)).padStart(4)} s  RSS ${sample.rssMiB.toFixed(1)} MiB (anon ${sample.rssAnonMiB.toFixed(1)})  fds ${sample.fds}  heap ${heaps} MiB  ${sample.rps} req/s\n`);
+    process.stderr.write(`soak: ${String(Math.round(t)).padStart(4)} s  RSS ${sample.rssMiB.toFixed(1)} MiB (anon ${sample.rssAnonMiB.toFixed(1)})  fds ${sample.fds}-${sample.fdsPeak}  heap ${heaps} MiB  ${sample.rps} req/s\n`);
   }
+  fdWatch.stop();
   traffic.stop();
   const result = await traffic.done;
   const abortCounts = aborts.stop();

@@ -25,9 +25,10 @@ export function linearFit(points) {
 }
 
 /**
- * Slopes per minute of `rssMiB` and `fds` (and of `rssAnonMiB` where sampled, unbounded) over the samples at or after `warmupSeconds` (sample
+ * Slopes per minute of `rssMiB` and `fds` over the samples at or after `warmupSeconds` (sample
  * times `t` are seconds since the load began), and the verdict against the bounds (per minute).
- * `problems` are other reasons the run fails (a crashed worker, unexpected answers).
+ * `rssAnonMiB`, where sampled, is fitted too but not bounded. `problems` are other reasons the
+ * run fails (a crashed worker, unexpected answers).
  */
 export function soakVerdict(samples, { warmupSeconds, rssBound, fdBound, problems = [] }) {
   const measured = samples.filter((s) => s.t >= warmupSeconds);

@@ -67,7 +67,10 @@ export function soakSvg(report) {
       { label: 'file-backed', color: '#9e9e9e', points: samples.map((s) => [at(s), s.rssFileMiB]) },
     ],
       v.rss && { slope: v.rss.slopePerMin, intercept: v.rss.interceptMiB, bound: v.rss.boundPerMin }],
-    ['Open file descriptors', [{ label: 'fds', color: '#283593', points: samples.map((s) => [at(s), s.fds]) }],
+    ['Open file descriptors', [
+      { label: 'fewest', color: '#283593', points: samples.map((s) => [at(s), s.fds]) },
+      { label: 'most', color: '#90a4ae', points: samples.map((s) => [at(s), s.fdsPeak]) },
+    ],
       v.fd && { slope: v.fd.slopePerMin, intercept: v.fd.intercept, bound: v.fd.boundPerMin }],
     ['Heap used per worker (MiB)', perWorker((w) => w?.heapUsedMiB ?? NaN), null],
     ['Event-loop delay p99 per worker (ms)', perWorker((w) => w?.eventLoopDelayMs?.p99 ?? NaN), null],

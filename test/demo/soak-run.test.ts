@@ -53,9 +53,11 @@ t.test('a short soak run writes a report with samples, per-worker figures and sl
   t.equal(files.length, 6, `timestamped and latest json, md and svg: ${files.join(', ')}`);
   const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
   t.ok(report.samples.length >= 6, `a sample every 2 s (${report.samples.length})`);
-  t.ok(report.samples.every((s: { rssMiB: number; rssAnonMiB: number; rssFileMiB: number; fds: number }) =>
-    s.rssMiB > 0 && s.fds > 0 && s.rssAnonMiB > 0 && s.rssFileMiB > 0 && s.rssAnonMiB + s.rssFileMiB <= s.rssMiB + 0.1),
-  'each sample has the RSS (anonymous and file-backed parts) and fd count of the gateway process');
+  t.ok(report.samples.every((s: { rssMiB: number; rssAnonMiB: number; rssFileMiB: number }) =>
+    s.rssMiB > 0 && s.rssAnonMiB > 0 && s.rssFileMiB > 0 && s.rssAnonMiB + s.rssFileMiB <= s.rssMiB + 0.1),
+  'each sample has the RSS of the gateway process, and its anonymous and file-backed parts');
+  t.ok(report.samples.every((s: { fds: number; fdsPeak: number; fdsNow: number }) => s.fds > 0 && s.fds <= s.fdsNow && s.fdsNow <= s.fdsPeak),
+  'and the fewest and most open fds since the previous sample, around the count at the sample');
   const workers = report.samples.at(-1).workers as { index: number; heapUsedMiB: number; eventLoopDelayMs: { p99: number } }[];
   t.same(workers.map((w) => w.index).sort(), [0, 1], 'and the figures of each of the 2 workers');
   t.ok(workers.every((w) => w.heapUsedMiB > 0 && typeof w.eventLoopDelayMs.p99 === 'number'), 'heap and event-loop delay per worker');

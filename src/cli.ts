@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { GatewayConfig } from './config/types.js';
+import { DEMO_SERVICES } from './demo/demo-service.js';
 import { MAX_WORKERS } from './shm/control-layout.js';
 import { ProcessSignals, type StopSignal } from './supervisor/process-signals.js';
 import type { RunningGateway } from './supervisor/supervisor.js';
@@ -124,10 +126,21 @@ async function start(args: string[]): Promise<number> {
   });
 }
 
-/** Runs `tollgate demo-upstreams` as a child and waits until its four services listen. */
-function startDemoChild(): Promise<ChildProcess> {
+/**
+ * Runs `tollgate demo-upstreams` as a child and waits until its four services listen. Each
+ * service listens where the config's upstream of the same name points, when that is one loopback
+ * http target (config/gateway.yaml: 9001-9004), else on its default port.
+ */
+function startDemoChild(config: GatewayConfig): Promise<ChildProcess> {
   const cli = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [cli, 'demo-upstreams'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = [cli, 'demo-upstreams'];
+  for (const service of DEMO_SERVICES) {
+    const port = loopbackPort(config.upstreams[service]?.targets);
+    if (port !== null) args.push(`--${service}-port`, String(port));
+  }
+  // The IPC channel is how the child knows it was left: the kernel closes it with this process,
+  // however it ends (SIGKILL included), and the demo command stops when it closes.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     let seen = 0;
     let buffered = '';
@@ -142,6 +155,13 @@ function startDemoChild(): Promise<ChildProcess> {
     });
     child.once('exit', (code) => reject(new Error(`demo upstreams exited with code ${code}`)));
   });
+}
+
+function loopbackPort(targets: readonly { url: string }[] | undefined): number | null {
+  if (targets === undefined || targets.length !== 1) return null;
+  const url = new URL(targets[0]!.url);
+  if (url.protocol !== 'http:' || !['127.0.0.1', 'localhost'].includes(url.hostname)) return null;
+  return url.port === '' ? 80 : Number(url.port);
 }
 
 main(process.argv.slice(2)).then((code) => {

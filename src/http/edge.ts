@@ -7,7 +7,9 @@ import type { CompiledRoute } from '../pipeline/types.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { replyProblem } from '../pipeline/problem-reply.js';
 import type { Logger } from '../observability/logger.js';
-import { UwsExchange } from './uws-exchange.js';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../errors/problem.js';
+import { UwsExchange, type ExchangeHooks } from './uws-exchange.js';
+import { statusLine } from './status-line.js';
 import { acceptRequestId, isValidTraceparent, newTraceparent } from './request-id.js';
 import { classifyTransferEncoding, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
 import type { UwsQuirks } from './uws-builds.js';
@@ -22,16 +24,13 @@ export interface EdgeState {
   chunkedRequests: boolean;
 }
 
-export interface EdgeHooks {
+/** What the worker gives the edge; the edge itself logs what fails a request (ExchangeHooks.onError). */
+export interface EdgeHooks extends Omit<ExchangeHooks, 'onError'> {
   state(): EdgeState;
-  draining(): boolean;
   onStart(): void;
-  onFinish(ex: UwsExchange): void;
   log: Logger;
   /** What the loaded uWS build does differently (src/http/uws-builds.ts). */
   quirks: UwsQuirks;
-  /** Test-only fault injection (x-tollgate-fault: crash-worker). */
-  faultInjection: boolean;
 }
 
 const DIGITS = /^\d{1,15}$/;
@@ -47,7 +46,20 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
   // The legacy build drops every method but the nine standard ones itself; the current one hands
   // over any method without spaces or controls, '(' or '@' included (quirk standardMethodsOnly).
   const checkMethod = !quirks.standardMethodsOnly;
-  return (res, req) => {
+  const log = hooks.log;
+  const exchangeHooks: ExchangeHooks = {
+    draining: hooks.draining,
+    onFinish: hooks.onFinish,
+    answerHeaders: hooks.answerHeaders,
+    onError: (ex, err, where) => {
+      log.error({ requestId: ex.requestId, route: ex.ctx === null ? null : ex.ctx.route.id, where, err }, REQUEST_FAILED);
+    },
+  };
+  // The exchange of the request being handled: handlers run one at a time and synchronously, so
+  // when one throws, this is its request.
+  let handling: UwsExchange | null = null;
+
+  const handle = (res: HttpResponse, req: HttpRequest): void => {
     // Read the generation once: this request runs entirely on it even if a reload swaps it now.
     const state = hooks.state();
     // Never getMethod(): it lowercases the method in place (quirk getMethodLowercasesInPlace).
@@ -66,7 +78,6 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     let lengthConflict = false;
     let codings: string[] | null = null;
     let badField = '';
-    let fault = '';
     let connection = '';
     req.forEach((name, value) => {
       headers.push(name, value);
@@ -77,7 +88,6 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
         case 'x-request-id': requestId = value; break;
         case 'traceparent': traceparent = value; break;
         case 'transfer-encoding': (codings ??= []).push(value); break;
-        case 'x-tollgate-fault': fault = value; break;
         case 'connection': connection = connection === '' ? value : connection + ', ' + value; break;
         case 'content-length':
           // uWS frames the body by the first Content-Length; differing copies are a smuggling attempt.
@@ -90,7 +100,8 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const coding = codings === null ? null : classifyTransferEncoding(codings);
     const chunked = coding !== null;
     const declared = chunked ? -1 : contentLength === '' ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
-    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, hooks.draining, hooks.onFinish, quirks);
+    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, exchangeHooks, quirks);
+    handling = ex;
     ex.method = method;
     ex.path = url;
     // For the access log, refused and unrouted requests included.
@@ -164,13 +175,6 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       replyProblem(ex, id, 'TG_METHOD_NOT_ALLOWED', `The route does not accept ${method}.`, ['allow', allow], ex.hasBody);
       return;
     }
-    if (hooks.faultInjection && fault === 'crash-worker') {
-      ex.reply(202, [], 'crashing');
-      setImmediate(() => {
-        throw new Error('fault injection: crash-worker');
-      });
-      return;
-    }
     const route = state.routes[index]!;
     const ctx: RequestContext = {
       method, path, query, hasQuery: rawQuery !== undefined, host, rawHost, headers, connection,
@@ -180,13 +184,36 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       params, route, exchange: ex, startTime: ex.startTime, upstreamTarget: '', upstreamStatus: 0, upstreamMs: -1,
     };
     ex.ctx = ctx;
+    route.handle(ctx);
+  };
+
+  return (res, req) => {
+    handling = null;
     try {
-      route.handle(ctx);
+      handle(res, req);
     } catch (err) {
-      hooks.log.error({ route: route.id, requestId: id, err }, 'route handler threw');
-      if (!ex.finished) replyProblem(ex, id, 'TG_INTERNAL', 'The gateway failed to handle this request.');
+      // An exception in the edge or, synchronously, in a stage: this request fails, not the worker.
+      const ex = handling as UwsExchange | null; // set by handle(), which TypeScript does not follow
+      if (ex !== null) ex.fail(err, 'request handler');
+      else answerUnread(res, err, log);
+    } finally {
+      handling = null; // keeps no finished request alive until the next one
     }
   };
+}
+
+const REQUEST_FAILED = 'request failed: exception in the gateway';
+
+/**
+ * The edge threw before the request was copied out (no exchange, no request id yet). uWS
+ * forbids returning without an answer or an abort handler: a 500, and the connection closes.
+ */
+function answerUnread(res: HttpResponse, err: unknown, log: Logger): void {
+  log.error({ requestId: null, route: null, where: 'request handler, reading the request', err }, REQUEST_FAILED);
+  res.cork(() => {
+    res.writeStatus(statusLine(500)).writeHeader('content-type', PROBLEM_CONTENT_TYPE)
+      .end(problemBody('TG_INTERNAL', 'The gateway failed to handle this request.', ''), true);
+  });
 }
 
 function hostWithoutPort(raw: string): string {

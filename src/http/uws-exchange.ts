@@ -1,10 +1,23 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import type { Exchange, HeaderList } from '../pipeline/exchange.js';
 import type { RequestContext } from '../pipeline/context.js';
+import { replyProblem } from '../pipeline/problem-reply.js';
 import { statusLine } from './status-line.js';
 import type { UwsQuirks } from './uws-builds.js';
 
-export type FinishListener = (ex: UwsExchange) => void;
+/** What one worker gives each of its exchanges. */
+export interface ExchangeHooks {
+  draining(): boolean;
+  onFinish(ex: UwsExchange): void;
+  /** An exception was caught for this request (see fail): logs it with the request id. Must not throw. */
+  onError(ex: UwsExchange, err: unknown, where: string): void;
+  /**
+   * Written on every answer after X-Request-Id: a flat name/value list, empty in production. With
+   * the test-only fault injection on, it names the worker (x-tollgate-worker) so that a test can
+   * tell which worker answered.
+   */
+  answerHeaders: readonly string[];
+}
 
 const NO_HEADERS: readonly string[] = [];
 
@@ -41,13 +54,13 @@ export class UwsExchange implements Exchange {
   /** readBody was called, and its last chunk arrived. */
   private reading = false;
   private bodyDone = false;
+  private failing = false;
 
   constructor(
     private readonly res: HttpResponse,
     readonly contentLength: number,
     readonly requestId: string,
-    private readonly draining: () => boolean,
-    private readonly onFinish: FinishListener,
+    private readonly hooks: ExchangeHooks,
     private readonly quirks: UwsQuirks,
   ) {
     res.onAborted(() => {
@@ -56,8 +69,15 @@ export class UwsExchange implements Exchange {
       this.finished = true;
       const cb = this.abortCb;
       this.abortCb = null;
-      if (cb !== null) cb();
-      this.onFinish(this);
+      if (cb !== null) {
+        try {
+          cb();
+        } catch (err) {
+          // Nothing can be answered any more: the exception is only logged, and the request ends.
+          this.hooks.onError(this, err, 'abort callback');
+        }
+      }
+      this.hooks.onFinish(this);
     });
   }
 
@@ -75,7 +95,11 @@ export class UwsExchange implements Exchange {
     this.res.onData((ab, last) => {
       this.bytesRead += ab.byteLength;
       if (last) this.bodyDone = true;
-      onChunk(Buffer.from(new Uint8Array(ab)), last);
+      try {
+        onChunk(Buffer.from(new Uint8Array(ab)), last);
+      } catch (err) {
+        this.fail(err, 'request body callback');
+      }
     });
   }
 
@@ -84,7 +108,7 @@ export class UwsExchange implements Exchange {
    * before the request body was read whole (an early answer to an upload: the rest is not wanted).
    */
   private closeAfter(): boolean {
-    return this.draining() || (this.reading && !this.bodyDone);
+    return this.hooks.draining() || (this.reading && !this.bodyDone);
   }
 
   /**
@@ -125,12 +149,12 @@ export class UwsExchange implements Exchange {
       // runs uncorked, where uWS closes the socket at once.
       setImmediate(() => {
         if (!this.aborted) this.send(status, headers, body, true);
-        this.onFinish(this);
+        this.hooks.onFinish(this);
       });
       return;
     }
     this.send(status, headers, body, this.closeAfter());
-    this.onFinish(this);
+    this.hooks.onFinish(this);
   }
 
   private send(status: number, headers: HeaderList, body: string | Buffer, close: boolean): void {
@@ -152,7 +176,7 @@ export class UwsExchange implements Exchange {
         this.writeHead(status, headers);
         res.endWithoutBody(reportedLength, close);
       });
-      this.onFinish(this);
+      this.hooks.onFinish(this);
       return;
     }
     // endWithoutBody(length) aborts the process in the legacy build (quirk
@@ -166,7 +190,7 @@ export class UwsExchange implements Exchange {
       if (close) res.writeHeader('connection', 'close');
       res.endWithoutBody();
     });
-    this.onFinish(this);
+    this.hooks.onFinish(this);
   }
 
   /** Claims the response for one complete answer; false when one was already given. */
@@ -229,14 +253,40 @@ export class UwsExchange implements Exchange {
       if (!close) this.unpause();
       res.end(undefined, close);
     });
-    this.onFinish(this);
+    this.hooks.onFinish(this);
   }
 
   abort(): void {
     if (this.finished) return;
     this.finished = true;
     this.res.close();
-    this.onFinish(this);
+    this.hooks.onFinish(this);
+  }
+
+  fail(err: unknown, where: string): void {
+    this.hooks.onError(this, err, where);
+    // An abort callback that throws while failing is logged above and goes no further.
+    if (this.failing) return;
+    this.failing = true;
+    const cb = this.abortCb;
+    this.abortCb = null;
+    if (cb !== null) {
+      try {
+        cb();
+      } catch (abortErr) {
+        this.hooks.onError(this, abortErr, `abort callback, failing after an exception in the ${where}`);
+      }
+    }
+    if (this.finished) return;
+    // Once the head went out the status cannot change: the client must see a cut, not a short
+    // answer. Otherwise a 500, and the connection closes after it: the code that threw may have
+    // left it in any state (paused, half-read body).
+    try {
+      if (this.headWritten) this.abort();
+      else replyProblem(this, this.requestId, 'TG_INTERNAL', 'The gateway failed to handle this request.', null, true);
+    } catch (answerErr) {
+      this.hooks.onError(this, answerErr, `the 500 answer after an exception in the ${where}`);
+    }
   }
 
   private writeHead(status: number, headers: HeaderList): void {
@@ -245,6 +295,8 @@ export class UwsExchange implements Exchange {
     res.writeStatus(statusLine(status));
     for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1]!);
     res.writeHeader('x-request-id', this.requestId);
+    const extra = this.hooks.answerHeaders;
+    for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!);
   }
 
   /**
@@ -284,7 +336,7 @@ export class UwsExchange implements Exchange {
     // No close-after-response here even while draining: close() would drop bytes still queued;
     // the drain closes idle connections once in-flight requests are done.
     this.finished = true;
-    this.onFinish(this);
+    this.hooks.onFinish(this);
     return true;
   }
 
@@ -305,7 +357,12 @@ export class UwsExchange implements Exchange {
         this.pending = null;
       }
       const cb = this.drainCb;
-      if (cb !== null) cb();
+      if (cb === null) return true;
+      try {
+        cb();
+      } catch (err) {
+        this.fail(err, 'drain callback');
+      }
       return true;
     });
   }

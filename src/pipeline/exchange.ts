@@ -40,6 +40,14 @@ export interface Exchange {
   streamEnd(): void;
   /** Cuts the connection (e.g. the upstream died mid-body, so the answer cannot be completed). */
   abort(): void;
+  /**
+   * An exception escaped the stages' code (`where` says which callback caught it): logs it with
+   * the request id, lets go of what the request holds (its abort callback runs), and answers a
+   * 500 problem, or cuts the connection when the answer has already begun. Never throws. Every
+   * callback a stage hands to a timer, a socket or the upstream client ends up here on a throw
+   * (see pipeline/guard.ts), so an exception ends one request instead of the worker.
+   */
+  fail(err: unknown, where: string): void;
 
   /** Status and bytes written, for the access log. */
   readonly status: number;

@@ -1,6 +1,7 @@
 import type { StageFactory } from './types.js';
 import { respondStage } from '../stages/respond/index.js';
 import { proxyStage } from '../stages/proxy/index.js';
+import { faultStage } from '../stages/fault/index.js';
 
 /**
  * The one place that orders the stages, first to last. Each factory decides from the route's
@@ -8,6 +9,7 @@ import { proxyStage } from '../stages/proxy/index.js';
  * slot in here ahead of the terminal ones.
  */
 export const STAGE_ORDER: readonly StageFactory[] = [
+  faultStage, // test-only: in no chain unless TOLLGATE_FAULT_INJECTION=1
   respondStage,
   proxyStage,
 ];

@@ -12,6 +12,8 @@ export interface StageDeps {
   upstreams: UpstreamRegistry;
   trustedProxies: AddressMatcher;
   log: Logger;
+  /** Test-only (TOLLGATE_FAULT_INJECTION=1): the fault stage joins every chain. */
+  faultInjection: boolean;
 }
 
 /**

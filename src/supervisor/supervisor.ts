@@ -16,8 +16,8 @@ export interface StartOptions {
   configFile: string;
   /** Overrides the config's `workers`. */
   workers?: number | 'auto' | undefined;
-  /** Started before the gateway and stopped after it (npm start). */
-  demoUpstreams?: (() => Promise<ChildProcess>) | undefined;
+  /** Started before the gateway, on the ports the config points at, and stopped after it (npm start). */
+  demoUpstreams?: ((config: GatewayConfig) => Promise<ChildProcess>) | undefined;
 }
 
 export interface RunningGateway {
@@ -54,7 +54,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   let generationId = 1;
   const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), uws.name, log,
     process.env.TOLLGATE_FAULT_INJECTION === '1');
-  const demo = opts.demoUpstreams ? await opts.demoUpstreams() : null;
+  const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
     await pool.start();
   } catch (err) {
@@ -98,7 +98,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
 
   const admin = createAdminServer({ token: config.admin.token, host: config.admin.host }, {
     ready: () => pool.ready(),
-    readiness: () => ({ ready: pool.ready(), generation: generationId, workers: pool.workerStates() }),
+    readiness: () => ({ ready: pool.ready(), generation: generationId, workers: pool.workerStates(), spare: pool.spareState() }),
     config: () => redactConfig(config) as object,
     routes: () => config.routes.map((r) => ({
       id: r.id, path: r.match.path, methods: r.match.methods, host: r.match.host,
@@ -135,8 +135,14 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       const now = Date.now();
       const summary = summariseStats(replies.map((r) => r.stats), config, (now - lastStatsAt) / 1000);
       lastStatsAt = now;
-      // Written whatever log.level says: the operator asked for it.
-      statsLog.info({ ...summary, workers: pool.workerStates() }, 'stats');
+      const runtimeOf = new Map(replies.map((r) => [r.index, r.runtime]));
+      // Written whatever log.level says: the operator asked for it. RSS is the whole process
+      // (every worker thread shares it); heap and event loop are each worker's own.
+      statsLog.info({
+        ...summary,
+        process: { rssMiB: Math.round((process.memoryUsage().rss / (1024 * 1024)) * 10) / 10 },
+        workers: pool.workerStates().map((w) => ({ ...w, ...runtimeOf.get(w.index) })),
+      }, 'stats');
     },
   };
 }

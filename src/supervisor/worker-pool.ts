@@ -1,8 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
-import type { FromWorker, Generation, ToWorker, WorkerInit, WorkerStats } from '../worker/messages.js';
+import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRuntimeStats, WorkerStats } from '../worker/messages.js';
 
 const WORKER_URL = new URL('../worker/main.js', import.meta.url);
 const RESPAWN_WINDOW_MS = 10_000;
@@ -22,6 +23,7 @@ export interface StatsReply {
   index: number;
   inFlight: number;
   stats: WorkerStats;
+  runtime: WorkerRuntimeStats;
 }
 
 /**
@@ -35,6 +37,9 @@ export class WorkerPool {
   private generation: Generation;
   private stopping = false;
   private readonly waiters = new Set<(msg: PoolEvent) => void>();
+  /** A thread with its modules loaded, listening on nothing, that takes the slot of the next worker to die. */
+  private spare: Worker | null = null;
+  private spareReady = false;
 
   constructor(
     private readonly count: number,
@@ -58,12 +63,13 @@ export class WorkerPool {
       (m.type === 'listening' || m.type === 'listen-failed' || m.type === 'exited') && m.index === i, 20_000));
     for (let i = 0; i < this.count; i++) {
       this.slots.push({ worker: null, deaths: [] });
-      this.spawn(i);
+      this.spawn(i, null);
     }
     for (const reply of await Promise.all(listening)) {
       if (reply.type === 'listen-failed') throw new Error(reply.message);
       if (reply.type === 'exited') throw new Error(`worker ${reply.index} exited during start`);
     }
+    this.startSpare();
   }
 
   /** True when every worker is serving the current generation. */
@@ -74,6 +80,11 @@ export class WorkerPool {
       if (Atomics.load(this.words, C.workerSlot(i, C.APPLIED_GENERATION)) !== gen) return false;
     }
     return !this.stopping;
+  }
+
+  /** The spare thread that replaces the next worker to die: still loading its modules, ready, or none. */
+  spareState(): 'starting' | 'ready' | 'none' {
+    return this.spare === null ? 'none' : this.spareReady ? 'ready' : 'starting';
   }
 
   workerStates(): { index: number; state: string; generation: number; inFlight: number }[] {
@@ -115,8 +126,11 @@ export class WorkerPool {
   /** Stops accepting on every worker, waits for in-flight requests (bounded), ends the threads. */
   async drain(timeoutMs: number): Promise<void> {
     this.stopping = true;
-    const exits = this.slots.map((s) => s.worker === null ? Promise.resolve() : new Promise<void>((resolve) => s.worker!.once('exit', () => resolve())));
-    for (const s of this.slots) s.worker?.postMessage({ type: 'drain', timeoutMs } satisfies ToWorker);
+    const threads = this.slots.map((s) => s.worker).concat(this.spare).filter((w): w is Worker => w !== null);
+    this.spare = null;
+    this.spareReady = false;
+    const exits = threads.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
+    for (const w of threads) w.postMessage({ type: 'drain', timeoutMs } satisfies ToWorker);
     const hardStop = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs + 5_000).unref());
     await Promise.race([Promise.all(exits), hardStop]);
   }
@@ -125,17 +139,60 @@ export class WorkerPool {
     return this.slots.filter((s) => s.worker !== null).length;
   }
 
-  private spawn(index: number): void {
+  /**
+   * Starts the worker of slot `index`, or hands the slot to the spare when there is one.
+   * `diedAt` (performance.now()) when this replaces a worker that died, for the log line.
+   */
+  private spawn(index: number, diedAt: number | null): void {
     const init: WorkerInit = {
       index, port: this.port, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
     };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);
-    const worker = new Worker(WORKER_URL, { workerData: init, stdout: false, stderr: false });
+    const spare = this.spare;
+    this.spare = null;
+    this.spareReady = false;
+    let worker: Worker;
+    if (spare !== null) {
+      // Its listeners as a spare (startSpare) give way to those of a worker, below.
+      for (const event of ['message', 'exit', 'error']) spare.removeAllListeners(event);
+      // Queued by the port until the spare listens for it, should it still be loading.
+      spare.postMessage({ type: 'assume', init } satisfies ToWorker);
+      worker = spare;
+    } else {
+      worker = new Worker(WORKER_URL, { workerData: { init, uws: this.uws } satisfies WorkerBoot, stdout: false, stderr: false });
+    }
     this.slots[index]!.worker = worker;
-    worker.on('message', (msg: FromWorker) => this.emit(msg));
+    worker.on('message', (msg: FromWorker | FromSpare) => {
+      // A spare assigned while still loading says it is ready after it was handed its slot.
+      if (msg.type === 'spare-ready') return;
+      if (diedAt !== null && msg.type === 'listening') {
+        this.log.info({ worker: index, downMs: Math.round(performance.now() - diedAt), spare: spare !== null }, 'worker replaced: the new thread is serving');
+        // The next spare loads once the replacement serves, not while it starts.
+        this.startSpare();
+      }
+      this.emit(msg);
+    });
     worker.on('error', (err) => this.log.error({ worker: index, err }, 'worker error'));
     worker.on('exit', (code) => this.onExit(index, worker, code));
+  }
+
+  private startSpare(): void {
+    if (this.spare !== null || this.stopping) return;
+    const spare = new Worker(WORKER_URL, { workerData: { init: null, uws: this.uws } satisfies WorkerBoot, stdout: false, stderr: false });
+    this.spare = spare;
+    spare.on('message', (msg: FromSpare) => {
+      if (msg.type === 'spare-ready' && this.spare === spare) this.spareReady = true;
+    });
+    spare.on('error', (err) => this.log.error({ err }, 'spare worker thread error'));
+    spare.on('exit', (code) => {
+      if (this.spare !== spare) return;
+      this.spare = null;
+      this.spareReady = false;
+      // Not restarted here (a spare that cannot load would loop): the next replacement starts
+      // cold, and a new spare once it serves.
+      this.log.error({ code }, 'the spare worker thread exited; a worker that dies is started cold');
+    });
   }
 
   private onExit(index: number, worker: Worker, code: number): void {
@@ -145,6 +202,7 @@ export class WorkerPool {
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_GONE);
     this.emit({ type: 'exited', index });
     if (this.stopping) return;
+    const diedAt = performance.now();
     const now = Date.now();
     slot.deaths = slot.deaths.filter((t) => now - t < RESPAWN_WINDOW_MS);
     slot.deaths.push(now);
@@ -152,7 +210,7 @@ export class WorkerPool {
     const delay = slot.deaths.length > RESPAWN_BURST ? RESPAWN_BACKOFF_MS : 0;
     this.log.error({ worker: index, code, restartInMs: delay }, 'worker exited unexpectedly; replacing it');
     setTimeout(() => {
-      if (!this.stopping) this.spawn(index);
+      if (!this.stopping) this.spawn(index, diedAt);
     }, delay).unref();
   }
 

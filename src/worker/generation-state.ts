@@ -14,10 +14,10 @@ export interface WorkerGeneration {
 }
 
 /** Compiles every route of a generation against this worker's upstream pools. */
-export function buildGeneration(gen: Generation, previous: WorkerGeneration | null, log: Logger): WorkerGeneration {
+export function buildGeneration(gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean): WorkerGeneration {
   const config = gen.config;
   const upstreams = new UpstreamRegistry(config.upstreams, previous?.upstreams ?? null);
-  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log };
+  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {
     edge: { generation: gen.id, table: new RouteTable(gen.routeTable), routes, maxHeaderSize: config.limits.maxHeaderSize, chunkedRequests: config.limits.chunkedRequests },

@@ -1,23 +1,30 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type pino from 'pino';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
 import { loadUws, type UwsBuild } from '../http/load-uws.js';
 import { createEdge } from '../http/edge.js';
 import type { UwsExchange } from '../http/uws-exchange.js';
 import { createLogger, flushLogger } from '../observability/pino-logger.js';
-import { createAccessLog } from '../observability/access-log.js';
+import { createAccessLog, type AccessLog } from '../observability/access-log.js';
 import { RouteStats } from '../observability/route-stats.js';
+import { RuntimeStats } from '../observability/runtime-stats.js';
 import * as C from '../shm/control-layout.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
-import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
+import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
 
-const init = workerData as WorkerInit;
+// A thread starts either with its assignment or as a spare: a spare has loaded its modules and
+// uWS but listens on nothing until the supervisor sends it the slot of a worker that died
+// ('assume'). Taking over then costs no module loading, which on a loaded machine is most of a
+// cold start (seconds rather than the ~150 ms it takes on an idle one).
+const boot = workerData as WorkerBoot;
 const port = parentPort!;
-const control = new Int32Array(init.control);
-const slot = (field: number): number => C.workerSlot(init.index, field);
 const send = (msg: FromWorker): void => port.postMessage(msg);
 
-const logger = createLogger(init.generation.config.log.level, { worker: init.index });
+let init!: WorkerInit;
+let control!: Int32Array;
+let logger!: pino.Logger;
+let accessLog!: AccessLog;
 let current: WorkerGeneration | undefined;
 let build: UwsBuild;
 let app: TemplatedApp | null = null;
@@ -26,7 +33,8 @@ let draining = false;
 let inFlight = 0;
 let drainDone: (() => void) | null = null;
 const stats = new RouteStats();
-let accessLog = createAccessLog(logger, init.generation.config.log);
+let runtime!: RuntimeStats;
+const slot = (field: number): number => C.workerSlot(init.index, field);
 
 function onFinish(ex: UwsExchange): void {
   inFlight--;
@@ -50,7 +58,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   const previous = current;
   if (previous === undefined) return;
   try {
-    current = buildGeneration(msg.generation, previous, logger);
+    current = buildGeneration(msg.generation, previous, logger, init.faultInjection);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
@@ -102,6 +110,7 @@ async function drain(timeoutMs: number): Promise<void> {
 }
 
 process.on('uncaughtException', (err) => {
+  if (logger === undefined) throw err; // a spare: nothing to close, nothing to log to
   logger.fatal({ err }, 'worker crashed');
   flushLogger(logger);
   closeSockets();
@@ -110,18 +119,26 @@ process.on('uncaughtException', (err) => {
   setImmediate(() => process.exit(1));
 });
 
-port.on('message', (msg: ToWorker) => {
+function onMessage(msg: ToWorker): void {
   switch (msg.type) {
     case 'generation': applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
-    case 'stats': send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot() }); break;
+    case 'stats': send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot(), runtime: runtime.snapshot() }); break;
+    case 'assume': break; // only a spare is sent one
   }
-});
+}
 
-function start(): void {
+/** The thread takes its slot: builds its generation and listens. */
+function start(assigned: WorkerInit): void {
+  init = assigned;
+  control = new Int32Array(init.control);
+  runtime = new RuntimeStats();
+  logger = createLogger(init.generation.config.log.level, { worker: init.index });
+  accessLog = createAccessLog(logger, init.generation.config.log);
+  port.on('message', onMessage);
   try {
     build = loadUws(init.uws);
-    current = buildGeneration(init.generation, null, logger);
+    current = buildGeneration(init.generation, null, logger, init.faultInjection);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;
@@ -136,9 +153,9 @@ function start(): void {
     draining: () => draining,
     onStart,
     onFinish,
+    answerHeaders: init.faultInjection ? ['x-tollgate-worker', String(init.index)] : [],
     log: logger,
     quirks: build.quirks,
-    faultInjection: init.faultInjection,
   }));
   a.listen(cfg.listen.host, init.port, (ls) => {
     if (!ls) {
@@ -153,4 +170,24 @@ function start(): void {
   });
 }
 
-start();
+/** A spare waits for a slot to take; told to drain first, it just ends (it holds no socket). */
+function waitAsSpare(): void {
+  const onSpareMessage = (msg: ToWorker): void => {
+    if (msg.type === 'drain') {
+      process.exit(0);
+    } else if (msg.type === 'assume') {
+      port.off('message', onSpareMessage);
+      start(msg.init);
+    }
+  };
+  port.on('message', onSpareMessage);
+  try {
+    loadUws(boot.uws);
+  } catch {
+    // start() loads it again and reports the failure as the worker it became.
+  }
+  port.postMessage({ type: 'spare-ready' } satisfies FromSpare);
+}
+
+if (boot.init !== null) start(boot.init);
+else waitAsSpare();

@@ -19,11 +19,22 @@ export interface WorkerInit {
   uws: UwsBuildName;
   /** Control words shared with the supervisor; layout in src/shm/control-layout.ts. */
   control: SharedArrayBuffer;
-  /** Lets tests crash a worker on purpose (x-tollgate-fault header); never set in production. */
+  /**
+   * Test-only (TOLLGATE_FAULT_INJECTION=1), never set in production: requests may inject faults
+   * (x-tollgate-fault header) and every answer names its worker (x-tollgate-worker).
+   */
   faultInjection: boolean;
 }
 
+/** A thread's workerData: its assignment, or null for a spare that waits for an 'assume'. */
+export interface WorkerBoot {
+  init: WorkerInit | null;
+  /** The build a spare loads while it waits (the one its slot's WorkerInit will name). */
+  uws: UwsBuildName;
+}
+
 export type ToWorker =
+  | { type: 'assume'; init: WorkerInit }
   | { type: 'generation'; generation: Generation }
   | { type: 'drain'; timeoutMs: number }
   | { type: 'stats' };
@@ -63,10 +74,27 @@ export interface WorkerStats {
   upstreams: WorkerUpstreamStats[];
 }
 
+/** A spare thread has loaded its modules; it has no slot (index) until it is sent an 'assume'. */
+export interface FromSpare {
+  type: 'spare-ready';
+}
+
+/** A worker thread's own runtime figures for the interval since its previous stats reply. */
+export interface WorkerRuntimeStats {
+  /** V8 heap of this thread's isolate (the process RSS is shared by every thread). */
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+  externalMiB: number;
+  /** How late the event loop ran a 10 ms timer: quantiles and maximum over the interval. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Share of the interval the event loop was busy (0..1). */
+  eventLoopUtilization: number;
+}
+
 export type FromWorker =
   | { type: 'listening'; index: number; port: number }
   | { type: 'listen-failed'; index: number; message: string }
   | { type: 'generation-applied'; index: number; generation: number }
   | { type: 'generation-failed'; index: number; generation: number; message: string }
   | { type: 'drained'; index: number; inFlight: number }
-  | { type: 'stats'; index: number; inFlight: number; stats: WorkerStats };
+  | { type: 'stats'; index: number; inFlight: number; stats: WorkerStats; runtime: WorkerRuntimeStats };

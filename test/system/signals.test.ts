@@ -87,6 +87,11 @@ routes:
   t.match(upstreams.get('slow'), { requests: 0, failed: 0 });
   const users = upstreams.get('users');
   t.ok(users !== undefined && users.p99Ms >= users.p50Ms && users.p50Ms > 0 && users.p50Ms <= (small?.p99Ms ?? 0), 'upstream latency quantiles, within the route\'s');
+  const runtime = stats.workers as { index: number; heapUsedMiB: number; heapTotalMiB: number; eventLoopDelayMs: { p50: number; p99: number; max: number }; eventLoopUtilization: number }[];
+  t.ok(runtime.every((w) => w.heapUsedMiB > 0 && w.heapTotalMiB >= w.heapUsedMiB), `each worker reports its own heap (${runtime.map((w) => w.heapUsedMiB).join(', ')} MiB used)`);
+  t.ok(runtime.every((w) => w.eventLoopDelayMs.max >= w.eventLoopDelayMs.p99 && w.eventLoopDelayMs.p99 >= w.eventLoopDelayMs.p50 && w.eventLoopDelayMs.p50 >= 0), 'and its event-loop delay quantiles');
+  t.ok(runtime.every((w) => w.eventLoopUtilization >= 0 && w.eventLoopUtilization <= 1), 'and its event-loop utilisation');
+  t.ok((stats.process as { rssMiB: number }).rssMiB > 0, 'the process RSS is in the snapshot');
   t.equal(gw.child.exitCode, null, 'SIGUSR2 does not stop the gateway');
 
   await send('/status', 2, 200);

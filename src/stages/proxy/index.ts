@@ -1,5 +1,6 @@
 import type { Handler, StageFactory } from '../../pipeline/types.js';
 import { replyProblem } from '../../pipeline/problem-reply.js';
+import { guarded } from '../../pipeline/guard.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { compileRewrite } from './rewrite.js';
 import { planRequestHeaders, upstreamHeaders } from './request-headers.js';
@@ -59,12 +60,12 @@ function streamBody(ctx: RequestContext, call: UpstreamCall, maxBody: number, de
   let stream: RequestBodyStream | null = null;
   const declared = ex.contentLength;
   let held: Buffer | null = null;
-  const timer = setTimeout(() => {
+  const timer = setTimeout(guarded(ex, 'request body timer', () => {
     if (ex.finished) return;
     if (!call.responseStarted) replyProblem(ex, ctx.requestId, 'TG_REQUEST_TIMEOUT', 'The request body did not arrive in time.', null, true);
     call.cancel(new Error('request body timeout'));
     ex.abort();
-  }, deadline);
+  }), deadline);
   ex.readBody((chunk, last) => {
     if (ex.finished) return;
     received += chunk.length;

@@ -11,8 +11,14 @@ export class RequestBodyStream extends Readable {
     super({ highWaterMark: 64 * 1024 });
   }
 
+  // Called by the stream machinery (from the upstream socket's drain): a throw here would escape
+  // to the worker's uncaughtException.
   override _read(): void {
-    this.ex.resumeBody();
+    try {
+      this.ex.resumeBody();
+    } catch (err) {
+      this.ex.fail(err, 'request body stream');
+    }
   }
 
   offer(chunk: Buffer, last: boolean): void {

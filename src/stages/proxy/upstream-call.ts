@@ -81,7 +81,44 @@ export class UpstreamCall implements UpstreamHandler {
     else this.abortUpstream = abort;
   }
 
+  // The handler methods are called by the upstream client from socket reads and timers: an
+  // exception in them fails this request (Exchange.fail) and never reaches the client's code or
+  // the worker's uncaughtException.
+
   onHead(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
+    try {
+      this.head(statusCode, rawHeaders, contentLength, resume);
+    } catch (err) {
+      this.ctx.exchange.fail(err, 'upstream response head handler');
+    }
+  }
+
+  onData(chunk: Buffer): boolean {
+    try {
+      return this.data(chunk);
+    } catch (err) {
+      this.ctx.exchange.fail(err, 'upstream response body handler');
+      return true;
+    }
+  }
+
+  onComplete(): void {
+    try {
+      this.complete();
+    } catch (err) {
+      this.ctx.exchange.fail(err, 'upstream response end handler');
+    }
+  }
+
+  onError(err: Error & { code?: string }): void {
+    try {
+      this.error(err);
+    } catch (thrown) {
+      this.ctx.exchange.fail(thrown, 'upstream error handler');
+    }
+  }
+
+  private head(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
     this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
     this.ctx.upstreamStatus = statusCode;
     const headers = clientHeaders(rawHeaders, this.opts.responsePlan);
@@ -96,7 +133,7 @@ export class UpstreamCall implements UpstreamHandler {
     ex.onDrain(resume);
   }
 
-  onData(chunk: Buffer): boolean {
+  private data(chunk: Buffer): boolean {
     const ex = this.ctx.exchange;
     if (ex.finished) return true;
     if (!this.streaming) {
@@ -128,7 +165,7 @@ export class UpstreamCall implements UpstreamHandler {
     this.heldLength += chunk.length;
   }
 
-  onComplete(): void {
+  private complete(): void {
     this.settled = true;
     const ex = this.ctx.exchange;
     if (ex.finished) return;
@@ -137,7 +174,7 @@ export class UpstreamCall implements UpstreamHandler {
     else ex.reply(this.status, this.headers, this.held ?? EMPTY);
   }
 
-  onError(err: Error & { code?: string }): void {
+  private error(err: Error & { code?: string }): void {
     const wasSettled = this.settled;
     this.settled = true;
     // The upstream failed to answer (a call this side cancelled, for the client, is not its failure).

@@ -63,7 +63,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     let requestId = '';
     let traceparent = '';
     let contentLength = '';
-    let lengthConflict = false;
+    let lengthLines = 0;
     let codings: string[] | null = null;
     let badField = '';
     let fault = '';
@@ -80,8 +80,9 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
         case 'x-tollgate-fault': fault = value; break;
         case 'connection': connection = connection === '' ? value : connection + ', ' + value; break;
         case 'content-length':
-          // uWS frames the body by the first Content-Length; differing copies are a smuggling attempt.
-          if (contentLength !== '' && contentLength !== value) lengthConflict = true;
+          // uWS frames the body by the first Content-Length: a second line, even an equal one
+          // (which strict parsers such as llhttp refuse), is refused rather than guessed at.
+          lengthLines++;
           contentLength = value;
           break;
       }
@@ -89,7 +90,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const id = acceptRequestId(requestId);
     const coding = codings === null ? null : classifyTransferEncoding(codings);
     const chunked = coding !== null;
-    const declared = chunked ? -1 : contentLength === '' ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
+    const declared = chunked ? -1 : lengthLines === 0 ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
     const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, hooks.draining, hooks.onFinish);
     ex.method = method;
     ex.path = url;
@@ -103,12 +104,12 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       replyProblem(ex, id, 'TG_HEADERS_TOO_LARGE', `The request header block exceeds ${state.maxHeaderSize} bytes.`, null, true);
       return;
     }
-    if (lengthConflict || declared === -2) {
-      replyProblem(ex, id, 'TG_BAD_FRAMING', 'Invalid or conflicting Content-Length.', null, true);
+    if (lengthLines > 1 || declared === -2) {
+      replyProblem(ex, id, 'TG_BAD_FRAMING', 'Invalid or repeated Content-Length.', null, true);
       return;
     }
     if (coding !== null) {
-      if (contentLength !== '') {
+      if (lengthLines > 0) {
         replyProblem(ex, id, 'TG_BAD_FRAMING', 'Content-Length and Transfer-Encoding must not be sent together.', null, true);
         return;
       }

@@ -46,6 +46,9 @@ const CASES: [string, string, string][] = [
     'POST /api/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n' + 'c'.repeat(64) + '\r\n40\r\n' + 'c'.repeat(64) + '\r\n0\r\n\r\n', '413'],
   ['two Host headers', 'GET /api/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', '400'],
   ['a header value that is not UTF-8', 'GET /api/x HTTP/1.1\r\nHost: x\r\nX-A: a\xffb\r\n\r\n', '400'],
+  // Found by the request-path fuzzer (test/fuzz/regressions/): Node's strict parser refuses each of these.
+  ['two equal Content-Length values', 'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello', '400'],
+  ['an empty Content-Length', 'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n', '400'],
 ];
 
 for (const [label, refused, status] of CASES) {

@@ -9,7 +9,7 @@ import { replyProblem } from '../pipeline/problem-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { UwsExchange } from './uws-exchange.js';
 import { acceptRequestId, isValidTraceparent, newTraceparent } from './request-id.js';
-import { classifyTransferEncoding, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
+import { classifyTransferEncoding, endsConnection, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
 
 /** What one config generation gives the edge; swapped as one reference on reload. */
 export interface EdgeState {
@@ -95,6 +95,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     ex.method = method;
     ex.path = url;
     ex.startTime = performance.now();
+    if (connection !== '') ex.closeRequested = endsConnection(connection);
     hooks.onStart();
 
     // Framing first: where uWS and a front proxy may disagree on where this request ends, the

@@ -33,6 +33,20 @@ export function isForwardableQuery(query: string): boolean {
 }
 
 /**
+ * Whether the client's Connection header ends the connection with this exchange: `close`
+ * (RFC 9112 §9.6), or `upgrade`, since the gateway never switches protocols and a strict parser
+ * (llhttp) reads nothing after such a request as HTTP. Either way nothing the client sent behind
+ * it on the connection is served.
+ */
+export function endsConnection(connection: string): boolean {
+  for (const part of connection.split(',')) {
+    const option = part.trim().toLowerCase();
+    if (option === 'close' || option === 'upgrade') return true;
+  }
+  return false;
+}
+
+/**
  * RFC 9112 §3.2 / RFC 3986 §3.2.2: `uri-host [ ":" port ]`, where uri-host is an IP-literal in
  * brackets, or a reg-name (unreserved, pct-encoded, sub-delims; an IPv4 address is one too).
  * An empty Host is allowed (a target without authority). Anything else (spaces, '/', '@',

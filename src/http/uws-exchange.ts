@@ -14,6 +14,11 @@ const NO_HEADERS: readonly string[] = [];
 export class UwsExchange implements Exchange {
   aborted = false;
   finished = false;
+  /**
+   * The client's Connection header ends the connection with this exchange (close, upgrade): the
+   * answer is written after uWS has parsed the read (see reply), so nothing behind it is routed.
+   */
+  closeRequested = false;
   /** Set by the edge once the request is routed; read by the finish listener for the access log. */
   ctx: RequestContext | null = null;
   method = '';
@@ -75,7 +80,7 @@ export class UwsExchange implements Exchange {
    * before the request body was read whole (an early answer to an upload: the rest is not wanted).
    */
   private closeAfter(): boolean {
-    return this.draining() || (this.reading && !this.bodyDone);
+    return this.closeRequested || this.draining() || (this.reading && !this.bodyDone);
   }
 
   /**
@@ -107,9 +112,10 @@ export class UwsExchange implements Exchange {
 
   reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (!this.begin(status)) return;
-    if (closeConnection) {
+    if (closeConnection || this.closeRequested) {
       // uWS goes on parsing the bytes it already read on this connection after end(body, true):
-      // a request hidden behind a refused one (a CL.CL or TE desync) would be routed. Answered
+      // a request hidden behind a refused one (a CL.CL or TE desync), or pipelined behind one
+      // that asked to close the connection, would be routed. Answered
       // after this read is parsed instead, uWS itself closes the connection when another request
       // follows (it does not take a request while one is pending), and otherwise the end() below
       // runs uncorked, where uWS closes the socket at once.
@@ -134,6 +140,21 @@ export class UwsExchange implements Exchange {
 
   replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {
     if (!this.begin(status)) return;
+    if (this.closeRequested) {
+      // As in reply(): a request pipelined behind this one in the same read is never routed.
+      // After `Connection: close` uWS closes the connection itself once this answer is out;
+      // after `upgrade` the answer says `Connection: close` (see sendNoBody).
+      setImmediate(() => {
+        if (!this.aborted) this.sendNoBody(status, headers, reportedLength);
+        this.onFinish(this);
+      });
+      return;
+    }
+    this.sendNoBody(status, headers, reportedLength);
+    this.onFinish(this);
+  }
+
+  private sendNoBody(status: number, headers: HeaderList, reportedLength: number): void {
     const res = this.res;
     // endWithoutBody's close flag writes a bogus Content-Length in this uWS build: announce the
     // close ourselves and let the client close.
@@ -146,7 +167,6 @@ export class UwsExchange implements Exchange {
       if (close) res.writeHeader('connection', 'close');
       res.endWithoutBody();
     });
-    this.onFinish(this);
   }
 
   /** Claims the response for one complete answer; false when one was already given. */

@@ -21,6 +21,7 @@ upstreams:
   rec: { targets: ['${up.url}'] }
 routes:
   - { id: any, match: { path: /api/*, methods: [GET, POST] }, upstream: rec }
+  - { id: here, match: { path: /here }, respond: { status: 200, json: { here: true } } }
 `);
 });
 t.teardown(async () => {
@@ -49,6 +50,11 @@ const CASES: [string, string, string][] = [
   // Found by the request-path fuzzer (test/fuzz/regressions/): Node's strict parser refuses each of these.
   ['two equal Content-Length values', 'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello', '400'],
   ['an empty Content-Length', 'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n', '400'],
+  // Not refusals, but nothing may follow them on the connection either (RFC 9112 §9.6; llhttp
+  // reads nothing after an upgrade request as HTTP, and the gateway never upgrades).
+  ['Connection: close on a request the gateway answers itself', 'GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', '404'],
+  ['Connection: close on a HEAD the gateway answers itself', 'HEAD /here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', '200'],
+  ['Connection: Upgrade on a request the gateway answers itself', 'GET /nope HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', '404'],
 ];
 
 for (const [label, refused, status] of CASES) {

@@ -9,7 +9,7 @@ import { replyProblem } from '../pipeline/problem-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { UwsExchange } from './uws-exchange.js';
 import { acceptRequestId, isValidTraceparent, newTraceparent } from './request-id.js';
-import { classifyTransferEncoding, endsConnection, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
+import { classifyTransferEncoding, endsConnection, hasNonAsciiPath, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
 
 /** What one config generation gives the edge; swapped as one reference on reload. */
 export interface EdgeState {
@@ -136,12 +136,15 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       return;
     }
     if (!isForwardableQuery(query)) {
-      replyProblem(ex, id, 'TG_BAD_PATH', 'The query string contains spaces, control characters or bytes that are not UTF-8.', null, true);
+      replyProblem(ex, id, 'TG_BAD_PATH', 'The query string contains spaces, control characters or bytes that are not ASCII.', null, true);
       return;
     }
     const path = normalizePath(url);
-    if (path === null) {
-      replyProblem(ex, id, 'TG_BAD_PATH', 'The request path is malformed or escapes the root.', null, ex.hasBody);
+    // normalizePath gives the same string back unless the path needs work, the only case where it
+    // can hold non-ASCII. Closed like the framing refusals: after a target strict parsers refuse
+    // (non-ASCII, broken bytes), nothing on the connection has agreed boundaries (RFC 9112 §2.2).
+    if (path === null || (path !== url && hasNonAsciiPath(url))) {
+      replyProblem(ex, id, 'TG_BAD_PATH', 'The request path is malformed, escapes the root or is not ASCII.', null, true);
       return;
     }
     ex.path = path;

@@ -50,6 +50,9 @@ const CASES: [string, string, string][] = [
   // Found by the request-path fuzzer (test/fuzz/regressions/): Node's strict parser refuses each of these.
   ['two equal Content-Length values', 'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello', '400'],
   ['an empty Content-Length', 'POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n', '400'],
+  ['raw UTF-8 in the path', 'GET /api/caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n', '400'],
+  ['a byte that is not UTF-8 in the path', 'GET /api/x\xff HTTP/1.1\r\nHost: x\r\n\r\n', '400'],
+  ['raw UTF-8 in the query', 'GET /api/x?q=\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n', '400'],
   // Not refusals, but nothing may follow them on the connection either (RFC 9112 §9.6; llhttp
   // reads nothing after an upgrade request as HTTP, and the gateway never upgrades).
   ['Connection: close on a request the gateway answers itself', 'GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', '404'],

@@ -123,7 +123,7 @@ async function main() {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine,
-    options: { ...opts, out: undefined, help: undefined, install: undefined },
+    options: { ...opts, out: undefined, save: undefined, outGiven: undefined, help: undefined, install: undefined },
     pinning,
     pacing: [...new Set(measured.runs.map((r) => r.fixed?.summary?.pacing).filter(Boolean))].join(', ') || 'none',
     contentionNote: CONTENTION_NOTE,
@@ -140,7 +140,7 @@ async function main() {
   printTables(report);
   const written = writeResults(report, opts.out);
   const shown = relative(process.cwd(), written).startsWith('..') ? written : relative(process.cwd(), written);
-  console.log(`\nwrote ${shown}.json, .md and .svg (and latest.*)`);
+  console.log(`\nwrote ${shown}.json, .md and .svg (and latest.*)${opts.save || opts.outGiven ? '' : '; --save keeps a run in native-bench/results/'}`);
   return invalidRows(rows).length > 0 ? 1 : 0;
 }
 

@@ -1,5 +1,6 @@
 // Command-line options of native-bench/run.mjs.
 import { resolve } from 'node:path';
+import { resultsDir } from './report-files.mjs';
 import { parseArgs } from 'node:util';
 
 export const USAGE = `usage: node native-bench/run.mjs [options]        (npm run bench:native -- [options])
@@ -22,7 +23,9 @@ export const USAGE = `usage: node native-bench/run.mjs [options]        (npm run
   --baseline DIR        also run another build of Tollgate (1 worker) as contender "baseline":
                         DIR is a checkout whose dist/ is built, e.g. a git worktree of the
                         commit before a change, for a same-run before/after comparison
-  --out DIR             where results go (default native-bench/results)
+  --save                keep the results: write them to native-bench/results/ (tracked by git);
+                        without it they go to native-bench/results/local/ (git-ignored)
+  --out DIR             where results go instead (overrides both)
   --no-install          fail instead of running apt-get / npm install when something is missing`;
 
 function seconds(name, text, min) {
@@ -60,6 +63,7 @@ export function readOptions(argv, benchDir) {
       'load-cpus': { type: 'string' },
       'upstream-workers': { type: 'string', default: '1' },
       out: { type: 'string' },
+      save: { type: 'boolean', default: false },
       baseline: { type: 'string' },
       'no-install': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -87,7 +91,9 @@ export function readOptions(argv, benchDir) {
     proxyCpus: values['proxy-cpus'],
     loadCpus: values['load-cpus'],
     upstreamWorkers: integer('upstream-workers', values['upstream-workers'], 1),
-    out: resolve(values.out ?? `${benchDir}/results`),
+    out: resultsDir(resolve(benchDir, 'results'), { out: values.out, save: values.save }),
+    save: values.save,
+    outGiven: values.out !== undefined,
     baseline: values.baseline === undefined ? null : resolve(values.baseline),
     install: !values['no-install'],
   };

@@ -94,6 +94,11 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, hooks.draining, hooks.onFinish);
     ex.method = method;
     ex.path = url;
+    // For the access log, refused and unrouted requests included.
+    ex.rawPath = url;
+    ex.query = query;
+    ex.headers = headers;
+    ex.remoteAddress = remoteAddressOf(res);
     ex.startTime = performance.now();
     if (connection !== '') ex.closeRequested = endsConnection(connection);
     hooks.onStart();
@@ -170,10 +175,10 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const route = state.routes[index]!;
     const ctx: RequestContext = {
       method, path, query, hasQuery: rawQuery !== undefined, host, rawHost, headers, connection,
-      remoteAddress: remoteAddressOf(res),
+      remoteAddress: ex.remoteAddress,
       requestId: id,
       traceparent: isValidTraceparent(traceparent) ? traceparent : newTraceparent(),
-      params, route, exchange: ex, startTime: ex.startTime, upstreamTarget: '',
+      params, route, exchange: ex, startTime: ex.startTime, upstreamTarget: '', upstreamStatus: 0, upstreamMs: -1,
     };
     ex.ctx = ctx;
     try {

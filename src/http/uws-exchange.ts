@@ -23,9 +23,15 @@ export class UwsExchange implements Exchange {
   ctx: RequestContext | null = null;
   method = '';
   path = '';
+  /** What the client sent, for the access log (path: normalised once routed). */
+  rawPath = '';
+  query = '';
+  headers: readonly string[] = NO_HEADERS;
+  remoteAddress = '';
   startTime = 0;
   status = 0;
   bytesWritten = 0;
+  bytesRead = 0;
   private abortCb: (() => void) | null = null;
   private drainCb: (() => void) | null = null;
   private headStatus = 0;
@@ -70,6 +76,7 @@ export class UwsExchange implements Exchange {
     this.reading = true;
     // uWS reuses the memory behind `ab` once the callback returns: copy every chunk.
     this.res.onData((ab, last) => {
+      this.bytesRead += ab.byteLength;
       if (last) this.bodyDone = true;
       onChunk(Buffer.from(new Uint8Array(ab)), last);
     });

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
-import type { FromWorker, Generation, ToWorker, WorkerInit, WorkerRouteStats } from '../worker/messages.js';
+import type { FromWorker, Generation, ToWorker, WorkerInit, WorkerStats } from '../worker/messages.js';
 
 const WORKER_URL = new URL('../worker/main.js', import.meta.url);
 const RESPAWN_WINDOW_MS = 10_000;
@@ -20,7 +20,7 @@ const EXITED = Symbol('exited');
 export interface StatsReply {
   index: number;
   inFlight: number;
-  routes: WorkerRouteStats[];
+  stats: WorkerStats;
 }
 
 /**

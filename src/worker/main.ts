@@ -26,7 +26,7 @@ let draining = false;
 let inFlight = 0;
 let drainDone: (() => void) | null = null;
 const stats = new RouteStats();
-let accessLog = createAccessLog(logger, init.generation.config.log.access, init.generation.config.log.sampling);
+let accessLog = createAccessLog(logger, init.generation.config.log);
 
 function onFinish(ex: UwsExchange): void {
   inFlight--;
@@ -34,14 +34,10 @@ function onFinish(ex: UwsExchange): void {
   Atomics.store(control, slot(C.IN_FLIGHT), inFlight);
   const durationMs = performance.now() - ex.startTime;
   const ctx = ex.ctx;
-  const route = ctx === null ? null : ctx.route.id;
   const status = ex.aborted ? 499 : ex.status;
-  stats.record(route ?? '(unmatched)', status, durationMs);
-  accessLog({
-    method: ex.method, path: ex.path, route, status, durationMs: Math.round(durationMs * 1000) / 1000,
-    upstream: ctx === null || ctx.upstreamTarget === '' ? null : ctx.upstreamTarget,
-    requestId: ex.requestId, bytes: ex.bytesWritten,
-  });
+  if (ctx === null) stats.record('(unmatched)', status, durationMs, null, 0, -1);
+  else stats.record(ctx.route.id, status, durationMs, ctx.route.config.upstream, ctx.upstreamStatus, ctx.upstreamMs);
+  accessLog(ex, ctx, status, durationMs);
   if (draining && inFlight === 0 && drainDone !== null) drainDone();
 }
 
@@ -62,7 +58,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   }
   const cfg = msg.generation.config;
   logger.level = cfg.log.level;
-  accessLog = createAccessLog(logger, cfg.log.access, cfg.log.sampling);
+  accessLog = createAccessLog(logger, cfg.log);
   // Requests already running keep their own route objects (and through them the old pools and
   // route table); retiring the old pools waits for those requests, then closes idle sockets.
   void previous.upstreams.retire(current!.upstreams);
@@ -118,7 +114,7 @@ port.on('message', (msg: ToWorker) => {
   switch (msg.type) {
     case 'generation': applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
-    case 'stats': send({ type: 'stats', index: init.index, inFlight, routes: stats.snapshot() }); break;
+    case 'stats': send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot() }); break;
   }
 });
 

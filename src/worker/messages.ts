@@ -25,12 +25,39 @@ export type ToWorker =
   | { type: 'drain'; timeoutMs: number }
   | { type: 'stats' };
 
+/** Answers by status class. */
+export interface StatusCounts {
+  '1xx': number;
+  '2xx': number;
+  '3xx': number;
+  '4xx': number;
+  '5xx': number;
+}
+
+/** One route's requests on one worker since the previous snapshot. */
 export interface WorkerRouteStats {
   route: string;
   requests: number;
-  errors: number;
-  p50: number;
-  p99: number;
+  statuses: StatusCounts;
+  /** Request durations in microseconds: an hdr-histogram-js compressed base64 histogram. */
+  latency: string;
+}
+
+/** One upstream's calls on one worker since the previous snapshot. */
+export interface WorkerUpstreamStats {
+  upstream: string;
+  requests: number;
+  /** Calls that got no answer (connect error, timeout, reset). */
+  failed: number;
+  /** Status classes of the answers that came. */
+  statuses: StatusCounts;
+  /** Time to the answer's head (or the failure) in microseconds, encoded as `latency` above. */
+  latency: string;
+}
+
+export interface WorkerStats {
+  routes: WorkerRouteStats[];
+  upstreams: WorkerUpstreamStats[];
 }
 
 export type FromWorker =
@@ -39,4 +66,4 @@ export type FromWorker =
   | { type: 'generation-applied'; index: number; generation: number }
   | { type: 'generation-failed'; index: number; generation: number; message: string }
   | { type: 'drained'; index: number; inFlight: number }
-  | { type: 'stats'; index: number; inFlight: number; routes: WorkerRouteStats[] };
+  | { type: 'stats'; index: number; inFlight: number; stats: WorkerStats };

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { HeaderList } from '../../pipeline/exchange.js';
@@ -37,6 +38,7 @@ export class UpstreamCall implements UpstreamHandler {
   private heldLength = 0;
   private streaming = false;
   private settled = false;
+  private dispatchedAt = 0;
   body: Readable | null = null;
 
   constructor(
@@ -63,6 +65,7 @@ export class UpstreamCall implements UpstreamHandler {
   }
 
   private dispatch(body: Buffer | Readable | null): void {
+    this.dispatchedAt = performance.now();
     this.target.pool.dispatch({
       method: this.ctx.method,
       path: this.opts.path,
@@ -92,6 +95,8 @@ export class UpstreamCall implements UpstreamHandler {
   }
 
   onHead(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
+    this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
+    this.ctx.upstreamStatus = statusCode;
     const headers = clientHeaders(rawHeaders, this.opts.responsePlan);
     this.status = statusCode;
     this.headers = headers;
@@ -148,6 +153,8 @@ export class UpstreamCall implements UpstreamHandler {
   onError(err: Error & { code?: string }): void {
     const wasSettled = this.settled;
     this.settled = true;
+    // The upstream failed to answer (a call this side cancelled, for the client, is not its failure).
+    if (!wasSettled && this.status === 0 && this.dispatchedAt > 0) this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
     this.body?.destroy();
     const ex = this.ctx.exchange;
     if (err instanceof ClientGoneError || ex.aborted || (wasSettled && ex.finished)) return;

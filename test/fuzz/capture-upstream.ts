@@ -105,6 +105,16 @@ export class CaptureUpstream {
         res.end(`upstream answer ${serial}`);
       });
     });
+    // Node's server hands a CONNECT to this event, not to 'request' (llhttp takes what follows
+    // its head as tunnel bytes): one that reaches the upstream is recorded like any request.
+    this.http.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      const conn = this.views.get(socket);
+      this.requests.push({
+        serial: ++this.serial, connection: conn?.id ?? -1, method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders,
+        body: Buffer.from(head), complete: true, at: Date.now(),
+      });
+      socket.destroy();
+    });
     this.http.on('clientError', (err: Error & { code?: string; reason?: string }, socket: Duplex) => {
       const conn = this.views.get(socket);
       // Only the parser's own errors (HPE_*): EPIPE or ECONNRESET is the gateway closing the

@@ -5,10 +5,10 @@
 // the upstream receives is that case's, before it counts as a failure.
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { CaptureUpstream, type UpstreamRequest } from './capture-upstream.js';
-import { sendToGateway, type ClientLimits, type ClientResult } from './gateway-client.js';
+import { sendToGateway, type ClientLimits } from './gateway-client.js';
 import { KEY } from './messages.js';
 import { NodeOracle, type OracleResult } from './node-oracle.js';
-import { checkCase, mismatch, type Violation } from './invariants.js';
+import { checkCase, mismatch, type CaseEvidence, type Violation } from './invariants.js';
 import { uwsReading } from './uws-view.js';
 import type { FuzzCase } from './generate.js';
 
@@ -51,11 +51,9 @@ export function emptyStats(): BatchStats {
   return { forwarded: 0, strictRejected: 0, uwsReadings: 0, unanswered: 0, statuses: {} };
 }
 
-interface Evidence {
-  oracle: OracleResult;
-  uwsView: OracleResult | null;
-  client: ClientResult;
+interface Evidence extends CaseEvidence {
   forwarded: UpstreamRequest[];
+  /** What the harness found beyond checkCase (the upstream's parser, a failed warm-up). */
   extra: Violation[];
 }
 

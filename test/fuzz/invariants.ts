@@ -36,7 +36,8 @@ export function expectedForwardedHeaders(raw: readonly string[]): string[][] {
   const listed = new Set<string>();
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.toLowerCase() !== 'connection') continue;
-    for (const part of raw[i + 1]!.split(',')) {
+    // The gateway reads the options from the value uWS hands over (trimmed, see uws-view.ts).
+    for (const part of uwsTrimmed(raw[i + 1]!).split(',')) {
       const name = part.trim().toLowerCase();
       if (name !== '' && name !== 'close' && name !== 'keep-alive') listed.add(name);
     }

@@ -4,13 +4,14 @@
 //   npm run fuzz                                  # 5 minutes from a time-based seed
 //   npm run fuzz -- --minutes 10 --seed 42        # a given seed, for 10 minutes
 //   npm run fuzz -- --cases 2000 --batch 60       # a number of cases instead of a time
+//   npm run fuzz -- --seed 42 --from 2400 --cases 40   # cases 2400..2439 of seed 42 again
 //   npm run fuzz -- --replay                      # only the saved regressions
 import { parseArgs } from 'node:util';
 import { FuzzHarness } from './harness.js';
 import { replay, runFuzz, type Failure } from './run.js';
 import { loadRegressions, saveRegression } from './regressions.js';
 
-const USAGE = 'usage: npm run fuzz -- [--seed N] [--minutes M] [--cases N] [--batch N] [--replay] [--no-save]';
+const USAGE = 'usage: npm run fuzz -- [--seed N] [--minutes M] [--cases N] [--from N] [--batch N] [--replay] [--no-save]';
 
 function numberOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -34,7 +35,7 @@ async function main(): Promise<number> {
   try {
     args = parseArgs({
       options: {
-        seed: { type: 'string' }, minutes: { type: 'string' }, cases: { type: 'string' }, batch: { type: 'string' },
+        seed: { type: 'string' }, minutes: { type: 'string' }, cases: { type: 'string' }, from: { type: 'string' }, batch: { type: 'string' },
         replay: { type: 'boolean' }, 'no-save': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -50,6 +51,7 @@ async function main(): Promise<number> {
   const minutes = numberOption(args.minutes, 'minutes', args.cases === undefined ? 5 : 24 * 60);
   const cases = Math.trunc(numberOption(args.cases, 'cases', Number.MAX_SAFE_INTEGER));
   const batchSize = Math.trunc(numberOption(args.batch, 'batch', 40));
+  const from = args.from === undefined ? 0 : Math.trunc(numberOption(args.from, 'from', 1));
 
   const h = await FuzzHarness.start();
   try {
@@ -60,20 +62,21 @@ async function main(): Promise<number> {
     console.log(`replayed ${regressions.length} saved regression case(s): ${failed} failing`);
     if (args.replay) return failed > 0 ? 1 : 0;
 
-    console.log(`fuzzing the request path: seed ${seed}, up to ${minutes} minute(s)${cases === Number.MAX_SAFE_INTEGER ? '' : ` or ${cases} cases`}, batches of ${batchSize}`);
+    console.log(`fuzzing the request path: seed ${seed}${from > 0 ? ` from case ${from}` : ''}, up to ${minutes} minute(s)${cases === Number.MAX_SAFE_INTEGER ? '' : ` or ${cases} cases`}, batches of ${batchSize}`);
     let lastPrint = 0;
     const report = await runFuzz(h, {
-      seed, cases, batchSize, deadline: Date.now() + minutes * 60_000,
+      seed, cases, from, batchSize, deadline: Date.now() + minutes * 60_000,
       progress: (done, failures) => {
         if (Date.now() - lastPrint < 10_000) return;
         lastPrint = Date.now();
         console.log(`  ${done} cases, ${failures} failing`);
       },
+      // Printed and saved at once: a long run that is stopped keeps what it found.
+      failed: (f) => {
+        printFailure(f);
+        if (!args['no-save']) console.log(`  saved     ${saveRegression(f.fuzzCase, f.violations)}`);
+      },
     });
-    for (const f of report.failures) {
-      printFailure(f);
-      if (!args['no-save']) console.log(`  saved     ${saveRegression(f.fuzzCase, f.violations)}`);
-    }
     const st = report.stats;
     console.log(`\n${report.cases} cases in ${report.batches} batches, ${(report.ms / 1000).toFixed(1)} s: ${report.failures.length} failing, ${report.unconfirmed.length} suspect in a batch but not when replayed alone`);
     console.log(`  ${st.forwarded} requests forwarded, ${st.strictRejected} inputs the strict parser refused, ${st.uwsReadings} read differently by uWS, ${st.unanswered} unanswered; answers by status ${JSON.stringify(st.statuses)}`);

@@ -159,7 +159,12 @@ const TE_VALUES = [
 const transferEncoding: Mutator = (s, rng) => {
   const msg = pickMessage(s, rng);
   if (msg.chunked === null) setChunked(msg, rng, msg.body === '' ? randomBody(rng) : msg.body);
-  const te = msg.headers.find((h) => /^transfer-encoding$/i.test(h.name))!;
+  let te = msg.headers.find((h) => /^transfer-encoding$/i.test(h.name));
+  if (te === undefined) {
+    // An earlier mutation renamed the header: a chunked body announces itself again.
+    te = { name: 'Transfer-Encoding', sep: ': ', value: 'chunked', eol: '\r\n' };
+    msg.headers.push(te);
+  }
   switch (rng.int(0, 3)) {
     case 0:
       te.value = rng.pick(TE_VALUES);

@@ -7,6 +7,8 @@ import type { Violation } from './invariants.js';
 
 export interface RunOptions {
   seed: number;
+  /** The first case number (to go back to a case a long run found); 0 by default. */
+  from?: number;
   /** Stop after this many cases... */
   cases: number;
   /** ...or once this much time has passed (the batch under way finishes). */
@@ -14,6 +16,8 @@ export interface RunOptions {
   batchSize: number;
   /** Called after each batch. */
   progress?: (done: number, failures: number) => void;
+  /** Called with each failure once it is confirmed. */
+  failed?: (f: Failure) => void;
 }
 
 export interface Failure {
@@ -47,20 +51,28 @@ export async function confirm(h: FuzzHarness, c: FuzzCase): Promise<Violation[]>
 export async function runFuzz(h: FuzzHarness, opts: RunOptions): Promise<RunReport> {
   const started = Date.now();
   const report: RunReport = { cases: 0, batches: 0, failures: [], unconfirmed: [], stats: emptyStats(), ms: 0 };
-  let next = 0;
-  while (next < opts.cases && Date.now() < opts.deadline) {
+  let next = opts.from ?? 0;
+  const end = next + opts.cases;
+  while (next < end && Date.now() < opts.deadline) {
     const batch: FuzzCase[] = [];
-    for (; batch.length < opts.batchSize && next < opts.cases; next++) batch.push(generateCase(opts.seed, next));
+    for (; batch.length < opts.batchSize && next < end; next++) batch.push(generateCase(opts.seed, next));
     const suspects = await h.runBatch(batch, report.stats);
     report.cases += batch.length;
     report.batches++;
     const alive = await h.checkAlive();
-    if (alive.length > 0) await findCulprit(h, batch, alive, report);
+    if (alive.length > 0) {
+      await findCulprit(h, batch, alive, report);
+      opts.failed?.(report.failures[report.failures.length - 1]!);
+    }
     for (const [c, seen] of suspects) {
       if (report.failures.some((f) => f.fuzzCase === c)) continue;
       const violations = await confirm(h, c);
-      if (violations.length > 0) report.failures.push({ fuzzCase: c, violations });
-      else report.unconfirmed.push({ fuzzCase: c, violations: seen });
+      if (violations.length > 0) {
+        report.failures.push({ fuzzCase: c, violations });
+        opts.failed?.(report.failures[report.failures.length - 1]!);
+      } else {
+        report.unconfirmed.push({ fuzzCase: c, violations: seen });
+      }
     }
     opts.progress?.(report.cases, report.failures.length);
   }

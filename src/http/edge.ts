@@ -110,6 +110,12 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       replyProblem(ex, id, 'TG_HEADERS_TOO_LARGE', `The request header block exceeds ${state.maxHeaderSize} bytes.`, null, true);
       return;
     }
+    if (method === 'CONNECT') {
+      // No tunnels here, and strict parsers take what follows a CONNECT head as tunnel bytes
+      // while uWS frames a body by its Content-Length.
+      replyProblem(ex, id, 'TG_METHOD_NOT_IMPLEMENTED', 'CONNECT is not supported: the gateway opens no tunnels.', null, true);
+      return;
+    }
     if (lengthLines > 1 || declared === -2) {
       replyProblem(ex, id, 'TG_BAD_FRAMING', 'Invalid or repeated Content-Length.', null, true);
       return;

@@ -53,6 +53,7 @@ const CASES: [string, string, string][] = [
   ['raw UTF-8 in the path', 'GET /api/caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n', '400'],
   ['a byte that is not UTF-8 in the path', 'GET /api/x\xff HTTP/1.1\r\nHost: x\r\n\r\n', '400'],
   ['raw UTF-8 in the query', 'GET /api/x?q=\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n', '400'],
+  ['CONNECT with a body (a tunnel to strict parsers)', 'CONNECT /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello', '501'],
   // Not refusals, but nothing may follow them on the connection either (RFC 9112 §9.6; llhttp
   // reads nothing after an upgrade request as HTTP, and the gateway never upgrades).
   ['Connection: close on a request the gateway answers itself', 'GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', '404'],

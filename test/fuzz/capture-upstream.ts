@@ -83,7 +83,7 @@ export class CaptureUpstream {
 
   constructor() {
     this.http = http.createServer({ insecureHTTPParser: false });
-    this.http.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       const conn = this.views.get(req.socket);
       const serial = ++this.serial;
       const recorded: UpstreamRequest = {
@@ -104,7 +104,14 @@ export class CaptureUpstream {
         res.writeHead(200, { [ANSWER_HEADER]: String(serial), 'content-type': 'text/plain' });
         res.end(`upstream answer ${serial}`);
       });
+    };
+    this.http.on('request', onRequest);
+    // Node answers Expect itself unless these are listened for: such a request is still recorded.
+    this.http.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.writeContinue();
+      onRequest(req, res);
     });
+    this.http.on('checkExpectation', onRequest);
     // Node's server hands a CONNECT to this event, not to 'request' (llhttp takes what follows
     // its head as tunnel bytes): one that reaches the upstream is recorded like any request.
     this.http.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

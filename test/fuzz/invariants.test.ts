@@ -118,6 +118,10 @@ t.test('the capture upstream records requests byte-exact and flags bytes that ar
   t.match(up.errors[0]!.error, /^HPE_/);
   t.equal(up.errors[0]!.cutShort, false, 'a parse error, not an upload cut short');
   t.match(up.errors[0]!.raw.toString('latin1'), /GARBAGE/, 'with the bytes the connection carried');
+  // Node's server keeps these from its 'request' event: they are recorded all the same.
+  await sendRaw(up.port, 'CONNECT /z HTTP/1.1\r\nHost: u\r\n\r\ntunnel');
+  await sendRaw(up.port, 'GET /e HTTP/1.1\r\nHost: u\r\nExpect: tea\r\n\r\n');
+  t.same(up.requests.slice(2).map((r) => [r.method, r.url]), [['CONNECT', '/z'], ['GET', '/e']]);
 });
 
 t.test('readAnswers: final answers only, and which came from the upstream', async (t) => {

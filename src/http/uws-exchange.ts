@@ -122,10 +122,10 @@ export class UwsExchange implements Exchange {
     if (closeConnection || this.closeRequested) {
       // uWS goes on parsing the bytes it already read on this connection after end(body, true):
       // a request hidden behind a refused one (a CL.CL or TE desync), or pipelined behind one
-      // that asked to close the connection, would be routed. Answered
-      // after this read is parsed instead, uWS itself closes the connection when another request
-      // follows (it does not take a request while one is pending), and otherwise the end() below
-      // runs uncorked, where uWS closes the socket at once.
+      // that asked to close the connection, would be routed. Answered after this read is parsed
+      // instead, uWS itself closes the connection when another request follows (it does not take
+      // a request while one is pending), and otherwise the end() below runs uncorked, where uWS
+      // closes the socket at once.
       setImmediate(() => {
         if (!this.aborted) this.send(status, headers, body, true);
         this.onFinish(this);

@@ -310,7 +310,11 @@ export const STRUCTURED: readonly (readonly [string, Mutator])[] = [
 
 /** Byte-level havoc on the serialised stream: what no structured mutator thought of. */
 export function mutateBytes(bytes: Buffer, rng: Rng): [Buffer, string] {
-  const at = rng.int(0, Math.max(0, bytes.length - 1));
+  if (bytes.length === 0) {
+    const piece = rng.pick(ODD_BYTES);
+    return [Buffer.from(piece, 'latin1'), `an empty stream became ${show(piece)}`];
+  }
+  const at = rng.int(0, bytes.length - 1);
   switch (rng.int(0, 3)) {
     case 0: {
       const out = Buffer.from(bytes);

@@ -48,6 +48,15 @@ export async function confirm(h: FuzzHarness, c: FuzzCase): Promise<Violation[]>
   return [];
 }
 
+/** A case, or an error that says which one the generator failed on (a bug in the fuzzer). */
+function generated(seed: number, index: number): FuzzCase {
+  try {
+    return generateCase(seed, index);
+  } catch (err) {
+    throw new Error(`the generator failed on seed ${seed} case ${index}: ${(err as Error).stack ?? String(err)}`);
+  }
+}
+
 export async function runFuzz(h: FuzzHarness, opts: RunOptions): Promise<RunReport> {
   const started = Date.now();
   const report: RunReport = { cases: 0, batches: 0, failures: [], unconfirmed: [], stats: emptyStats(), ms: 0 };
@@ -55,7 +64,7 @@ export async function runFuzz(h: FuzzHarness, opts: RunOptions): Promise<RunRepo
   const end = next + opts.cases;
   while (next < end && Date.now() < opts.deadline) {
     const batch: FuzzCase[] = [];
-    for (; batch.length < opts.batchSize && next < end; next++) batch.push(generateCase(opts.seed, next));
+    for (; batch.length < opts.batchSize && next < end; next++) batch.push(generated(opts.seed, next));
     const suspects = await h.runBatch(batch, report.stats);
     report.cases += batch.length;
     report.batches++;

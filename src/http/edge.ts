@@ -11,7 +11,7 @@ import { PROBLEM_CONTENT_TYPE, problemBody } from '../errors/problem.js';
 import { UwsExchange, type ExchangeHooks } from './uws-exchange.js';
 import { statusLine } from './status-line.js';
 import { acceptRequestId, isValidTraceparent, newTraceparent } from './request-id.js';
-import { classifyTransferEncoding, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
+import { classifyTransferEncoding, endsConnection, hasNonAsciiPath, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
 import type { UwsQuirks } from './uws-builds.js';
 
 /** What one config generation gives the edge; swapped as one reference on reload. */
@@ -75,7 +75,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     let requestId = '';
     let traceparent = '';
     let contentLength = '';
-    let lengthConflict = false;
+    let lengthLines = 0;
     let codings: string[] | null = null;
     let badField = '';
     let connection = '';
@@ -90,8 +90,9 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
         case 'transfer-encoding': (codings ??= []).push(value); break;
         case 'connection': connection = connection === '' ? value : connection + ', ' + value; break;
         case 'content-length':
-          // uWS frames the body by the first Content-Length; differing copies are a smuggling attempt.
-          if (contentLength !== '' && contentLength !== value) lengthConflict = true;
+          // uWS frames the body by the first Content-Length: a second line, even an equal one
+          // (which strict parsers such as llhttp refuse), is refused rather than guessed at.
+          lengthLines++;
           contentLength = value;
           break;
       }
@@ -99,7 +100,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const id = acceptRequestId(requestId);
     const coding = codings === null ? null : classifyTransferEncoding(codings);
     const chunked = coding !== null;
-    const declared = chunked ? -1 : contentLength === '' ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
+    const declared = chunked ? -1 : lengthLines === 0 ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
     const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, exchangeHooks, quirks);
     handling = ex;
     ex.method = method;
@@ -110,6 +111,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     ex.headers = headers;
     ex.remoteAddress = remoteAddressOf(res);
     ex.startTime = performance.now();
+    if (connection !== '') ex.closeRequested = endsConnection(connection);
     hooks.onStart();
 
     // Framing first: where uWS and a front proxy may disagree on where this request ends, the
@@ -119,12 +121,18 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       replyProblem(ex, id, 'TG_HEADERS_TOO_LARGE', `The request header block exceeds ${state.maxHeaderSize} bytes.`, null, true);
       return;
     }
-    if (lengthConflict || declared === -2) {
-      replyProblem(ex, id, 'TG_BAD_FRAMING', 'Invalid or conflicting Content-Length.', null, true);
+    if (method === 'CONNECT') {
+      // No tunnels here, and strict parsers take what follows a CONNECT head as tunnel bytes
+      // while uWS frames a body by its Content-Length.
+      replyProblem(ex, id, 'TG_METHOD_NOT_IMPLEMENTED', 'CONNECT is not supported: the gateway opens no tunnels.', null, true);
+      return;
+    }
+    if (lengthLines > 1 || declared === -2) {
+      replyProblem(ex, id, 'TG_BAD_FRAMING', 'Invalid or repeated Content-Length.', null, true);
       return;
     }
     if (coding !== null) {
-      if (contentLength !== '') {
+      if (lengthLines > 0) {
         replyProblem(ex, id, 'TG_BAD_FRAMING', 'Content-Length and Transfer-Encoding must not be sent together.', null, true);
         return;
       }
@@ -154,12 +162,15 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       return;
     }
     if (!isForwardableQuery(query)) {
-      replyProblem(ex, id, 'TG_BAD_PATH', 'The query string contains spaces, control characters or bytes that are not UTF-8.', null, true);
+      replyProblem(ex, id, 'TG_BAD_PATH', 'The query string contains spaces, control characters or bytes that are not ASCII.', null, true);
       return;
     }
     const path = normalizePath(url);
-    if (path === null) {
-      replyProblem(ex, id, 'TG_BAD_PATH', 'The request path is malformed or escapes the root.', null, ex.hasBody);
+    // normalizePath gives the same string back unless the path needs work, the only case where it
+    // can hold non-ASCII. Closed like the framing refusals: after a target strict parsers refuse
+    // (non-ASCII, broken bytes), nothing on the connection has agreed boundaries (RFC 9112 §2.2).
+    if (path === null || (path !== url && hasNonAsciiPath(url))) {
+      replyProblem(ex, id, 'TG_BAD_PATH', 'The request path is malformed, escapes the root or is not ASCII.', null, true);
       return;
     }
     ex.path = path;

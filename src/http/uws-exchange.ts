@@ -28,6 +28,11 @@ const NO_HEADERS: readonly string[] = [];
 export class UwsExchange implements Exchange {
   aborted = false;
   finished = false;
+  /**
+   * The client's Connection header ends the connection with this exchange (close, upgrade): the
+   * answer is written after uWS has parsed the read (see reply), so nothing behind it is routed.
+   */
+  closeRequested = false;
   /** Set by the edge once the request is routed; read by the finish listener for the access log. */
   ctx: RequestContext | null = null;
   method = '';
@@ -108,7 +113,7 @@ export class UwsExchange implements Exchange {
    * before the request body was read whole (an early answer to an upload: the rest is not wanted).
    */
   private closeAfter(): boolean {
-    return this.hooks.draining() || (this.reading && !this.bodyDone);
+    return this.closeRequested || this.hooks.draining() || (this.reading && !this.bodyDone);
   }
 
   /**
@@ -141,12 +146,13 @@ export class UwsExchange implements Exchange {
 
   reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (!this.begin(status)) return;
-    if (closeConnection) {
+    if (closeConnection || this.closeRequested) {
       // uWS goes on parsing the bytes it already read on this connection after end(body, true):
-      // a request hidden behind a refused one (a CL.CL or TE desync) would be routed. Answered
-      // after this read is parsed instead, uWS itself closes the connection when another request
-      // follows (it does not take a request while one is pending), and otherwise the end() below
-      // runs uncorked, where uWS closes the socket at once.
+      // a request hidden behind a refused one (a CL.CL or TE desync), or pipelined behind one
+      // that asked to close the connection, would be routed. Answered after this read is parsed
+      // instead, uWS itself closes the connection when another request follows (it does not take
+      // a request while one is pending), and otherwise the end() below runs uncorked, where uWS
+      // closes the socket at once.
       setImmediate(() => {
         if (!this.aborted) this.send(status, headers, body, true);
         this.hooks.onFinish(this);
@@ -168,6 +174,21 @@ export class UwsExchange implements Exchange {
 
   replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {
     if (!this.begin(status)) return;
+    if (this.closeRequested) {
+      // As in reply(): a request pipelined behind this one in the same read is never routed.
+      // After `Connection: close` uWS closes the connection itself once this answer is out;
+      // after `upgrade` the answer says `Connection: close` (see sendNoBody).
+      setImmediate(() => {
+        if (!this.aborted) this.sendNoBody(status, headers, reportedLength);
+        this.hooks.onFinish(this);
+      });
+      return;
+    }
+    this.sendNoBody(status, headers, reportedLength);
+    this.hooks.onFinish(this);
+  }
+
+  private sendNoBody(status: number, headers: HeaderList, reportedLength: number): void {
     const res = this.res;
     const close = this.closeAfter();
     if (reportedLength >= 0 && !this.quirks.endWithoutBodyLengthAborts) {
@@ -176,7 +197,6 @@ export class UwsExchange implements Exchange {
         this.writeHead(status, headers);
         res.endWithoutBody(reportedLength, close);
       });
-      this.hooks.onFinish(this);
       return;
     }
     // endWithoutBody(length) aborts the process in the legacy build (quirk
@@ -190,7 +210,6 @@ export class UwsExchange implements Exchange {
       if (close) res.writeHeader('connection', 'close');
       res.endWithoutBody();
     });
-    this.hooks.onFinish(this);
   }
 
   /** Claims the response for one complete answer; false when one was already given. */

@@ -50,8 +50,21 @@ export class UpstreamCall implements UpstreamHandler {
     ctx.exchange.onAbort(() => this.cancel(new ClientGoneError()));
   }
 
+  /**
+   * Sends the request once uWS has parsed everything it read on the client connection: a request
+   * pipelined behind this one in that read makes uWS close the connection (this build does not
+   * queue a request while one is pending), and the abort that follows must find the request not
+   * yet sent, or the upstream would act on a request whose answer nobody can receive.
+   * setImmediate runs in the same loop iteration, after the read's callback returned.
+   */
   start(body: Buffer | Readable | null): void {
     if (body instanceof Readable) this.body = body;
+    setImmediate(() => {
+      if (!this.settled) this.dispatch(body);
+    });
+  }
+
+  private dispatch(body: Buffer | Readable | null): void {
     this.dispatchedAt = performance.now();
     this.target.pool.dispatch({
       method: this.ctx.method,

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { METHODS } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { RouteTable } from '../routing/route-table.js';
 import { METHOD_NOT_ALLOWED, NOT_FOUND } from '../routing/route-table.js';
@@ -35,7 +36,9 @@ export interface EdgeHooks extends Omit<ExchangeHooks, 'onError'> {
 
 const DIGITS = /^\d{1,15}$/;
 /** RFC 9110 §9.1: a method is a token. */
-const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// The methods Node's strict parser (llhttp) knows, case-sensitive: the current uWS build hands
+// over any token (`get`, `FOO`), which strict upstreams refuse as a message they cannot frame.
+const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 
 /**
  * The uWS request handler: copies what the pipeline needs out of the uWS request synchronously,
@@ -157,8 +160,8 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       replyProblem(ex, id, 'TG_BAD_HEADER', `The value of the ${JSON.stringify(badField)} header contains control characters or bytes that are not UTF-8.`, null, true);
       return;
     }
-    if (checkMethod && !METHOD_TOKEN.test(method)) {
-      replyProblem(ex, id, 'TG_BAD_REQUEST', 'The request method is not a token.', null, true);
+    if (checkMethod && !KNOWN_METHODS.has(method)) {
+      replyProblem(ex, id, 'TG_METHOD_NOT_IMPLEMENTED', 'The request method is not one the gateway knows (methods are case-sensitive).', null, true);
       return;
     }
     if (!isForwardableQuery(query)) {

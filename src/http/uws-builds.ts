@@ -22,7 +22,8 @@ export interface UwsQuirks {
   /**
    * Only the nine standard methods, uppercase (GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE
    * PATCH), reach the handler; any other method closes the connection unanswered. Without it
-   * every method without spaces or controls arrives as sent, and the edge refuses non-tokens.
+   * every method without spaces or controls arrives as sent, and the edge refuses (501) those
+   * Node's strict parser does not know.
    */
   readonly standardMethodsOnly: boolean;
   /**

@@ -12,10 +12,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
+import hdr from 'hdr-histogram-js';
 import { parse as parseYaml } from 'yaml';
 import { scenarios } from './scenarios/proxy.mjs';
+import { startSlowCrowd } from './slow-crowd.mjs';
 import { benchSvg } from './svg.mjs';
-import { writeReportFiles } from '../native-bench/lib/report-files.mjs';
+import { resultsDir, writeReportFiles } from '../native-bench/lib/report-files.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist/cli.js');
@@ -37,8 +39,21 @@ const USAGE = `usage: node bench/run.mjs [options]
   --direct-only      measure the upstream alone, without starting the gateway
   --config FILE      gateway config (default bench/gateway.bench.yaml)
   --upstream-port N  port of the users demo upstream (default 9001, as in that config; 0 = any)
-  --out DIR          where results go (default bench/results)
-  --compare FILE     exit 1 if a scenario is more than 5% slower (req/s) than in FILE`;
+  --save             keep the results: write them to bench/results/ (tracked by git); without
+                     it they go to bench/results/local/ (git-ignored), so a run leaves the
+                     checkout clean
+  --out DIR          where results go instead (overrides both)
+  --compare FILE     exit 1 if a scenario is more than 5% slower (req/s) than in FILE
+  --pipelining N     requests in flight per connection; only 1 is accepted (see README: the
+                     bundled uWebSockets.js closes a connection that pipelines behind a proxied
+                     request, so a higher factor would measure closed connections)`;
+
+// Why --pipelining stops at 1: a request that arrives while an earlier one on its connection is
+// still being answered asynchronously (every proxied request) makes uWS close the connection
+// (uNetworking/uWebSockets.js#277, "wontfix"): autocannon -p 10 reads ~0 bytes from a proxy.
+const PIPELINING_REFUSED = 'pipelining above 1 is refused: the bundled uWebSockets.js closes a connection when a request arrives '
+  + 'pipelined behind one that is still being answered asynchronously (every proxied request), so a pipelining client gets no '
+  + 'answer at all and the run would measure closed connections (README, "Known limitations")';
 
 const children = new Set();
 process.on('exit', () => {
@@ -71,10 +86,13 @@ function readOptions(argv) {
       config: { type: 'string' },
       'upstream-port': { type: 'string', default: UPSTREAM_PORT },
       out: { type: 'string' },
+      save: { type: 'boolean', default: false },
       compare: { type: 'string' },
+      pipelining: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (positiveInt('pipelining', values.pipelining, 1) > 1) throw new Error(PIPELINING_REFUSED);
   const workers = values.workers.split(',').map((w) => (w === 'auto' ? 'auto' : positiveInt('workers', w, 1)));
   return {
     help: values.help,
@@ -86,7 +104,9 @@ function readOptions(argv) {
     directOnly: values['direct-only'],
     config: values.config ? resolve(values.config) : join(ROOT, 'bench/gateway.bench.yaml'),
     upstreamPort: positiveInt('upstream-port', values['upstream-port'], 0),
-    out: values.out ? resolve(values.out) : join(ROOT, 'bench/results'),
+    out: resultsDir(join(ROOT, 'bench/results'), { out: values.out, save: values.save }),
+    save: values.save,
+    outGiven: values.out !== undefined,
     compare: values.compare ? resolve(values.compare) : null,
   };
 }
@@ -262,8 +282,14 @@ async function stopGateway(gateway) {
 
 // ---------------------------------------------------------------- measuring
 
-function load(url, request, opts, seconds) {
-  return autocannon({
+/**
+ * One autocannon run. autocannon's own latency histogram holds whole milliseconds (a p50 of
+ * 0.4 ms reads "0"), so each response's time (fractional ms) is also recorded here in
+ * microseconds: `latencyUs` gives the percentiles reported.
+ */
+async function load(url, request, opts, seconds) {
+  const latencyUs = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const run = autocannon({
     url: url + request.path,
     method: request.method,
     body: request.body,
@@ -272,30 +298,44 @@ function load(url, request, opts, seconds) {
     pipelining: 1,
     duration: seconds,
   });
+  run.on('response', (_client, _status, _bytes, responseMs) => latencyUs.recordValue(Math.max(1, Math.round(responseMs * 1000))));
+  const result = await run;
+  return { result, latencyUs };
 }
 
-async function measure(url, request, opts, label) {
+/** Milliseconds with microsecond decimals. */
+const percentileMs = (latencyUs, p) => latencyUs.getValueAtPercentile(p) / 1000;
+
+async function measure(url, request, opts, label, crowdSize = 0) {
   process.stderr.write(`  ${label.padEnd(28)} ${request.method} ${url}${request.path} ... `);
-  if (opts.warmup > 0) await load(url, request, opts, opts.warmup);
-  const result = await load(url, request, opts, opts.duration);
+  const crowd = crowdSize > 0 ? await startSlowCrowd(url, crowdSize) : null;
+  let measured;
+  try {
+    if (crowd !== null && crowd.failed > 0) throw new Error(`${crowd.failed} of ${crowdSize} slow connections could not be opened (ulimit -n?)`);
+    if (opts.warmup > 0) await load(url, request, opts, opts.warmup);
+    measured = await load(url, request, opts, opts.duration);
+  } finally {
+    crowd?.stop();
+  }
+  const { result, latencyUs } = measured;
   const row = {
     rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    p50Ms: percentileMs(latencyUs, 50),
+    p99Ms: percentileMs(latencyUs, 99),
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
   };
-  process.stderr.write(`${Math.round(row.rps)} req/s\n`);
+  process.stderr.write(`${formatRps(row.rps)}, p50 ${formatMs(row.p50Ms)}, p99 ${formatMs(row.p99Ms)}\n`);
   return row;
 }
 
 /** Direct runs are shared between scenarios with the same baseline request (static reuses small). */
 async function measureDirect(upstream, scenario, opts, cache) {
   const request = scenario.direct ?? scenario.request;
-  const key = JSON.stringify(request);
-  if (!cache.has(key)) cache.set(key, await measure(upstream.url, request, opts, `${scenario.name} direct`));
+  const key = JSON.stringify([request, scenario.crowd ?? 0]);
+  if (!cache.has(key)) cache.set(key, await measure(upstream.url, request, opts, `${scenario.name} direct`, scenario.crowd));
   return { scenario: scenario.name, target: 'direct', request: `${request.method} ${request.path}`, ...cache.get(key) };
 }
 
@@ -316,7 +356,7 @@ async function measureAll(opts) {
         for (const scenario of opts.scenarios) {
           if (workers === opts.workers[0]) rows.push(await measureDirect(upstream, scenario, opts, directCache));
           const target = `gateway:${workers}`;
-          const row = await measure(gateway.url, scenario.request, opts, `${scenario.name} ${target}`);
+          const row = await measure(gateway.url, scenario.request, opts, `${scenario.name} ${target}`, scenario.crowd);
           rows.push({ scenario: scenario.name, target, request: `${scenario.request.method} ${scenario.request.path}`, ...row });
         }
       } finally {
@@ -345,18 +385,22 @@ function tableLines(headers, body) {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
 }
 
+/** Every figure carries its unit; latencies in milliseconds with microsecond decimals. */
+const formatRps = (rps) => `${Math.round(rps)} req/s`;
+const formatMs = (ms) => `${ms.toFixed(3)} ms`;
+
 function resultCells(row) {
   return [
     row.scenario,
     row.target,
-    Math.round(row.rps).toString(),
-    row.p50.toFixed(1),
-    row.p99.toFixed(1),
+    formatRps(row.rps),
+    formatMs(row.p50Ms),
+    formatMs(row.p99Ms),
     row.ratio === null ? '' : `${row.ratio.toFixed(2)}x`,
   ];
 }
 
-const RESULT_HEADERS = ['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'gateway/direct'];
+const RESULT_HEADERS = ['scenario', 'target', 'throughput', 'latency p50', 'latency p99', 'gateway/direct'];
 
 function markdown(report, svgName) {
   const o = report.options;
@@ -399,7 +443,7 @@ function compareWith(saved, savedFile, rows) {
     const change = row.rps / old.rps - 1;
     const flagged = change < -SLOWER_THRESHOLD;
     if (flagged) slower++;
-    const cells = [row.scenario, row.target, Math.round(old.rps).toString(), Math.round(row.rps).toString()];
+    const cells = [row.scenario, row.target, formatRps(old.rps), formatRps(row.rps)];
     body.push([...cells, `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%`, flagged ? 'SLOWER' : '']);
   }
   if (body.length === 0) {
@@ -407,7 +451,7 @@ function compareWith(saved, savedFile, rows) {
     return 1;
   }
   console.log(`\ncompared with ${savedFile} (${saved.startedAt ?? 'unknown date'}):`);
-  for (const line of tableLines(['scenario', 'target', 'saved req/s', 'now req/s', 'change', ''], body)) console.log(line);
+  for (const line of tableLines(['scenario', 'target', 'saved', 'now', 'change', ''], body)) console.log(line);
   if (slower === 0) return 0;
   process.stderr.write(`bench: ${slower} scenario run(s) more than ${SLOWER_THRESHOLD * 100}% slower than ${savedFile}\n`);
   return 1;
@@ -439,7 +483,7 @@ async function main() {
   for (const line of tableLines(RESULT_HEADERS, rows.map(resultCells))) console.log(line);
   const written = writeResults(report, opts.out);
   const shown = relative(process.cwd(), written).startsWith('..') ? written : relative(process.cwd(), written);
-  console.log(`\nwrote ${shown}, .md and .svg (and latest.*)`);
+  console.log(`\nwrote ${shown}, .md and .svg (and latest.*)${opts.save || opts.outGiven ? '' : '; --save keeps a run in bench/results/'}`);
   let code = 0;
   for (const row of invalidRows(rows)) {
     process.stderr.write(`bench: ${row.scenario} ${row.target} had ${row.non2xx} non-2xx answers and ${row.errors} errors: its figures do not measure the path\n`);

@@ -8,6 +8,8 @@ const LEFT = 60;
 const GAP = 30;
 const PANEL = 300;
 const COLORS = ['#9e9e9e', '#ef6c00', '#1565c0', '#f9a825', '#0277bd', '#d84315'];
+/** Milliseconds with microsecond decimals (sub-millisecond latencies must not read "0"). */
+const ms = (value) => `${value.toFixed(3)} ms`;
 
 function panel(x0, y0, width, scenario, rows, colorOf) {
   const out = [];
@@ -18,16 +20,17 @@ function panel(x0, y0, width, scenario, rows, colorOf) {
   const shown = rows.find((r) => r.target !== 'direct') ?? rows[0];
   out.push(text(x0 + width / 2, y0 + 14, `${scenario} (${shown?.request ?? ''})`, 'text-anchor="middle" font-size="13" font-weight="600"'));
   out.push(...gridlines(x0, width, axis, y));
+  out.push(text(x0 - 4, plotTop - 8, 'req/s', 'text-anchor="end" font-size="10" fill="#616161"'));
   const slot = width / Math.max(rows.length, 1);
   const bar = Math.min(46, slot * 0.6);
   rows.forEach((r, i) => {
     const cx = x0 + slot * (i + 0.5);
-    const tip = `<title>${esc(`${scenario} ${r.target}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`)}</title>`;
+    const tip = `<title>${esc(`${scenario} ${r.target}: ${Math.round(r.rps)} req/s, p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}`)}</title>`;
     out.push(`<rect x="${(cx - bar / 2).toFixed(1)}" y="${y(r.rps).toFixed(1)}" width="${bar.toFixed(1)}" height="${(plotBottom - y(r.rps)).toFixed(1)}" fill="${colorOf(r.target)}">${tip}</rect>`);
-    const label = r.ratio === null || r.ratio === undefined ? kilo(r.rps) : `${kilo(r.rps)} (${r.ratio.toFixed(2)}x)`;
+    const label = r.ratio === null || r.ratio === undefined ? `${kilo(r.rps)} req/s` : `${kilo(r.rps)} req/s (${r.ratio.toFixed(2)}x)`;
     out.push(text(cx, y(r.rps) - 5, label, 'text-anchor="middle" font-size="10"'));
     out.push(text(cx, plotBottom + 14, r.target, 'text-anchor="middle" font-size="10"'));
-    out.push(text(cx, plotBottom + 27, `p50 ${r.p50} / p99 ${r.p99} ms`, 'text-anchor="middle" font-size="9" fill="#616161"'));
+    out.push(text(cx, plotBottom + 27, `p50 ${ms(r.p50Ms)} / p99 ${ms(r.p99Ms)}`, 'text-anchor="middle" font-size="9" fill="#616161"'));
   });
   out.push(line(x0, plotBottom, x0 + width, plotBottom, 'stroke="#9e9e9e"'));
   return out;

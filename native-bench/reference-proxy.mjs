@@ -6,9 +6,11 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
-// The root's copies, the ones Tollgate runs on (native-bench/node_modules holds another undici).
+// The root's copies, the ones Tollgate runs on (native-bench/node_modules holds another undici),
+// and the uWS build Tollgate's loader picks (TOLLGATE_UWS forces one).
 const rootRequire = createRequire(new URL('../package.json', import.meta.url));
-const uWS = rootRequire('uWebSockets.js');
+const { loadUws } = await import('../dist/http/load-uws.js');
+const uWS = loadUws().uws;
 const { Pool } = rootRequire('undici');
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);

@@ -99,7 +99,7 @@ async function main() {
   chmodSync(tmp, 0o755); // nginx's workers run as nobody when the bench runs as root
   installExitHandlers(() => rmSync(tmp, { recursive: true, force: true }));
   const ctx = { root: ROOT, benchDir: BENCH_DIR, tmp, tools, plan, upstream: null };
-  const contenders = buildContenders(ctx, { workers: opts.workers, ids: opts.contenders, baseline: opts.baseline });
+  const contenders = buildContenders(ctx, { workers: opts.workers, ids: opts.contenders, baseline: opts.baseline, uws: opts.uws });
   if (contenders.some((c) => c.id === 'fast-gateway' || c.id === 'fastify-http-proxy')) ensurePeers(BENCH_DIR, { install: opts.install });
 
   const pinning = pinningLines(plan, contenders, opts);
@@ -123,7 +123,7 @@ async function main() {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine,
-    options: { ...opts, out: undefined, help: undefined, install: undefined },
+    options: { ...opts, out: undefined, save: undefined, outGiven: undefined, help: undefined, install: undefined },
     pinning,
     pacing: [...new Set(measured.runs.map((r) => r.fixed?.summary?.pacing).filter(Boolean))].join(', ') || 'none',
     contentionNote: CONTENTION_NOTE,
@@ -140,7 +140,7 @@ async function main() {
   printTables(report);
   const written = writeResults(report, opts.out);
   const shown = relative(process.cwd(), written).startsWith('..') ? written : relative(process.cwd(), written);
-  console.log(`\nwrote ${shown}.json, .md and .svg (and latest.*)`);
+  console.log(`\nwrote ${shown}.json, .md and .svg (and latest.*)${opts.save || opts.outGiven ? '' : '; --save keeps a run in native-bench/results/'}`);
   return invalidRows(rows).length > 0 ? 1 : 0;
 }
 

@@ -15,6 +15,8 @@ const USAGE = `Usage:
   tollgate start [-c FILE] [--workers N] [--with-demo-upstreams]
   tollgate validate -c FILE
   tollgate demo-upstreams [--host H] [--users-port N] [--orders-port N] [--slow-port N] [--flaky-port N]
+  tollgate --version
+TOLLGATE_UWS=current|legacy forces one of the two bundled uWebSockets.js builds.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -34,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
       const { runDemoUpstreamsCommand } = await import('./demo/index.js');
       return runDemoUpstreamsCommand(rest);
     }
+    case '--version': return version();
     case undefined:
     case '-h':
     case '--help':
@@ -43,6 +46,24 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`tollgate: unknown command "${command}"\n${USAGE}`);
       return 2;
   }
+}
+
+/** Tollgate's version, the uWebSockets.js build that loads here, Node and the platform. */
+async function version(): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  const { describePlatform, loadUws } = await import('./http/load-uws.js');
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  process.stdout.write(`tollgate ${pkg.version}\n`);
+  let code = 0;
+  try {
+    const build = loadUws();
+    process.stdout.write(`uWebSockets.js ${build.name} ${build.version} (${build.packageName})\n`);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    code = 1;
+  }
+  process.stdout.write(`${describePlatform()}\n`);
+  return code;
 }
 
 async function start(args: string[]): Promise<number> {
@@ -86,7 +107,9 @@ async function start(args: string[]): Promise<number> {
     process.stderr.write('tollgate: not started\n');
     return 1;
   }
-  lifecycle.info({ port: gateway.port, adminPort: gateway.adminPort, workers: gateway.workers }, 'tollgate started');
+  lifecycle.info({
+    port: gateway.port, adminPort: gateway.adminPort, workers: gateway.workers, uws: gateway.uws, platform: gateway.platform,
+  }, 'tollgate started');
 
   return new Promise<number>((resolve) => {
     const stop = (signal: StopSignal): void => {

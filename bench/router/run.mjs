@@ -1,22 +1,27 @@
 // Router micro-benchmark: Tollgate's shared-memory RouteTable vs find-my-way's find().
-//   npm run build && node bench/router/run.mjs [--quick]   (--quick: short smoke run, no results.md)
+//   npm run build && node bench/router/run.mjs [--quick] [--save]
+//   (--quick: short smoke run, writes no results; --save: write bench/router/results.md, tracked
+//   by git; without it the results go to bench/router/local/results.md, git-ignored)
 // Each (route set, request kind, router) case runs in its own fresh child process: build the
 // router, warm up, then time a fixed number of lookups. Prints a table and writes results.md.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import FindMyWay from 'find-my-way';
 import { buildRouteTable } from '../../dist/routing/build-route-table.js';
 import { normalizePath } from '../../dist/routing/normalize-path.js';
 import { NOT_FOUND, RouteTable } from '../../dist/routing/route-table.js';
+import { resultsDir } from '../../native-bench/lib/report-files.mjs';
 import { ROUTE_SETS, requestsFor } from './route-sets.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const KINDS = ['static', 'params', 'misses'];
 const ROUTERS = ['tollgate', 'tollgate+normalize', 'find-my-way'];
 const QUICK = process.argv.includes('--quick');
+const SAVE = process.argv.includes('--save');
 const WARMUP = QUICK ? 100_000 : 500_000;
 const TIMED = QUICK ? 500_000 : 2_000_000;
 const REPEATS = QUICK ? 1 : 7;
@@ -129,9 +134,11 @@ function measureCell(setName, kind) {
 }
 
 const FMW_VERSION = createRequire(import.meta.url)('find-my-way/package.json').version;
-const RESULTS = new URL('./results.md', import.meta.url);
+/** The tracked results file; its notes section is carried into every rewrite. */
+const SAVED_RESULTS = fileURLToPath(new URL('./results.md', import.meta.url));
+const RESULTS = join(resultsDir(dirname(SAVED_RESULTS), { save: SAVE }), 'results.md');
 const NOTES_MARKER = '<!-- notes: kept when run.mjs rewrites the table above -->';
-const fmt = (ops) => `${(ops / 1e6).toFixed(2)}M`;
+const fmt = (ops) => `${(ops / 1e6).toFixed(2)}M/s`;
 
 function main() {
   checkAgreement();
@@ -140,9 +147,9 @@ function main() {
     for (const kind of KINDS) {
       const row = { set: setName, kind, requests: requestsFor(setName, kind).length, ...measureCell(setName, kind) };
       rows.push(row);
-      console.log(`${row.set.padEnd(12)} ${row.kind.padEnd(7)} ${String(row.requests).padStart(5)} req | `
-        + `tollgate ${fmt(row.tollgate).padStart(7)} | +normalize ${fmt(row['tollgate+normalize']).padStart(7)} | `
-        + `find-my-way ${fmt(row['find-my-way']).padStart(7)} | ratio ${row.ratio.toFixed(2)}x (${row.ratioNormalized.toFixed(2)}x with normalize)`);
+      console.log(`${row.set.padEnd(12)} ${row.kind.padEnd(7)} ${String(row.requests).padStart(5)} paths | lookups/s: `
+        + `tollgate ${fmt(row.tollgate).padStart(9)} | +normalize ${fmt(row['tollgate+normalize']).padStart(9)} | `
+        + `find-my-way ${fmt(row['find-my-way']).padStart(9)} | ratio ${row.ratio.toFixed(2)}x (${row.ratioNormalized.toFixed(2)}x with normalize)`);
     }
   }
   if (!QUICK) writeResults(rows); // a --quick smoke run never replaces the recorded figures
@@ -157,15 +164,17 @@ function writeResults(rows) {
       + `find-my-way ${FMW_VERSION}; median of ${REPEATS} rounds per cell (each round runs the three routers back to back, each in a fresh child process; the ratio is the median of the per-round ratios), `
       + `${TIMED.toLocaleString('en')} timed lookups (best of ${WINDOWS} equal slices, in lookups per CPU-second: see runCase) after ${WARMUP.toLocaleString('en')} warm-up lookups. Higher is better.`,
     '',
-    '| route set | requests | n | tollgate lookup | tollgate normalizePath + lookup | find-my-way find | ratio | ratio with normalize |',
+    '| route set | requests | n | tollgate lookups/s | tollgate normalizePath + lookups/s | find-my-way finds/s | ratio | ratio with normalize |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.set} | ${r.kind} | ${r.requests} | ${fmt(r.tollgate)} | ${fmt(r['tollgate+normalize'])} | `
       + `${fmt(r['find-my-way'])} | ${r.ratio.toFixed(2)}x | ${r.ratioNormalized.toFixed(2)}x |`),
     '',
   ];
-  const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+  const old = existsSync(SAVED_RESULTS) ? readFileSync(SAVED_RESULTS, 'utf8') : '';
   const notes = old.includes(NOTES_MARKER) ? old.slice(old.indexOf(NOTES_MARKER)) : `${NOTES_MARKER}\n`;
+  mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, lines.join('\n') + '\n' + notes);
+  console.log(`wrote ${relative(process.cwd(), RESULTS)}${SAVE ? '' : ' (git-ignored; --save writes bench/router/results.md)'}`);
 }
 
 if (process.argv[2] === '--child') runCase(process.argv[3], process.argv[4], process.argv[5]);

@@ -5,7 +5,11 @@
 const BODY_4K = 'x'.repeat(4096);
 
 /** @typedef {{ method: string, path: string, body?: string, headers?: Record<string, string> }} BenchRequest */
-/** @typedef {{ name: string, title: string, request: BenchRequest, direct?: BenchRequest }} Scenario */
+/**
+ * @typedef {{ name: string, title: string, request: BenchRequest, direct?: BenchRequest, crowd?: number }} Scenario
+ * `crowd`: that many slow and idle connections (bench/slow-crowd.mjs) are held open against the
+ * target during the run: compare its latency with the same request's scenario without them.
+ */
 
 /** @type {Scenario[]} */
 export const scenarios = [
@@ -23,6 +27,12 @@ export const scenarios = [
     name: 'post-4k',
     title: '4 KiB POST, echoed (POST /echo)',
     request: { method: 'POST', path: '/echo', body: BODY_4K, headers: { 'content-type': 'text/plain' } },
+  },
+  {
+    name: 'small-slow-crowd',
+    title: 'plain proxy, small JSON, with 1,000 slow/idle connections open (slowloris heads, byte-a-time bodies, non-readers)',
+    request: { method: 'GET', path: '/small' },
+    crowd: 1000,
   },
   {
     name: 'static',

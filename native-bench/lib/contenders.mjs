@@ -8,8 +8,8 @@ import { haproxyConfig, proxyNginxConfig } from './native-configs.mjs';
 import { freePort, freePorts, waitForOk } from './probe.mjs';
 
 /** Starts a pinned server and waits until readyUrl (default: GET /small on its port) answers 200. */
-async function startServer(name, cpus, command, args, { port, readyUrl, cwd }) {
-  const proc = spawnPinned(name, cpus, command, args, { cwd });
+async function startServer(name, cpus, command, args, { port, readyUrl, cwd, env }) {
+  const proc = spawnPinned(name, cpus, command, args, { cwd, env });
   try {
     await waitForOk(proc, readyUrl ?? `http://127.0.0.1:${port}/small`, 30_000);
   } catch (error) {
@@ -42,11 +42,16 @@ async function startHaproxy(ctx, cpus) {
   return startServer('haproxy', cpus, ctx.tools.haproxy, ['-db', '-f', conf], { port });
 }
 
-async function startNodeProxy(ctx, name, cpus, script) {
+async function startNodeProxy(ctx, name, cpus, script, env) {
   const port = await freePort();
   const args = [join(ctx.benchDir, script), '--upstream', ctx.upstream.url, '--port', String(port)];
-  return startServer(name, cpus, process.execPath, args, { port, cwd: ctx.benchDir });
+  return startServer(name, cpus, process.execPath, args, { port, cwd: ctx.benchDir, env });
 }
+
+/** TOLLGATE_UWS for one uWebSockets.js build (--uws), or nothing: the build that loads. */
+const uwsEnv = (uws) => (uws === null ? {} : { TOLLGATE_UWS: uws });
+const uwsId = (uws) => (uws === null ? '' : `@${uws}`);
+const uwsLabel = (uws) => (uws === null ? '' : `, uWS ${uws}`);
 
 /** The worker count the gateway logged in its "tollgate started" line. */
 function startedWorkers(proc) {
@@ -61,41 +66,56 @@ function startedWorkers(proc) {
   return null;
 }
 
-async function startTollgate(ctx, name, cpus, workers, root = ctx.root) {
+async function startTollgate(ctx, name, cpus, workers, root = ctx.root, env = {}) {
   const [port, adminPort] = await freePorts(2);
   const tag = `${name.replace(/[^a-z0-9]/gi, '-')}`;
   const conf = join(ctx.tmp, `${tag}.yaml`);
   writeFileSync(conf, gatewayConfig({ port, adminPort, upstreamPort: ctx.upstream.port, dataDir: join(ctx.tmp, `${tag}-data`) }));
   const args = [join(root, 'dist/cli.js'), 'start', '-c', conf, '--workers', String(workers)];
-  const server = await startServer(name, cpus, process.execPath, args, { port, cwd: root, readyUrl: `http://127.0.0.1:${adminPort}/ready` });
+  const server = await startServer(name, cpus, process.execPath, args, { port, cwd: root, env, readyUrl: `http://127.0.0.1:${adminPort}/ready` });
   return { ...server, workers: startedWorkers(server.proc) };
 }
 
-function tollgateContender(ctx, workers) {
+function tollgateContender(ctx, workers, uws) {
   const count = workers === 'auto' ? ctx.plan.online.length : workers;
   const { cpus, contended } = gatewayCpus(count, ctx.plan);
-  const id = `tollgate:${workers}`;
-  const label = workers === 'auto' ? `Tollgate, workers auto (${count})` : `Tollgate, ${workers} worker${workers === 1 ? '' : 's'}`;
-  const description = `dist/cli.js start --workers ${workers}, plain proxy routes, access log off, 64 upstream connections per worker`;
-  return { id, label, kind: 'tollgate', workers: count, cpus, contended, description, start: () => startTollgate(ctx, id, cpus, workers) };
+  const id = `tollgate:${workers}${uwsId(uws)}`;
+  const label = (workers === 'auto' ? `Tollgate, workers auto (${count})` : `Tollgate, ${workers} worker${workers === 1 ? '' : 's'}`) + uwsLabel(uws);
+  const description = `dist/cli.js start --workers ${workers}, plain proxy routes, access log off, 64 upstream connections per worker` +
+    (uws === null ? '' : `, TOLLGATE_UWS=${uws}`);
+  return { id, label, kind: 'tollgate', workers: count, uws, cpus, contended, description, start: () => startTollgate(ctx, id, cpus, workers, ctx.root, uwsEnv(uws)) };
+}
+
+function referenceContender(ctx, one, uws) {
+  const description = 'native-bench/reference-proxy.mjs: uWS App + undici Pool.dispatch (64 connections), streaming, corked writes: the same-stack floor' +
+    (uws === null ? '' : `, TOLLGATE_UWS=${uws}`);
+  return {
+    id: `reference${uwsId(uws)}`, label: `uWS + undici reference${uwsLabel(uws)}`, kind: 'node', uws, cpus: one, contended: false, description,
+    start: () => startNodeProxy(ctx, `reference${uwsId(uws)}`, one, 'reference-proxy.mjs', uwsEnv(uws)),
+  };
 }
 
 /** Another build of Tollgate (--baseline DIR), 1 worker, for a same-run before/after comparison. */
 function baselineContender(ctx, root) {
   const { cpus, contended } = gatewayCpus(1, ctx.plan);
   const description = `${root}/dist/cli.js start --workers 1: the same settings as Tollgate, another build`;
-  return { id: 'baseline', label: 'Tollgate baseline build, 1 worker', kind: 'tollgate', workers: 1, cpus, contended, description, start: () => startTollgate(ctx, 'baseline', cpus, 1, root) };
+  return { id: 'baseline', label: 'Tollgate baseline build, 1 worker', kind: 'tollgate', workers: 1, uws: null, cpus, contended, description, start: () => startTollgate(ctx, 'baseline', cpus, 1, root) };
 }
 
-/** Every contender in its default order; `ids` (from --contenders) keeps a subset, by id or prefix. */
-export function buildContenders(ctx, { workers, ids, baseline = null }) {
+/**
+ * Every contender in its default order; `ids` (from --contenders) keeps a subset, by id or prefix
+ * (`tollgate` is every tollgate:N, `reference` every reference@BUILD). `uws` (--uws) runs the
+ * reference and Tollgate once per uWebSockets.js build named.
+ */
+export function buildContenders(ctx, { workers, ids, baseline = null, uws = null }) {
   const one = ctx.plan.proxy.slice(0, 1);
+  const builds = uws ?? [null];
   const all = [
     { id: 'direct', label: 'upstream directly', kind: 'direct', cpus: ctx.plan.load, contended: false, description: 'no proxy: wrk straight to the upstream nginx, on the same core(s) as wrk', start: async () => ({ url: ctx.upstream.url, stop: async () => {} }) },
     { id: 'nginx', label: 'nginx (1 worker)', kind: 'native', cpus: one, contended: false, description: 'worker_processes 1, upstream keepalive 64, proxy_http_version 1.1, Connection "", access_log off, proxy_buffers 16 8k', start: () => startNginxProxy(ctx, one) },
     { id: 'haproxy', label: 'HAProxy (1 thread)', kind: 'native', cpus: one, contended: false, description: 'mode http, nbthread 1, http-reuse always, no log', start: () => startHaproxy(ctx, one) },
-    { id: 'reference', label: 'uWS + undici reference', kind: 'node', cpus: one, contended: false, description: 'native-bench/reference-proxy.mjs: uWS App + undici Pool.dispatch (64 connections), streaming, corked writes: the same-stack floor', start: () => startNodeProxy(ctx, 'reference', one, 'reference-proxy.mjs') },
-    ...workers.map((w) => tollgateContender(ctx, w)),
+    ...builds.map((b) => referenceContender(ctx, one, b)),
+    ...workers.flatMap((w) => builds.map((b) => tollgateContender(ctx, w, b))),
     ...(baseline === null ? [] : [baselineContender(ctx, baseline)]),
     { id: 'fast-gateway', label: 'fast-gateway', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fast-gateway.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fast-gateway', one, 'peers/fast-gateway.mjs') },
     { id: 'fastify-http-proxy', label: '@fastify/http-proxy', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fastify-http-proxy.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fastify-http-proxy', one, 'peers/fastify-http-proxy.mjs') },
@@ -103,8 +123,9 @@ export function buildContenders(ctx, { workers, ids, baseline = null }) {
   for (const c of all) c.cpuList = formatCpuList(c.cpus);
   if (!ids) return all;
   if (baseline !== null && !ids.includes('baseline')) ids = [...ids, 'baseline'];
-  const picked = all.filter((c) => ids.some((id) => c.id === id || c.id.startsWith(`${id}:`)));
-  const unknown = ids.filter((id) => !all.some((c) => c.id === id || c.id.startsWith(`${id}:`)));
+  const matches = (c, id) => c.id === id || c.id.startsWith(`${id}:`) || c.id.startsWith(`${id}@`);
+  const picked = all.filter((c) => ids.some((id) => matches(c, id)));
+  const unknown = ids.filter((id) => !all.some((c) => matches(c, id)));
   if (unknown.length > 0) throw new Error(`unknown contender(s) ${unknown.join(', ')} (known: ${all.map((c) => c.id).join(', ')}, tollgate)`);
   return picked;
 }

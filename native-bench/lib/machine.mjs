@@ -51,6 +51,8 @@ export function describeMachine({ root, benchDir, tools }) {
       wrk: toolVersion(tools.wrk, ['-v'], /^wrk (\S+)/m),
       tollgate: `${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version} (${gitRevision(root)})`,
       'uWebSockets.js': packageVersion(root, 'uWebSockets.js'),
+      'uWebSockets.js-legacy': packageVersion(root, 'uWebSockets.js-legacy'),
+      glibc: process.report?.getReport().header.glibcVersionRuntime ?? 'none',
       undici: packageVersion(root, 'undici'),
       'fast-gateway': packageVersion(benchDir, 'fast-gateway'),
       '@fastify/http-proxy': packageVersion(benchDir, '@fastify/http-proxy'),

@@ -1,5 +1,6 @@
 // Command-line options of native-bench/run.mjs.
 import { resolve } from 'node:path';
+import { resultsDir } from './report-files.mjs';
 import { parseArgs } from 'node:util';
 
 export const USAGE = `usage: node native-bench/run.mjs [options]        (npm run bench:native -- [options])
@@ -19,10 +20,15 @@ export const USAGE = `usage: node native-bench/run.mjs [options]        (npm run
                         contenders use its first core, Tollgate with N workers its first N
   --load-cpus LIST      cores for wrk and the upstream (default: every other online core)
   --upstream-workers N  nginx worker processes of the upstream (default 1)
+  --uws LIST            run the reference and each Tollgate contender once per uWebSockets.js
+                        build named (TOLLGATE_UWS), e.g. current,legacy, in the same run; ids
+                        get @BUILD (tollgate:1@legacy). Default: the build that loads
   --baseline DIR        also run another build of Tollgate (1 worker) as contender "baseline":
                         DIR is a checkout whose dist/ is built, e.g. a git worktree of the
                         commit before a change, for a same-run before/after comparison
-  --out DIR             where results go (default native-bench/results)
+  --save                keep the results: write them to native-bench/results/ (tracked by git);
+                        without it they go to native-bench/results/local/ (git-ignored)
+  --out DIR             where results go instead (overrides both)
   --no-install          fail instead of running apt-get / npm install when something is missing`;
 
 function seconds(name, text, min) {
@@ -60,7 +66,9 @@ export function readOptions(argv, benchDir) {
       'load-cpus': { type: 'string' },
       'upstream-workers': { type: 'string', default: '1' },
       out: { type: 'string' },
+      save: { type: 'boolean', default: false },
       baseline: { type: 'string' },
+      uws: { type: 'string' },
       'no-install': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -70,6 +78,10 @@ export function readOptions(argv, benchDir) {
   const connections = integer('connections', values.connections, 1);
   const rate = integer('rate', values.rate, 1);
   const threads = integer('threads', values.threads, 1);
+  const uws = list(values.uws);
+  for (const build of uws ?? []) {
+    if (build !== 'current' && build !== 'legacy') throw new Error(`--uws takes current and legacy, got ${JSON.stringify(build)}`);
+  }
   if (threads > connections) throw new Error('--threads must not exceed --connections (wrk gives each thread its own connections)');
   return {
     help: values.help,
@@ -87,8 +99,11 @@ export function readOptions(argv, benchDir) {
     proxyCpus: values['proxy-cpus'],
     loadCpus: values['load-cpus'],
     upstreamWorkers: integer('upstream-workers', values['upstream-workers'], 1),
-    out: resolve(values.out ?? `${benchDir}/results`),
+    out: resultsDir(resolve(benchDir, 'results'), { out: values.out, save: values.save }),
+    save: values.save,
+    outGiven: values.out !== undefined,
     baseline: values.baseline === undefined ? null : resolve(values.baseline),
+    uws,
     install: !values['no-install'],
   };
 }

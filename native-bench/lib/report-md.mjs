@@ -2,7 +2,8 @@
 import { cpuFigure } from './summary.mjs';
 
 const int = (n) => (n === null || n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
-const ms = (n) => (n === null || n === undefined ? '-' : n < 10 ? n.toFixed(2) : n.toFixed(1));
+// Milliseconds; below 1 ms with microsecond decimals, so a 40 us latency reads 0.040, not 0.04 or 0.0.
+const ms = (n) => (n === null || n === undefined ? '-' : n < 1 ? n.toFixed(3) : n < 10 ? n.toFixed(2) : n.toFixed(1));
 const times = (n) => (n === null || n === undefined ? '-' : `${n.toFixed(2)}x`);
 
 const PACING = {
@@ -10,9 +11,10 @@ const PACING = {
   'think-time': 'each connection waits connections/rate ± 50% between requests: wrk had no LuaJIT ffi for a clock',
 };
 
+// Every figure's unit is in its column header (ratios carry an x).
 export const TABLE_HEADERS = [
-  'contender', 'req/s (median)', 'min–max', 'p50 ms', 'p99 ms',
-  'fixed req/s', 'fixed p50', 'fixed p99', 'fixed p99.9', 'vs nginx', 'vs direct', 'CPU us/req', 'CPU vs nginx',
+  'contender', 'req/s (median)', 'req/s min–max', 'p50 ms', 'p99 ms',
+  'fixed req/s', 'fixed p50 ms', 'fixed p99 ms', 'fixed p99.9 ms', 'vs nginx', 'vs direct', 'CPU us/req', 'CPU vs nginx',
 ];
 
 export function rowCells(row) {
@@ -33,11 +35,11 @@ export function rowCells(row) {
   ];
 }
 
-export const SCALING_HEADERS = ['scenario', 'workers', 'cpus', 'req/s', 'per worker', 'vs 1 worker', 'efficiency', 'shares cores with wrk'];
+export const SCALING_HEADERS = ['scenario', 'contender', 'workers', 'cpus', 'req/s', 'req/s per worker', 'vs 1 worker', 'efficiency', 'shares cores with wrk'];
 
 export function scalingCells(s) {
   const efficiency = s.efficiency === null ? '-' : `${Math.round(s.efficiency * 100)}%`;
-  return [s.scenario, String(s.workers), s.cpus, int(s.rps), int(s.perWorker), times(s.speedup), efficiency, s.contended ? 'yes' : 'no'];
+  return [s.scenario, s.contender, String(s.workers), s.cpus, int(s.rps), int(s.perWorker), times(s.speedup), efficiency, s.contended ? 'yes' : 'no'];
 }
 
 /** Aligned plain-text table for the terminal. */

@@ -56,6 +56,7 @@ function barChart(x0, y0, width, scenario, rows, colors) {
   const y = (v) => plotBottom - (v / yMax) * (plotBottom - plotTop);
   out.push(text(x0 + width / 2, y0 + 12, `${scenario.id}: ${scenario.method} ${scenario.path}`, 'text-anchor="middle" font-size="13" font-weight="600"'));
   out.push(...gridlines(x0, width, axis, y));
+  out.push(text(x0 - 4, plotTop - 8, 'req/s', 'text-anchor="end" font-size="10" fill="#616161"'));
   const slot = width / Math.max(rows.length, 1);
   const barWidth = Math.min(34, slot * 0.7);
   rows.forEach((r, i) => {
@@ -65,7 +66,7 @@ function barChart(x0, y0, width, scenario, rows, colors) {
     out.push(line(cx, y(r.rps.min), cx, y(r.rps.max), 'stroke="#212121" stroke-width="1.2"'));
     out.push(line(cx - 4, y(r.rps.min), cx + 4, y(r.rps.min), 'stroke="#212121" stroke-width="1.2"'));
     out.push(line(cx - 4, y(r.rps.max), cx + 4, y(r.rps.max), 'stroke="#212121" stroke-width="1.2"'));
-    out.push(text(cx, y(r.rps.max) - 5, kilo(r.rps.median), 'text-anchor="middle" font-size="10"'));
+    out.push(text(cx, y(r.rps.max) - 5, `${kilo(r.rps.median)} req/s`, 'text-anchor="middle" font-size="10"'));
   });
   out.push(line(x0, plotBottom, x0 + width, plotBottom, 'stroke="#9e9e9e"'));
   return out;

@@ -73,15 +73,15 @@ export function summarize(runs, contenders, scenarios) {
   return rows;
 }
 
-/** Tollgate's rows by worker count, against its 1-worker row where there is one. */
+/** Tollgate's rows by worker count, against the 1-worker row on the same uWS build where there is one. */
 export function scaling(rows, contenders) {
   const out = [];
   for (const scenarioId of [...new Set(rows.map((r) => r.scenario))]) {
     const gateways = contenders.filter((c) => c.kind === 'tollgate');
-    const one = rows.find((r) => r.scenario === scenarioId && r.contender === gateways.find((c) => c.workers === 1)?.id);
     for (const c of gateways) {
       const r = rows.find((x) => x.scenario === scenarioId && x.contender === c.id);
       if (!r) continue;
+      const one = rows.find((x) => x.scenario === scenarioId && x.contender === gateways.find((g) => g.workers === 1 && g.uws === c.uws)?.id);
       const speedup = one ? ratio(r.rps.median, one.rps.median) : null;
       out.push({
         scenario: scenarioId, contender: c.id, workers: c.workers, cpus: c.cpuList, contended: c.contended,

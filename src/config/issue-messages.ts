@@ -1,21 +1,29 @@
 // Turns schema issues into problems with messages written for operators.
 import type { z } from 'zod';
+import { closestKey } from './did-you-mean.js';
 import type { Problem } from './errors.js';
 
 type Issue = z.core.$ZodIssue;
 type RawIssue = z.core.$ZodRawIssue;
 
-export function issuesToProblems(issues: readonly Issue[]): Problem[] {
+/** `knownKeys` gives the keys accepted at a path, for "did you mean" on an unknown key. */
+export function issuesToProblems(issues: readonly Issue[], knownKeys: (path: Problem['path']) => string[] = () => []): Problem[] {
   return issues.flatMap((issue): Problem[] => {
     const path = issue.path.map((part) => (typeof part === 'number' ? part : String(part)));
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown key "${key}"`, at: 'key' }));
+      const known = knownKeys(path);
+      return issue.keys.map((key) => ({ path: [...path, key], message: unknownKey(key, known), at: 'key' }));
     }
     if (issue.code === 'invalid_key') {
       return [{ path, message: issue.issues[0]?.message ?? issue.message, at: 'key' }];
     }
     return [{ path, message: issue.message, at: isAboutKey(issue) ? 'key' : 'value' }];
   });
+}
+
+function unknownKey(key: string, known: readonly string[]): string {
+  const suggestion = closestKey(key, known);
+  return suggestion === null ? `unknown key "${key}"` : `unknown key "${key}" (did you mean "${suggestion}"?)`;
 }
 
 // Refused keys (schema/scalars.ts notSupported) parse as `never`; header-name problems say so in params.

@@ -1,10 +1,13 @@
 // Reads a config file: YAML with positions, interpolation, the schema, the cross-field checks.
 // Every problem is collected in one pass; a valid result is deep-frozen.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { crossChecks } from './checks/index.js';
+import { withConfigDir } from './config-dir.js';
 import { deepFreeze } from './deep-freeze.js';
-import { formatConfigError, formatPath, type ConfigError, type Problem } from './errors.js';
+import { knownKeysAt } from './did-you-mean.js';
+import { formatConfigError, formatPath, type ConfigError, type ConfigPath, type Problem } from './errors.js';
 import { maskInterpolations, resolveInterpolations } from './interpolate.js';
 import { issuesToProblems, operatorMessage } from './issue-messages.js';
 import { locate, offsetPosition } from './positions.js';
@@ -20,8 +23,8 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    return { ok: false, errors: [{ file, line: 1, col: 1, path: '(root)', message: `cannot read config file (${reason})` }] };
+    const message = `cannot read config file ${resolve(file)} (${readFailure(error as NodeJS.ErrnoException)})`;
+    return { ok: false, errors: [{ file, line: 1, col: 1, path: '(root)', message }] };
   }
   return loadConfigText(text, file, env);
 }
@@ -34,10 +37,16 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
     const syntax = doc.errors.map((e) => ({ path: [], at: 'value' as const, offset: e.pos[0], message: syntaxMessage(e.message) }));
     return { ok: false, errors: toErrors([...masked.problems, ...syntax], file, doc, counter) };
   }
+  if (doc.contents === null) {
+    const message = 'the file is empty (nothing but comments or blank lines): a config is a mapping of settings such as listen, upstreams and routes';
+    return { ok: false, errors: [{ file, line: 1, col: 1, path: '(root)', message }] };
+  }
   const interpolation = [...masked.problems, ...resolveInterpolations(doc, masked, env)];
   const raw: unknown = doc.toJS();
-  const parsed = gatewaySchema.safeParse(raw, { error: operatorMessage });
-  const checks = [...(parsed.success ? [] : issuesToProblems(parsed.error.issues)), ...crossChecks(raw)];
+  // Relative paths in the file (certFile, keyFile, dataDir) are taken from its directory.
+  const parsed = withConfigDir(file, () => gatewaySchema.safeParse(raw, { error: operatorMessage }));
+  const knownKeys = (path: ConfigPath): string[] => knownKeysAt(gatewaySchema, path);
+  const checks = [...(parsed.success ? [] : issuesToProblems(parsed.error.issues, knownKeys)), ...crossChecks(raw)];
   // A value that failed to interpolate would only add a second, confusing error at the same key.
   const failedPaths = new Set(interpolation.map((p) => formatPath(p.path)));
   const problems = [...interpolation, ...checks.filter((p) => !failedPaths.has(formatPath(p.path)))];
@@ -52,6 +61,14 @@ function toErrors(problems: Problem[], file: string, doc: Document, counter: Lin
   });
   const unique = new Map(errors.map((e) => [formatConfigError(e), e]));
   return [...unique.values()].sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
+}
+
+const READ_FAILURES: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'a directory' };
+
+function readFailure(error: NodeJS.ErrnoException): string {
+  if (error.code === undefined) return String(error);
+  const what = READ_FAILURES[error.code];
+  return what === undefined ? error.code : `${error.code}: ${what}`;
 }
 
 // The yaml package appends " at line L, column C" (and a snippet); the position is reported separately.

@@ -40,7 +40,8 @@ export function echoHandler(service: DemoService): (res: HttpResponse, req: Http
     const url = query === '' ? req.getUrl() : `${req.getUrl()}?${query}`;
     const head = {
       service,
-      method: req.getMethod().toUpperCase(), // uWS 20.30 lowercases even the case-sensitive getter
+      // As sent: route-table.ts never calls getMethod(), which lowercases it in place.
+      method: req.getCaseSensitiveMethod(),
       url,
       query: parseQuery(query),
       headers: collectHeaders(req),

@@ -21,7 +21,7 @@ export function flakyService(): FlakyService {
     sendJson(res, 200, { failing });
   };
   const guard: DemoGuard = (res, req) => {
-    if (!failing || (req.getMethod() === 'post' && req.getUrl() === '/toggle')) return false;
+    if (!failing || (req.getCaseSensitiveMethod() === 'POST' && req.getUrl() === '/toggle')) return false;
     sendAnswer(res, UNAVAILABLE);
     return true;
   };

@@ -30,7 +30,7 @@ function markHead(handler: DemoHandler): DemoHandler {
 
 function markHeadIfHead(handler: DemoHandler): DemoHandler {
   return (res, req) => {
-    if (req.getMethod() === 'head') res.headOnly = true;
+    if (req.getCaseSensitiveMethod() === 'HEAD') res.headOnly = true;
     handler(res, req);
   };
 }

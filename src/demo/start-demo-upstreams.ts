@@ -1,5 +1,5 @@
-import uWS from 'uWebSockets.js';
-import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { TemplatedApp, us_listen_socket, us_socket } from 'uWebSockets.js';
+import { loadUws } from '../http/load-uws.js';
 import { DEFAULT_DEMO_HOST, DEFAULT_DEMO_PORTS, DEMO_SERVICES, type DemoService, type DemoUpstreams } from './demo-service.js';
 import { flakyService } from './flaky-service.js';
 import { ordersRoutes } from './orders-service.js';
@@ -36,7 +36,7 @@ function closeApp(app: TemplatedApp): void {
 }
 
 function buildApp(service: DemoService): TemplatedApp {
-  const app = uWS.App();
+  const app = loadUws().uws.App();
   if (service === 'users') mountRoutes(app, usersRoutes());
   else if (service === 'orders') mountRoutes(app, ordersRoutes());
   else if (service === 'slow') mountRoutes(app, slowRoutes());
@@ -64,7 +64,7 @@ function listen(service: DemoService, host: string, port: number): Promise<Liste
 
 function closeAll(listening: Listening[]): void {
   for (const { app, socket } of listening) {
-    uWS.us_listen_socket_close(socket);
+    loadUws().uws.us_listen_socket_close(socket);
     closeApp(app); // closing connections aborts pending /slow and /drip answers
   }
 }
@@ -85,7 +85,7 @@ export async function startDemoUpstreams(opts: DemoUpstreamsOptions = {}): Promi
     for (const service of DEMO_SERVICES) {
       const entry = await listen(service, host, ports[service]);
       listening.push(entry);
-      bound[service] = uWS.us_socket_local_port(entry.socket as uWS.us_socket);
+      bound[service] = loadUws().uws.us_socket_local_port(entry.socket as us_socket);
     }
   } catch (error) {
     closeAll(listening);

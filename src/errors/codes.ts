@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   TG_BODY_TOO_LARGE: { status: 413, title: 'Content Too Large' },
   TG_HEADERS_TOO_LARGE: { status: 431, title: 'Request Header Fields Too Large' },
   TG_CODING_NOT_IMPLEMENTED: { status: 501, title: 'Not Implemented' },
+  TG_METHOD_NOT_IMPLEMENTED: { status: 501, title: 'Not Implemented' },
   TG_UPSTREAM_FAILED: { status: 502, title: 'Bad Gateway' },
   TG_UPSTREAM_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
   TG_SHUTTING_DOWN: { status: 503, title: 'Service Unavailable' },

@@ -11,7 +11,8 @@ import { PROBLEM_CONTENT_TYPE, problemBody } from '../errors/problem.js';
 import { UwsExchange, type ExchangeHooks } from './uws-exchange.js';
 import { statusLine } from './status-line.js';
 import { acceptRequestId, isValidTraceparent, newTraceparent } from './request-id.js';
-import { classifyTransferEncoding, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
+import { classifyTransferEncoding, endsConnection, hasNonAsciiPath, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
+import type { UwsQuirks } from './uws-builds.js';
 
 /** What one config generation gives the edge; swapped as one reference on reload. */
 export interface EdgeState {
@@ -28,25 +29,23 @@ export interface EdgeHooks extends Omit<ExchangeHooks, 'onError'> {
   state(): EdgeState;
   onStart(): void;
   log: Logger;
+  /** What the loaded uWS build does differently (src/http/uws-builds.ts). */
+  quirks: UwsQuirks;
 }
 
 const DIGITS = /^\d{1,15}$/;
-
-// This uWS build lowercases the method even in getCaseSensitiveMethod(); methods are matched
-// and forwarded uppercase, through a table so the common ones cost no string allocation.
-const METHODS: Record<string, string> = {
-  get: 'GET', head: 'HEAD', post: 'POST', put: 'PUT', delete: 'DELETE', patch: 'PATCH', options: 'OPTIONS',
-};
-
-function upperMethod(lower: string): string {
-  return METHODS[lower] ?? lower.toUpperCase();
-}
+/** RFC 9110 §9.1: a method is a token. */
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * The uWS request handler: copies what the pipeline needs out of the uWS request synchronously,
  * answers malformed and unroutable requests, and hands the rest to the route's compiled chain.
  */
 export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpRequest) => void {
+  const quirks = hooks.quirks;
+  // The legacy build drops every method but the nine standard ones itself; the current one hands
+  // over any method without spaces or controls, '(' or '@' included (quirk standardMethodsOnly).
+  const checkMethod = !quirks.standardMethodsOnly;
   const log = hooks.log;
   const exchangeHooks: ExchangeHooks = {
     draining: hooks.draining,
@@ -63,7 +62,8 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
   const handle = (res: HttpResponse, req: HttpRequest): void => {
     // Read the generation once: this request runs entirely on it even if a reload swaps it now.
     const state = hooks.state();
-    const method = upperMethod(req.getMethod());
+    // Never getMethod(): it lowercases the method in place (quirk getMethodLowercasesInPlace).
+    const method = req.getCaseSensitiveMethod();
     const url = req.getUrl();
     // undefined when the target has no '?'; '' for a bare '?', which is forwarded as sent.
     const rawQuery = req.getQuery();
@@ -75,7 +75,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     let requestId = '';
     let traceparent = '';
     let contentLength = '';
-    let lengthConflict = false;
+    let lengthLines = 0;
     let codings: string[] | null = null;
     let badField = '';
     let connection = '';
@@ -90,8 +90,9 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
         case 'transfer-encoding': (codings ??= []).push(value); break;
         case 'connection': connection = connection === '' ? value : connection + ', ' + value; break;
         case 'content-length':
-          // uWS frames the body by the first Content-Length; differing copies are a smuggling attempt.
-          if (contentLength !== '' && contentLength !== value) lengthConflict = true;
+          // uWS frames the body by the first Content-Length: a second line, even an equal one
+          // (which strict parsers such as llhttp refuse), is refused rather than guessed at.
+          lengthLines++;
           contentLength = value;
           break;
       }
@@ -99,12 +100,18 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const id = acceptRequestId(requestId);
     const coding = codings === null ? null : classifyTransferEncoding(codings);
     const chunked = coding !== null;
-    const declared = chunked ? -1 : contentLength === '' ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
-    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, exchangeHooks);
+    const declared = chunked ? -1 : lengthLines === 0 ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
+    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, exchangeHooks, quirks);
     handling = ex;
     ex.method = method;
     ex.path = url;
+    // For the access log, refused and unrouted requests included.
+    ex.rawPath = url;
+    ex.query = query;
+    ex.headers = headers;
+    ex.remoteAddress = remoteAddressOf(res);
     ex.startTime = performance.now();
+    if (connection !== '') ex.closeRequested = endsConnection(connection);
     hooks.onStart();
 
     // Framing first: where uWS and a front proxy may disagree on where this request ends, the
@@ -114,12 +121,18 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       replyProblem(ex, id, 'TG_HEADERS_TOO_LARGE', `The request header block exceeds ${state.maxHeaderSize} bytes.`, null, true);
       return;
     }
-    if (lengthConflict || declared === -2) {
-      replyProblem(ex, id, 'TG_BAD_FRAMING', 'Invalid or conflicting Content-Length.', null, true);
+    if (method === 'CONNECT') {
+      // No tunnels here, and strict parsers take what follows a CONNECT head as tunnel bytes
+      // while uWS frames a body by its Content-Length.
+      replyProblem(ex, id, 'TG_METHOD_NOT_IMPLEMENTED', 'CONNECT is not supported: the gateway opens no tunnels.', null, true);
+      return;
+    }
+    if (lengthLines > 1 || declared === -2) {
+      replyProblem(ex, id, 'TG_BAD_FRAMING', 'Invalid or repeated Content-Length.', null, true);
       return;
     }
     if (coding !== null) {
-      if (contentLength !== '') {
+      if (lengthLines > 0) {
         replyProblem(ex, id, 'TG_BAD_FRAMING', 'Content-Length and Transfer-Encoding must not be sent together.', null, true);
         return;
       }
@@ -144,13 +157,20 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       replyProblem(ex, id, 'TG_BAD_HEADER', `The value of the ${JSON.stringify(badField)} header contains control characters or bytes that are not UTF-8.`, null, true);
       return;
     }
+    if (checkMethod && !METHOD_TOKEN.test(method)) {
+      replyProblem(ex, id, 'TG_BAD_REQUEST', 'The request method is not a token.', null, true);
+      return;
+    }
     if (!isForwardableQuery(query)) {
-      replyProblem(ex, id, 'TG_BAD_PATH', 'The query string contains spaces, control characters or bytes that are not UTF-8.', null, true);
+      replyProblem(ex, id, 'TG_BAD_PATH', 'The query string contains spaces, control characters or bytes that are not ASCII.', null, true);
       return;
     }
     const path = normalizePath(url);
-    if (path === null) {
-      replyProblem(ex, id, 'TG_BAD_PATH', 'The request path is malformed or escapes the root.', null, ex.hasBody);
+    // normalizePath gives the same string back unless the path needs work, the only case where it
+    // can hold non-ASCII. Closed like the framing refusals: after a target strict parsers refuse
+    // (non-ASCII, broken bytes), nothing on the connection has agreed boundaries (RFC 9112 §2.2).
+    if (path === null || (path !== url && hasNonAsciiPath(url))) {
+      replyProblem(ex, id, 'TG_BAD_PATH', 'The request path is malformed, escapes the root or is not ASCII.', null, true);
       return;
     }
     ex.path = path;
@@ -169,10 +189,10 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const route = state.routes[index]!;
     const ctx: RequestContext = {
       method, path, query, hasQuery: rawQuery !== undefined, host, rawHost, headers, connection,
-      remoteAddress: remoteAddressOf(res),
+      remoteAddress: ex.remoteAddress,
       requestId: id,
       traceparent: isValidTraceparent(traceparent) ? traceparent : newTraceparent(),
-      params, route, exchange: ex, startTime: ex.startTime, upstreamTarget: '',
+      params, route, exchange: ex, startTime: ex.startTime, upstreamTarget: '', upstreamStatus: 0, upstreamMs: -1,
     };
     ex.ctx = ctx;
     route.handle(ctx);

@@ -6,7 +6,7 @@
  * becomes U+FFFD. The upstream client writes strings back as UTF-8, which restores exactly the
  * bytes the client sent for valid UTF-8; U+FFFD means bytes were lost, so such a value is
  * refused rather than forwarded altered. Control characters (CR, LF, NUL and the rest of C0,
- * DEL) are never valid in a field value (RFC 9110 §5.5) or a request target.
+ * DEL) are never valid in a field value (RFC 9110 §5.5), and a request target is visible ASCII.
  *
  * Cost on the common all-ASCII request: one regex test per value (irregexp's native loop over a
  * single character class); only a value that contains something else takes the slow path.
@@ -22,14 +22,39 @@ export function isFieldValue(value: string): boolean {
   return !UNUSUAL_VALUE.test(value) || !BAD_VALUE.test(value);
 }
 
-/** Anything outside visible ASCII: sends a query to the slow check. */
-const UNUSUAL_QUERY = /[^\x21-\x7e]/;
-/** Never valid in a request target: controls, space, DEL, lost bytes. */
-const BAD_QUERY = /[\x00-\x20\x7f\ufffd]/;
+/** Anything outside visible ASCII: never valid in a request target. */
+const NOT_VISIBLE_ASCII = /[^\x21-\x7e]/;
 
-/** True when the query may be forwarded unchanged (non-ASCII goes up as the client's UTF-8). */
+/**
+ * True when the query may be forwarded unchanged. A request-target is ASCII (RFC 9112 §3.2,
+ * RFC 3986: other bytes are percent-encoded); strict parsers (Node's llhttp, HAProxy) refuse raw
+ * bytes >= 0x80 in it, so an upstream behind such a parser could not read the request, and a
+ * front proxy that refuses them never sends them: accepting them here only opens a difference.
+ */
 export function isForwardableQuery(query: string): boolean {
-  return !UNUSUAL_QUERY.test(query) || !BAD_QUERY.test(query);
+  return !NOT_VISIBLE_ASCII.test(query);
+}
+
+/** A path character outside ASCII (uWS hands the path over decoded as UTF-8). */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** True when the raw path holds a character outside ASCII (see isForwardableQuery). */
+export function hasNonAsciiPath(url: string): boolean {
+  return NON_ASCII.test(url);
+}
+
+/**
+ * Whether the client's Connection header ends the connection with this exchange: `close`
+ * (RFC 9112 §9.6), or `upgrade`, since the gateway never switches protocols and a strict parser
+ * (llhttp) reads nothing after such a request as HTTP. Either way nothing the client sent behind
+ * it on the connection is served.
+ */
+export function endsConnection(connection: string): boolean {
+  for (const part of connection.split(',')) {
+    const option = part.trim().toLowerCase();
+    if (option === 'close' || option === 'upgrade') return true;
+  }
+  return false;
 }
 
 /**

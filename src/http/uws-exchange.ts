@@ -3,6 +3,7 @@ import type { Exchange, HeaderList } from '../pipeline/exchange.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { replyProblem } from '../pipeline/problem-reply.js';
 import { statusLine } from './status-line.js';
+import type { UwsQuirks } from './uws-builds.js';
 
 /** What one worker gives each of its exchanges. */
 export interface ExchangeHooks {
@@ -27,13 +28,24 @@ const NO_HEADERS: readonly string[] = [];
 export class UwsExchange implements Exchange {
   aborted = false;
   finished = false;
+  /**
+   * The client's Connection header ends the connection with this exchange (close, upgrade): the
+   * answer is written after uWS has parsed the read (see reply), so nothing behind it is routed.
+   */
+  closeRequested = false;
   /** Set by the edge once the request is routed; read by the finish listener for the access log. */
   ctx: RequestContext | null = null;
   method = '';
   path = '';
+  /** What the client sent, for the access log (path: normalised once routed). */
+  rawPath = '';
+  query = '';
+  headers: readonly string[] = NO_HEADERS;
+  remoteAddress = '';
   startTime = 0;
   status = 0;
   bytesWritten = 0;
+  bytesRead = 0;
   private abortCb: (() => void) | null = null;
   private drainCb: (() => void) | null = null;
   private headStatus = 0;
@@ -54,6 +66,7 @@ export class UwsExchange implements Exchange {
     readonly contentLength: number,
     readonly requestId: string,
     private readonly hooks: ExchangeHooks,
+    private readonly quirks: UwsQuirks,
   ) {
     res.onAborted(() => {
       this.aborted = true;
@@ -85,6 +98,7 @@ export class UwsExchange implements Exchange {
     this.reading = true;
     // uWS reuses the memory behind `ab` once the callback returns: copy every chunk.
     this.res.onData((ab, last) => {
+      this.bytesRead += ab.byteLength;
       if (last) this.bodyDone = true;
       try {
         onChunk(Buffer.from(new Uint8Array(ab)), last);
@@ -99,7 +113,7 @@ export class UwsExchange implements Exchange {
    * before the request body was read whole (an early answer to an upload: the rest is not wanted).
    */
   private closeAfter(): boolean {
-    return this.hooks.draining() || (this.reading && !this.bodyDone);
+    return this.closeRequested || this.hooks.draining() || (this.reading && !this.bodyDone);
   }
 
   /**
@@ -116,7 +130,8 @@ export class UwsExchange implements Exchange {
     this.res.resume();
   }
 
-  // resume() on a connection that is not paused stalls its reads in this uWS build: track it.
+  // resume() on a connection that is not paused stalls its reads (quirk resumeUnpausedStalls,
+  // both builds): track it.
   pauseBody(): void {
     if (this.finished || this.paused) return;
     this.paused = true;
@@ -131,12 +146,13 @@ export class UwsExchange implements Exchange {
 
   reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (!this.begin(status)) return;
-    if (closeConnection) {
+    if (closeConnection || this.closeRequested) {
       // uWS goes on parsing the bytes it already read on this connection after end(body, true):
-      // a request hidden behind a refused one (a CL.CL or TE desync) would be routed. Answered
-      // after this read is parsed instead, uWS itself closes the connection when another request
-      // follows (it does not take a request while one is pending), and otherwise the end() below
-      // runs uncorked, where uWS closes the socket at once.
+      // a request hidden behind a refused one (a CL.CL or TE desync), or pipelined behind one
+      // that asked to close the connection, would be routed. Answered after this read is parsed
+      // instead, uWS itself closes the connection when another request follows (it does not take
+      // a request while one is pending), and otherwise the end() below runs uncorked, where uWS
+      // closes the socket at once.
       setImmediate(() => {
         if (!this.aborted) this.send(status, headers, body, true);
         this.hooks.onFinish(this);
@@ -158,19 +174,42 @@ export class UwsExchange implements Exchange {
 
   replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {
     if (!this.begin(status)) return;
+    if (this.closeRequested) {
+      // As in reply(): a request pipelined behind this one in the same read is never routed.
+      // After `Connection: close` uWS closes the connection itself once this answer is out;
+      // after `upgrade` the answer says `Connection: close` (see sendNoBody).
+      setImmediate(() => {
+        if (!this.aborted) this.sendNoBody(status, headers, reportedLength);
+        this.hooks.onFinish(this);
+      });
+      return;
+    }
+    this.sendNoBody(status, headers, reportedLength);
+    this.hooks.onFinish(this);
+  }
+
+  private sendNoBody(status: number, headers: HeaderList, reportedLength: number): void {
     const res = this.res;
-    // endWithoutBody's close flag writes a bogus Content-Length in this uWS build: announce the
-    // close ourselves and let the client close.
     const close = this.closeAfter();
+    if (reportedLength >= 0 && !this.quirks.endWithoutBodyLengthAborts) {
+      // uWS writes the Content-Length, and with the close flag `Connection: close`, and closes.
+      res.cork(() => {
+        this.writeHead(status, headers);
+        res.endWithoutBody(reportedLength, close);
+      });
+      return;
+    }
+    // endWithoutBody(length) aborts the process in the legacy build (quirk
+    // endWithoutBodyLengthAborts), and the close flag without a length writes a bogus
+    // Content-Length in the current one: write the headers ourselves, announce the close and let
+    // the client close.
     this.unpause();
     res.cork(() => {
       this.writeHead(status, headers);
-      // endWithoutBody(length) aborts the process in this uWS build: write the header ourselves.
       if (reportedLength >= 0) res.writeHeader('content-length', String(reportedLength));
       if (close) res.writeHeader('connection', 'close');
       res.endWithoutBody();
     });
-    this.hooks.onFinish(this);
   }
 
   /** Claims the response for one complete answer; false when one was already given. */

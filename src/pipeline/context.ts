@@ -33,4 +33,8 @@ export interface RequestContext {
   startTime: number;
   /** Filled by the upstream stage, read by the access log. */
   upstreamTarget: string;
+  /** The upstream answer's status, 0 while none came; set by the upstream stage. */
+  upstreamStatus: number;
+  /** Milliseconds from dispatch to the upstream pool until the answer's head or the failure; -1 without a call. */
+  upstreamMs: number;
 }

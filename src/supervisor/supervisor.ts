@@ -3,11 +3,12 @@ import type { ChildProcess } from 'node:child_process';
 import pino from 'pino';
 import { loadConfigFile, formatConfigError } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
-import { loadUws } from '../http/load-uws.js';
+import { describePlatform, loadUws } from '../http/load-uws.js';
 import { createAdminServer } from './admin-server.js';
 import { assertPortFree, findFreePort } from './free-port.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
 import { redactConfig } from './redact.js';
+import { summariseStats } from './stats-summary.js';
 import { WorkerPool } from './worker-pool.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
 
@@ -23,6 +24,10 @@ export interface RunningGateway {
   port: number;
   adminPort: number;
   workers: number;
+  /** The uWebSockets.js build every worker runs on: `current 20.57.0`. */
+  uws: string;
+  /** Node version, platform and C library: `Node v20.20.2, linux-x64, glibc 2.36`. */
+  platform: string;
   reload(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }>;
   shutdown(): Promise<void>;
   logStats(): Promise<void>;
@@ -40,13 +45,14 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   if (!loaded.ok) throw new StartError(loaded.errors.map(formatConfigError));
   let config: GatewayConfig = loaded.config;
   log.level = config.log.level;
-  loadUws(); // refuse the slow fallback before any worker starts
+  // One choice of build for every worker, made before any starts (refuses the pure-JS fallback).
+  const uws = loadUws();
 
   const workerCount = resolveWorkerCount(opts.workers ?? config.workers);
   const port = config.listen.port === 0 ? await findFreePort(config.listen.host) : config.listen.port;
   await assertPortFree(config.listen.host, port);
   let generationId = 1;
-  const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), log,
+  const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), uws.name, log,
     process.env.TOLLGATE_FAULT_INJECTION === '1');
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
@@ -107,10 +113,14 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   });
 
   let stopped: Promise<void> | null = null;
+  let lastStatsAt = Date.now();
+  const statsLog = log.child({}, { level: 'info' });
   return {
     port,
     adminPort,
     workers: workerCount,
+    uws: `${uws.name} ${uws.version}`,
+    platform: describePlatform(),
     reload,
     shutdown: () => (stopped ??= (async () => {
       log.info({ timeoutMs: config.shutdownTimeout }, 'shutting down: draining workers');
@@ -122,7 +132,17 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     })()),
     async logStats() {
       const replies = await pool.stats();
-      log.info(summariseStats(replies, pool.workerStates(), config), 'stats');
+      const now = Date.now();
+      const summary = summariseStats(replies.map((r) => r.stats), config, (now - lastStatsAt) / 1000);
+      lastStatsAt = now;
+      const runtimeOf = new Map(replies.map((r) => [r.index, r.runtime]));
+      // Written whatever log.level says: the operator asked for it. RSS is the whole process
+      // (every worker thread shares it); heap and event loop are each worker's own.
+      statsLog.info({
+        ...summary,
+        process: { rssMiB: Math.round((process.memoryUsage().rss / (1024 * 1024)) * 10) / 10 },
+        workers: pool.workerStates().map((w) => ({ ...w, ...runtimeOf.get(w.index) })),
+      }, 'stats');
     },
   };
 }
@@ -147,39 +167,4 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
-}
-
-let lastStatsAt = Date.now();
-
-function summariseStats(
-  replies: Awaited<ReturnType<WorkerPool['stats']>>,
-  workers: ReturnType<WorkerPool['workerStates']>,
-  config: GatewayConfig,
-): object {
-  const now = Date.now();
-  const seconds = Math.max(0.001, (now - lastStatsAt) / 1000);
-  lastStatsAt = now;
-  const byRoute = new Map<string, { requests: number; errors: number; p50: number; p99: number }>();
-  for (const r of replies) {
-    for (const s of r.routes) {
-      const acc = byRoute.get(s.route) ?? { requests: 0, errors: 0, p50: 0, p99: 0 };
-      // Quantiles cannot be merged exactly from per-worker summaries; report the worst worker.
-      acc.p50 = Math.max(acc.p50, s.p50);
-      acc.p99 = Math.max(acc.p99, s.p99);
-      acc.requests += s.requests;
-      acc.errors += s.errors;
-      byRoute.set(s.route, acc);
-    }
-  }
-  const runtimeOf = new Map(replies.map((r) => [r.index, r.runtime]));
-  return {
-    intervalSeconds: Math.round(seconds * 10) / 10,
-    // RSS is the whole process (every worker thread shares it); heap and event loop are per worker.
-    process: { rssMiB: Math.round((process.memoryUsage().rss / (1024 * 1024)) * 10) / 10 },
-    workers: workers.map((w) => ({ ...w, ...runtimeOf.get(w.index) })),
-    routes: [...byRoute].map(([route, s]) => ({
-      route, requests: s.requests, rps: Math.round((s.requests / seconds) * 10) / 10, errors: s.errors, p50Ms: s.p50, p99Ms: s.p99,
-    })),
-    upstreams: Object.entries(config.upstreams).map(([name, u]) => ({ name, targets: u.targets.map((t) => t.url) })),
-  };
 }

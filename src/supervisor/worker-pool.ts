@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
-import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRouteStats, WorkerRuntimeStats } from '../worker/messages.js';
+import type { UwsBuildName } from '../http/uws-builds.js';
+import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRuntimeStats, WorkerStats } from '../worker/messages.js';
 
 const WORKER_URL = new URL('../worker/main.js', import.meta.url);
 const RESPAWN_WINDOW_MS = 10_000;
@@ -21,7 +22,7 @@ const EXITED = Symbol('exited');
 export interface StatsReply {
   index: number;
   inFlight: number;
-  routes: WorkerRouteStats[];
+  stats: WorkerStats;
   runtime: WorkerRuntimeStats;
 }
 
@@ -44,6 +45,7 @@ export class WorkerPool {
     private readonly count: number,
     private readonly port: number,
     generation: Generation,
+    private readonly uws: UwsBuildName,
     private readonly log: pino.Logger,
     private readonly faultInjection: boolean,
   ) {
@@ -142,7 +144,9 @@ export class WorkerPool {
    * `diedAt` (performance.now()) when this replaces a worker that died, for the log line.
    */
   private spawn(index: number, diedAt: number | null): void {
-    const init: WorkerInit = { index, port: this.port, generation: this.generation, control: this.control, faultInjection: this.faultInjection };
+    const init: WorkerInit = {
+      index, port: this.port, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
+    };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);
     const spare = this.spare;
@@ -156,7 +160,7 @@ export class WorkerPool {
       spare.postMessage({ type: 'assume', init } satisfies ToWorker);
       worker = spare;
     } else {
-      worker = new Worker(WORKER_URL, { workerData: { init } satisfies WorkerBoot, stdout: false, stderr: false });
+      worker = new Worker(WORKER_URL, { workerData: { init, uws: this.uws } satisfies WorkerBoot, stdout: false, stderr: false });
     }
     this.slots[index]!.worker = worker;
     worker.on('message', (msg: FromWorker | FromSpare) => {
@@ -175,7 +179,7 @@ export class WorkerPool {
 
   private startSpare(): void {
     if (this.spare !== null || this.stopping) return;
-    const spare = new Worker(WORKER_URL, { workerData: { init: null } satisfies WorkerBoot, stdout: false, stderr: false });
+    const spare = new Worker(WORKER_URL, { workerData: { init: null, uws: this.uws } satisfies WorkerBoot, stdout: false, stderr: false });
     this.spare = spare;
     spare.on('message', (msg: FromSpare) => {
       if (msg.type === 'spare-ready' && this.spare === spare) this.spareReady = true;

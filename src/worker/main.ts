@@ -2,11 +2,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type pino from 'pino';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
-import { loadUws, type Uws } from '../http/load-uws.js';
+import { loadUws, type UwsBuild } from '../http/load-uws.js';
 import { createEdge } from '../http/edge.js';
 import type { UwsExchange } from '../http/uws-exchange.js';
 import { createLogger, flushLogger } from '../observability/pino-logger.js';
-import { createAccessLog, type AccessRecord } from '../observability/access-log.js';
+import { createAccessLog, type AccessLog } from '../observability/access-log.js';
 import { RouteStats } from '../observability/route-stats.js';
 import { RuntimeStats } from '../observability/runtime-stats.js';
 import * as C from '../shm/control-layout.js';
@@ -24,9 +24,9 @@ const send = (msg: FromWorker): void => port.postMessage(msg);
 let init!: WorkerInit;
 let control!: Int32Array;
 let logger!: pino.Logger;
-let accessLog!: (rec: AccessRecord) => void;
+let accessLog!: AccessLog;
 let current: WorkerGeneration | undefined;
-let uws: Uws;
+let build: UwsBuild;
 let app: TemplatedApp | null = null;
 let listenSocket: us_listen_socket | null = null;
 let draining = false;
@@ -42,14 +42,10 @@ function onFinish(ex: UwsExchange): void {
   Atomics.store(control, slot(C.IN_FLIGHT), inFlight);
   const durationMs = performance.now() - ex.startTime;
   const ctx = ex.ctx;
-  const route = ctx === null ? null : ctx.route.id;
   const status = ex.aborted ? 499 : ex.status;
-  stats.record(route ?? '(unmatched)', status, durationMs);
-  accessLog({
-    method: ex.method, path: ex.path, route, status, durationMs: Math.round(durationMs * 1000) / 1000,
-    upstream: ctx === null || ctx.upstreamTarget === '' ? null : ctx.upstreamTarget,
-    requestId: ex.requestId, bytes: ex.bytesWritten,
-  });
+  if (ctx === null) stats.record('(unmatched)', status, durationMs, null, 0, -1);
+  else stats.record(ctx.route.id, status, durationMs, ctx.route.config.upstream, ctx.upstreamStatus, ctx.upstreamMs);
+  accessLog(ex, ctx, status, durationMs);
   if (draining && inFlight === 0 && drainDone !== null) drainDone();
 }
 
@@ -70,7 +66,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   }
   const cfg = msg.generation.config;
   logger.level = cfg.log.level;
-  accessLog = createAccessLog(logger, cfg.log.access, cfg.log.sampling);
+  accessLog = createAccessLog(logger, cfg.log);
   // Requests already running keep their own route objects (and through them the old pools and
   // route table); retiring the old pools waits for those requests, then closes idle sockets.
   void previous.upstreams.retire(current!.upstreams);
@@ -80,7 +76,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
 
 function closeSockets(): void {
   if (listenSocket !== null) {
-    uws.us_listen_socket_close(listenSocket);
+    build.uws.us_listen_socket_close(listenSocket);
     listenSocket = null;
   }
   if (app !== null) {
@@ -94,7 +90,7 @@ async function drain(timeoutMs: number): Promise<void> {
   draining = true;
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_DRAINING);
   if (listenSocket !== null) {
-    uws.us_listen_socket_close(listenSocket);
+    build.uws.us_listen_socket_close(listenSocket);
     listenSocket = null;
   }
   if (inFlight > 0) {
@@ -127,7 +123,7 @@ function onMessage(msg: ToWorker): void {
   switch (msg.type) {
     case 'generation': applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
-    case 'stats': send({ type: 'stats', index: init.index, inFlight, routes: stats.snapshot(), runtime: runtime.snapshot() }); break;
+    case 'stats': send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot(), runtime: runtime.snapshot() }); break;
     case 'assume': break; // only a spare is sent one
   }
 }
@@ -138,10 +134,10 @@ function start(assigned: WorkerInit): void {
   control = new Int32Array(init.control);
   runtime = new RuntimeStats();
   logger = createLogger(init.generation.config.log.level, { worker: init.index });
-  accessLog = createAccessLog(logger, init.generation.config.log.access, init.generation.config.log.sampling);
+  accessLog = createAccessLog(logger, init.generation.config.log);
   port.on('message', onMessage);
   try {
-    uws = loadUws();
+    build = loadUws(init.uws);
     current = buildGeneration(init.generation, null, logger, init.faultInjection);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
@@ -149,6 +145,7 @@ function start(assigned: WorkerInit): void {
   }
   const cfg = init.generation.config;
   const tls = cfg.listen.tls;
+  const uws = build.uws;
   const a = tls ? uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uws.App();
   app = a;
   a.any('/*', createEdge({
@@ -158,6 +155,7 @@ function start(assigned: WorkerInit): void {
     onFinish,
     answerHeaders: init.faultInjection ? ['x-tollgate-worker', String(init.index)] : [],
     log: logger,
+    quirks: build.quirks,
   }));
   a.listen(cfg.listen.host, init.port, (ls) => {
     if (!ls) {
@@ -184,7 +182,7 @@ function waitAsSpare(): void {
   };
   port.on('message', onSpareMessage);
   try {
-    uws = loadUws();
+    loadUws(boot.uws);
   } catch {
     // start() loads it again and reports the failure as the worker it became.
   }

@@ -1,6 +1,7 @@
 // Every message that crosses the supervisor <-> worker boundary. postMessage drops class
 // identity, so these are plain data shapes only.
 import type { GatewayConfig } from '../config/types.js';
+import type { UwsBuildName } from '../http/uws-builds.js';
 
 /** One config generation: the frozen config and its route table, built once by the supervisor. */
 export interface Generation {
@@ -14,6 +15,8 @@ export interface WorkerInit {
   /** The port every worker binds (SO_REUSEPORT); the supervisor resolves port 0 beforehand. */
   port: number;
   generation: Generation;
+  /** The uWebSockets.js build the supervisor chose; every worker loads the same one. */
+  uws: UwsBuildName;
   /** Control words shared with the supervisor; layout in src/shm/control-layout.ts. */
   control: SharedArrayBuffer;
   /**
@@ -26,6 +29,8 @@ export interface WorkerInit {
 /** A thread's workerData: its assignment, or null for a spare that waits for an 'assume'. */
 export interface WorkerBoot {
   init: WorkerInit | null;
+  /** The build a spare loads while it waits (the one its slot's WorkerInit will name). */
+  uws: UwsBuildName;
 }
 
 export type ToWorker =
@@ -34,12 +39,39 @@ export type ToWorker =
   | { type: 'drain'; timeoutMs: number }
   | { type: 'stats' };
 
+/** Answers by status class. */
+export interface StatusCounts {
+  '1xx': number;
+  '2xx': number;
+  '3xx': number;
+  '4xx': number;
+  '5xx': number;
+}
+
+/** One route's requests on one worker since the previous snapshot. */
 export interface WorkerRouteStats {
   route: string;
   requests: number;
-  errors: number;
-  p50: number;
-  p99: number;
+  statuses: StatusCounts;
+  /** Request durations in microseconds: an hdr-histogram-js compressed base64 histogram. */
+  latency: string;
+}
+
+/** One upstream's calls on one worker since the previous snapshot. */
+export interface WorkerUpstreamStats {
+  upstream: string;
+  requests: number;
+  /** Calls that got no answer (connect error, timeout, reset). */
+  failed: number;
+  /** Status classes of the answers that came. */
+  statuses: StatusCounts;
+  /** Time to the answer's head (or the failure) in microseconds, encoded as `latency` above. */
+  latency: string;
+}
+
+export interface WorkerStats {
+  routes: WorkerRouteStats[];
+  upstreams: WorkerUpstreamStats[];
 }
 
 /** A spare thread has loaded its modules; it has no slot (index) until it is sent an 'assume'. */
@@ -65,4 +97,4 @@ export type FromWorker =
   | { type: 'generation-applied'; index: number; generation: number }
   | { type: 'generation-failed'; index: number; generation: number; message: string }
   | { type: 'drained'; index: number; inFlight: number }
-  | { type: 'stats'; index: number; inFlight: number; routes: WorkerRouteStats[]; runtime: WorkerRuntimeStats };
+  | { type: 'stats'; index: number; inFlight: number; stats: WorkerStats; runtime: WorkerRuntimeStats };

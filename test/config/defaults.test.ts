@@ -1,15 +1,22 @@
+import { resolve } from 'node:path';
 import t from 'tap';
 import { configOf, withRoutes } from './fixtures/load.js';
+
+/** SPEC §2's default log.accessFields, in its order. */
+const ACCESS_FIELDS = [
+  'time', 'route', 'method', 'path', 'rawPath', 'query', 'host', 'status', 'durationMs', 'upstream',
+  'upstreamStatus', 'upstreamMs', 'bytesIn', 'bytesOut', 'remoteAddress', 'userAgent', 'requestId', 'traceparent',
+];
 
 t.test('{} gets every documented default', async (t) => {
   t.same(configOf(t, '{}\n'), {
     listen: { host: '0.0.0.0', port: 8080 },
     workers: 'auto',
-    dataDir: './data',
+    dataDir: resolve('data'), // next to the config file (gw.yaml in the working directory)
     shutdownTimeout: 30_000,
     limits: { maxBodySize: 1_048_576, requestTimeout: 30_000, maxHeaderSize: 16_384, chunkedRequests: false },
     trustedProxies: [],
-    log: { level: 'info', access: true, sampling: 1 },
+    log: { level: 'info', access: true, sampling: 1, accessFields: ACCESS_FIELDS },
     admin: { host: '127.0.0.1', port: 9901, token: '' },
     upstreams: {},
     routes: [],
@@ -20,7 +27,7 @@ t.test('partial sections keep the defaults of the keys they leave out', async (t
   const config = configOf(t, 'listen: { port: 0 }\nlimits: { maxBodySize: 64kb }\nlog: { level: debug }\nadmin: { port: 0 }\nworkers: 2\n');
   t.same(config.listen, { host: '0.0.0.0', port: 0 });
   t.same(config.limits, { maxBodySize: 65_536, requestTimeout: 30_000, maxHeaderSize: 16_384, chunkedRequests: false });
-  t.same(config.log, { level: 'debug', access: true, sampling: 1 });
+  t.same(config.log, { level: 'debug', access: true, sampling: 1, accessFields: ACCESS_FIELDS });
   t.same(config.admin, { host: '127.0.0.1', port: 0, token: '' });
   t.equal(config.workers, 2);
 });

@@ -1,4 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { loadConfigFile, formatConfigError } from '../../dist/config/load.js';
@@ -6,12 +9,47 @@ import { loadConfigFile, formatConfigError } from '../../dist/config/load.js';
 const EXAMPLES = fileURLToPath(new URL('../../config/examples/', import.meta.url));
 const files = readdirSync(EXAMPLES).filter((name) => name.endsWith('.yaml'));
 
+/** What the examples expect around them: a certificate and key in tls/, the admin token in the environment. */
+function installed(): { dir: string; env: NodeJS.ProcessEnv } {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-examples-'));
+  cpSync(EXAMPLES, dir, { recursive: true });
+  mkdirSync(join(dir, 'tls'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=example.com', '-days', '1',
+    '-keyout', join(dir, 'tls', 'site.key'), '-out', join(dir, 'tls', 'site.crt')], { stdio: 'ignore' });
+  return { dir, env: { TOLLGATE_ADMIN_TOKEN: 'example-token' } };
+}
+
 t.test('the sample configs load and point editors at the schema', async (t) => {
-  t.ok(files.length >= 2, 'there are sample configs');
+  const { dir, env } = installed();
+  t.ok(files.length >= 6, 'there are sample configs');
   for (const name of files) {
-    const file = EXAMPLES + name;
-    const result = loadConfigFile(file, {});
+    const result = loadConfigFile(join(dir, name), env);
     t.equal(result.ok, true, `${name}: ${result.ok ? 'ok' : result.errors.map(formatConfigError).join('; ')}`);
-    t.equal(readFileSync(file, 'utf8').split('\n')[0], '# yaml-language-server: $schema=../tollgate.schema.json', `${name} names the schema`);
+    t.equal(readFileSync(EXAMPLES + name, 'utf8').split('\n')[0], '# yaml-language-server: $schema=../tollgate.schema.json', `${name} names the schema`);
   }
+});
+
+t.test('the examples operators ask for show what they say', async (t) => {
+  const { dir, env } = installed();
+  const load = (name: string) => {
+    const result = loadConfigFile(join(dir, name), env);
+    if (!result.ok) throw new Error(result.errors.map(formatConfigError).join('\n'));
+    return result.config;
+  };
+  const tls = load('tls-termination.yaml');
+  t.same(tls.listen.tls, { certFile: join(dir, 'tls', 'site.crt'), keyFile: join(dir, 'tls', 'site.key') }, 'TLS files beside the config');
+  t.equal(tls.listen.port, 443);
+
+  const hosts = load('virtual-hosts.yaml');
+  t.same(hosts.routes.map((r) => r.match.host), ['api.example.com', 'shop.example.com', 'www.shop.example.com', 'api.example.com', null]);
+
+  const several = load('several-targets.yaml');
+  t.same(several.upstreams['orders']?.targets.map((x) => x.weight), [1, 1, 2]);
+
+  const lb = load('behind-load-balancer.yaml');
+  t.same(lb.trustedProxies, ['10.0.0.0/16']);
+  t.equal(lb.admin.token, 'example-token', 'the admin token comes from the environment');
+  t.ok(lb.log.accessFields.includes('forwardedFor'), 'the client address as the balancer saw it is logged');
+  const unset = loadConfigFile(join(dir, 'behind-load-balancer.yaml'), {});
+  t.equal(unset.ok, false, 'without TOLLGATE_ADMIN_TOKEN the admin API on 0.0.0.0 is refused');
 });

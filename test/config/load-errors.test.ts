@@ -65,10 +65,17 @@ t.test('a file that is not a mapping is one error at the root', async (t) => {
   t.same(errorsOf(t, 'just text\n'), ['gw.yaml:1:1 (root): expected a mapping, got the string "just text"']);
 });
 
-t.test('an empty file is refused, while {} is a config of defaults', async (t) => {
-  const result = loadConfigFile(writeTemp('# nothing here\n'), {});
-  t.equal(result.ok, false, 'an empty document is not a mapping');
-  if (!result.ok) t.match(formatConfigError(result.errors[0]!), /:1:1 \(root\): expected a mapping, got null$/);
+t.test('an empty file is refused as empty, while {} is a config of defaults', async (t) => {
+  for (const text of ['', '\n\n', '# nothing here\n  # nor here\n']) {
+    const result = loadConfigFile(writeTemp(text), {});
+    t.equal(result.ok, false, `${JSON.stringify(text)} is refused`);
+    if (!result.ok) {
+      t.same(result.errors.map((e) => `${e.line}:${e.col} ${e.path}: ${e.message}`), [
+        '1:1 (root): the file is empty (nothing but comments or blank lines): a config is a mapping of settings such as listen, upstreams and routes',
+      ]);
+    }
+  }
+  t.same(errorsOf(t, 'null\n'), ['gw.yaml:1:1 (root): expected a mapping, got null'], 'an explicit null is not called empty');
   const empty = loadConfigFile(writeTemp('{}\n'), {});
   t.equal(empty.ok, true, '{} is a valid config');
 });
@@ -76,7 +83,7 @@ t.test('an empty file is refused, while {} is a config of defaults', async (t) =
 t.test('an unreadable file is one error naming the reason', async (t) => {
   const result = loadConfigFile('/nonexistent/tollgate.yaml', {});
   t.equal(result.ok, false);
-  if (!result.ok) t.same(result.errors.map(formatConfigError), ['/nonexistent/tollgate.yaml:1:1 (root): cannot read config file (ENOENT)']);
+  if (!result.ok) t.same(result.errors.map(formatConfigError), ['/nonexistent/tollgate.yaml:1:1 (root): cannot read config file /nonexistent/tollgate.yaml (ENOENT: no such file)']);
 });
 
 t.test('loadConfigFile reads the file and reports its name', async (t) => {

@@ -141,6 +141,13 @@ t.test('methods are tokens, not empty; host has no port', async (t) => {
   ]);
 });
 
+t.test('a wildcard host says wildcards are not supported', async (t) => {
+  const errors = errorsOf(t, withRoutes(route('a', '    match: { path: /a, host: "*.example.com" }\n    upstream: users\n')));
+  t.same(errors, [
+    'gw.yaml:6:30 routes.0.match.host: invalid host "*.example.com": wildcard hosts are not supported; give each host name its own route, or leave "host" out to match any host',
+  ]);
+});
+
 t.test('header operations: names lowercased and checked, hop-by-hop refused in set', async (t) => {
   const config = configOf(t, withRoutes(route('a', '    match: { path: /a }\n    upstream: users\n    headers:\n      request: { set: { X-Gw: tollgate }, remove: [Cookie, cookie] }\n      response: { remove: [Server, connection] }\n')));
   t.same(config.routes[0]?.headers, {
@@ -154,7 +161,7 @@ t.test('header operations: names lowercased and checked, hop-by-hop refused in s
     'gw.yaml:10:47 routes.0.headers.request.set.x y: invalid header name "x y"',
     'gw.yaml:10:57 routes.0.headers.request.set.Content-Length: "content-length" is managed by the gateway and cannot be set',
     'gw.yaml:11:18 routes.0.headers.request.remove.0: invalid header name "bad header"',
-    'gw.yaml:12:7 routes.0.headers.responce: unknown key "responce"',
+    'gw.yaml:12:7 routes.0.headers.responce: unknown key "responce" (did you mean "response"?)',
   ]);
 });
 

@@ -24,7 +24,7 @@ t.test('upstream-level keys of later features are refused at their key', async (
   t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 4}:5 upstreams.u.${key}: upstream-level "${key}" is not supported yet`));
 });
 
-t.test('any other unknown key is an error at every level', async (t) => {
+t.test('any other unknown key is an error at every level, with the closest known key as a suggestion', async (t) => {
   const yaml = [
     'lisen: { port: 1 }',
     'listen: { prot: 1 }',
@@ -42,16 +42,29 @@ t.test('any other unknown key is an error at every level', async (t) => {
     '    respond: { stauts: 200 }',
   ].join('\n');
   t.same(errorsOf(t, yaml), [
-    'gw.yaml:1:1 lisen: unknown key "lisen"',
-    'gw.yaml:2:11 listen.prot: unknown key "prot"',
-    'gw.yaml:3:11 limits.maxBody: unknown key "maxBody"',
-    'gw.yaml:4:8 log.levle: unknown key "levle"',
-    'gw.yaml:5:10 admin.tokne: unknown key "tokne"',
-    'gw.yaml:8:5 upstreams.u.target: unknown key "target"',
+    'gw.yaml:1:1 lisen: unknown key "lisen" (did you mean "listen"?)',
+    'gw.yaml:2:11 listen.prot: unknown key "prot" (did you mean "port"?)',
+    'gw.yaml:3:11 limits.maxBody: unknown key "maxBody" (did you mean "maxBodySize"?)',
+    'gw.yaml:4:8 log.levle: unknown key "levle" (did you mean "level"?)',
+    'gw.yaml:5:10 admin.tokne: unknown key "tokne" (did you mean "token"?)',
+    'gw.yaml:8:5 upstreams.u.target: unknown key "target" (did you mean "targets"?)',
     'gw.yaml:8:5 upstreams.u.targets: required key is missing',
-    'gw.yaml:9:16 upstreams.u.timeout.conect: unknown key "conect"',
-    'gw.yaml:12:24 routes.0.match.method: unknown key "method"',
-    'gw.yaml:13:5 routes.0.upstrem: unknown key "upstrem"',
-    'gw.yaml:14:16 routes.0.respond.stauts: unknown key "stauts"',
+    'gw.yaml:9:16 upstreams.u.timeout.conect: unknown key "conect" (did you mean "connect"?)',
+    'gw.yaml:12:24 routes.0.match.method: unknown key "method" (did you mean "methods"?)',
+    'gw.yaml:13:5 routes.0.upstrem: unknown key "upstrem" (did you mean "upstream"?)',
+    'gw.yaml:14:16 routes.0.respond.stauts: unknown key "stauts" (did you mean "status"?)',
   ]);
+});
+
+t.test('no suggestion for a key that is nothing like a known one, nor one that is not supported yet', async (t) => {
+  t.same(errorsOf(t, 'colour: blue\nlisten: { xyz: 1 }\nretyr: 1\n'), [
+    'gw.yaml:1:1 colour: unknown key "colour"',
+    'gw.yaml:2:11 listen.xyz: unknown key "xyz"',
+    'gw.yaml:3:1 retyr: unknown key "retyr"',
+  ]);
+  const upstream = errorsOf(t, 'upstreams:\n  u:\n    targets: [{ url: "http://x", wieght: 2 }]\n    retyr: {}\n');
+  t.same(upstream, [
+    'gw.yaml:3:34 upstreams.u.targets.0.wieght: unknown key "wieght" (did you mean "weight"?)',
+    'gw.yaml:4:5 upstreams.u.retyr: unknown key "retyr"',
+  ], 'inside a list of alternatives, and "retry" (not supported yet) is not offered');
 });

@@ -32,7 +32,7 @@ t.test('target URLs are http(s) origins without path, query or credentials', asy
     'gw.yaml:8:9 upstreams.users.targets.4: invalid URL "not a url"',
     'gw.yaml:9:34 upstreams.users.targets.5.weight: must be at least 1',
     'gw.yaml:10:9 upstreams.users.targets.6: expected a target URL or { url, weight }',
-    'gw.yaml:11:26 upstreams.users.targets.7.wieght: unknown key "wieght"',
+    'gw.yaml:11:26 upstreams.users.targets.7.wieght: unknown key "wieght" (did you mean "weight"?)',
   ]);
 });
 
@@ -40,6 +40,15 @@ t.test('an upstream needs targets, each listed once', async (t) => {
   t.same(errorsOf(t, 'upstreams:\n  a:\n    targets: []\n'), ['gw.yaml:3:14 upstreams.a.targets: an upstream needs at least one target']);
   t.same(errorsOf(t, 'upstreams:\n  a:\n    targets: [http://x:1, "http://x:1/"]\n'), [
     'gw.yaml:3:27 upstreams.a.targets.1: target http://x:1 is listed twice (use "weight" instead)',
+  ]);
+});
+
+t.test('targets with a bad scheme are each reported once, never as duplicates of each other', async (t) => {
+  t.same(errorsOf(t, 'upstreams:\n  a:\n    targets: [ftp://x:1, ftp://y:1, "not a url", { url: ftp://z:1 }]\n'), [
+    'gw.yaml:3:15 upstreams.a.targets.0: target URL must start with http:// or https://',
+    'gw.yaml:3:26 upstreams.a.targets.1: target URL must start with http:// or https://',
+    'gw.yaml:3:37 upstreams.a.targets.2: invalid URL "not a url"',
+    'gw.yaml:3:57 upstreams.a.targets.3.url: target URL must start with http:// or https://',
   ]);
 });
 

@@ -47,5 +47,5 @@ t.test('an invalid file prints every error, one per line, to stderr and returns 
 t.test('a missing file is an error, not an exception', async (t) => {
   const err = sink();
   t.equal(runValidate('/nonexistent/gw.yaml', sink(), err), 1);
-  t.equal(err.text(), '/nonexistent/gw.yaml:1:1 (root): cannot read config file (ENOENT)\n');
+  t.equal(err.text(), '/nonexistent/gw.yaml:1:1 (root): cannot read config file /nonexistent/gw.yaml (ENOENT: no such file)\n');
 });

@@ -1,11 +1,13 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
+import { resultsDir } from '../../native-bench/lib/report-files.mjs';
+import { readOptions as readNativeOptions } from '../../native-bench/lib/options.mjs';
 
 const RUN = fileURLToPath(new URL('../../bench/run.mjs', import.meta.url));
 // Short, light runs: these check the script, not the numbers.
@@ -43,11 +45,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+t.test('--pipelining above 1 is refused with the reason, before anything starts', async (t) => {
+  const run = await bench(['--pipelining', '10']);
+  t.equal(run.code, 1);
+  t.match(run.stderr, /pipelining above 1 is refused: the bundled uWebSockets\.js closes a connection/);
+  const one = await bench(['--pipelining', '1', '--help']);
+  t.equal(one.code, 0, '--pipelining 1 is accepted');
+  t.match(one.stdout, /--pipelining N/);
+});
+
 t.test('--direct-only measures the upstream and writes timestamped and latest results', async (t) => {
   const out = tempDir(t);
   const run = await bench([...QUICK, '--direct-only', '--scenario', 'small', '--scenario', 'static', '--out', out]);
   t.equal(run.code, 0, run.stderr);
-  t.match(run.stdout, /scenario\s+target\s+req\/s\s+p50 ms\s+p99 ms\s+gateway\/direct/);
+  t.match(run.stdout, /scenario\s+target\s+throughput\s+latency p50\s+latency p99\s+gateway\/direct/);
+  t.match(run.stdout, /small\s+direct\s+\d+ req\/s\s+\d+\.\d{3} ms\s+\d+\.\d{3} ms/, 'every figure has its unit; latencies keep microseconds');
   const files = readdirSync(out).sort();
   t.equal(files.length, 6, `files: ${files.join(', ')}`);
   t.ok(files.includes('latest.json') && files.includes('latest.md') && files.includes('latest.svg'));
@@ -56,11 +68,13 @@ t.test('--direct-only measures the upstream and writes timestamped and latest re
   t.same(report.rows.map((r: { scenario: string; target: string }) => `${r.scenario}/${r.target}`), ['small/direct', 'static/direct']);
   const small = report.rows[0];
   t.ok(small.rps > 0, `small direct: ${small.rps} req/s`);
-  t.ok(small.p99 >= small.p50, 'p99 >= p50');
+  t.ok(small.p99Ms >= small.p50Ms && small.p50Ms > 0, `p50 ${small.p50Ms} ms, p99 ${small.p99Ms} ms`);
+  t.ok(Number.isInteger(Math.round(small.p50Ms * 1000 * 1000) / 1000), 'latencies are whole microseconds');
+  t.notOk(Number.isInteger(small.p50Ms) && Number.isInteger(small.p99Ms), 'not whole milliseconds (autocannon\'s own histogram)');
   t.equal(small.non2xx, 0);
   t.equal(small.errors, 0);
   t.equal(report.rows[1].rps, small.rps, 'static reuses the direct /small run');
-  t.match(readFileSync(join(out, 'latest.md'), 'utf8'), /\| small \| direct \| \d+ \|/);
+  t.match(readFileSync(join(out, 'latest.md'), 'utf8'), /\| small \| direct \| \d+ req\/s \| \d+\.\d{3} ms \| \d+\.\d{3} ms \|/);
   t.match(readFileSync(join(out, 'latest.md'), 'utf8'), /!\[requests\/s per scenario\]\(latest\.svg\)/, 'the Markdown shows the chart');
   const svg = readFileSync(join(out, 'latest.svg'), 'utf8');
   t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
@@ -77,7 +91,7 @@ t.test('--compare exits 1 and flags a run more than 5% slower than the saved one
   const args = [...QUICK, '--direct-only', '--scenario', 'small', '--out', out];
   const worse = await bench([...args, '--compare', join(out, 'fast.json')]);
   t.equal(worse.code, 1);
-  t.match(worse.stdout, /small\s+direct\s+1000000000\s+\d+\s+-\d+\.\d%\s+SLOWER/);
+  t.match(worse.stdout, /small\s+direct\s+1000000000 req\/s\s+\d+ req\/s\s+-\d+\.\d%\s+SLOWER/);
   t.match(worse.stderr, /more than 5% slower/);
   const better = await bench([...args, '--compare', join(out, 'slow.json')]);
   t.equal(better.code, 0, better.stderr);
@@ -107,4 +121,21 @@ t.test('a gateway that fails to start ends the bench with its stderr and exit 1'
   t.match(run.stderr, /--- gateway stderr ---/);
   t.match(run.stderr, /notAKey/, 'the gateway explains itself');
   t.notOk(readdirSync(dir).some((f) => f.startsWith('latest')), 'no results are written');
+});
+
+t.test('results go to a git-ignored folder unless --save (or --out)', async (t) => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const help = await bench(['--help']);
+  t.match(help.stdout, /--save\s+keep the results: write them to bench\/results\//);
+  t.equal(resultsDir(join(root, 'bench/results'), { save: false }), join(root, 'bench/results/local'));
+  t.equal(resultsDir(join(root, 'bench/results'), { save: true }), join(root, 'bench/results'));
+  t.equal(resultsDir(join(root, 'bench/results'), { out: 'elsewhere', save: true }), resolve('elsewhere'));
+  t.equal(readNativeOptions([], join(root, 'native-bench')).out, join(root, 'native-bench/results/local'), 'native-bench too');
+  t.equal(readNativeOptions(['--save'], join(root, 'native-bench')).out, join(root, 'native-bench/results'));
+  for (const dir of ['bench/results/local', 'native-bench/results/local', 'bench/router/local']) {
+    const ignored = spawnSync('git', ['check-ignore', '-q', join(dir, 'latest.json')], { cwd: root });
+    t.equal(ignored.status, 0, `${dir} is git-ignored`);
+  }
+  const tracked = spawnSync('git', ['check-ignore', '-q', 'bench/results/latest.json'], { cwd: root });
+  t.equal(tracked.status, 1, 'bench/results itself is not');
 });

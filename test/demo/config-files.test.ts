@@ -19,8 +19,10 @@ function loaded(t: Test, result: LoadResult) {
 t.test('config/gateway.yaml is valid and points at the demo upstreams', async (t) => {
   t.equal(readFileSync(GATEWAY_YAML, 'utf8').split('\n')[0], '# yaml-language-server: $schema=./tollgate.schema.json');
   const config = loaded(t, loadConfigFile(GATEWAY_YAML, {}));
-  t.same(config.listen, { host: '0.0.0.0', port: 8080 });
+  t.same(config.listen, { host: '127.0.0.1', port: 8080 }, 'npm start serves this machine only (the echo route reflects headers)');
   t.equal(config.workers, 'auto');
+  t.equal(config.dataDir, fileURLToPath(new URL('../../config/data', import.meta.url)), 'dataDir: ./data beside the file');
+  t.equal(loaded(t, loadConfigFile(GATEWAY_YAML, { STATE_DIRECTORY: '/var/lib/tollgate' })).dataDir, '/var/lib/tollgate', "systemd's StateDirectory");
   t.same(config.admin, { host: '127.0.0.1', port: 9901, token: '' });
   for (const [service, port] of Object.entries(DEFAULT_DEMO_PORTS)) {
     t.same(config.upstreams[service]?.targets.map((target) => target.url), [`http://127.0.0.1:${port}`], `${service} upstream`);

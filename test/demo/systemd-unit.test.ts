@@ -68,6 +68,8 @@ t.test('limits, user, environment and hardening', async (t) => {
   t.equal(one('NoNewPrivileges'), 'true');
   t.equal(one('ProtectSystem'), 'strict');
   t.ok(service.get('ReadWritePaths')?.some((v) => v.split(/\s+/).includes('/var/lib/tollgate')), 'the dataDir stays writable');
+  t.equal(one('StateDirectory'), 'tollgate', 'systemd creates /var/lib/tollgate and passes it as STATE_DIRECTORY');
+  t.equal(one('LogRateLimitIntervalSec'), '0', 'journald does not drop access lines under load');
   t.equal(one('ProtectHome'), 'true');
   t.equal(one('PrivateTmp'), 'true');
   t.equal(one('AmbientCapabilities'), 'CAP_NET_BIND_SERVICE');

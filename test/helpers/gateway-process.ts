@@ -53,10 +53,14 @@ export function writeConfig(yamlText: string, dir = mkdtempSync(join(tmpdir(), '
   return file;
 }
 
-export function startGateway(yamlText: string, opts: { args?: string[]; env?: Record<string, string>; configFile?: string } = {}): Promise<GatewayProcess> {
+export function startGateway(
+  yamlText: string,
+  opts: { args?: string[]; env?: Record<string, string>; configFile?: string; cwd?: string } = {},
+): Promise<GatewayProcess> {
   const configFile = opts.configFile ?? writeConfig(yamlText);
   const child = spawn(process.execPath, [CLI, 'start', '-c', configFile, ...(opts.args ?? [])], {
     env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);
@@ -121,9 +125,14 @@ export function startGateway(yamlText: string, opts: { args?: string[]; env?: Re
 }
 
 /** Runs the CLI to completion and returns its exit code and output. */
-export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+  cwd?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

@@ -180,7 +180,7 @@ t.test('the access log records route, status, upstream and request id', async (t
   const res = await request(fx.gw.url + '/api/users/9', { headers: { 'x-request-id': 'log-check-1' } });
   await res.body.text();
   const line = await fx.gw.waitForLog((l) => l.requestId === 'log-check-1');
-  t.match(line, { msg: 'request', route: 'user', method: 'GET', path: '/api/users/9', status: 200, bytes: Number });
+  t.match(line, { msg: 'request', route: 'user', method: 'GET', path: '/api/users/9', status: 200, bytesOut: Number });
   t.equal(line.upstream, `http://127.0.0.1:${fx.ports.users}`);
   t.type(line.durationMs, 'number');
 });

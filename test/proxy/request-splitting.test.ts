@@ -8,6 +8,7 @@ import t from 'tap';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { rawExchange } from '../helpers/recording-upstream.js';
 import { headerBytes, startHeadRecorder, type HeadRecorder } from '../helpers/head-recorder.js';
+import { quirks } from '../helpers/uws-build.js';
 
 let up: HeadRecorder;
 let gw: GatewayProcess;
@@ -62,13 +63,27 @@ t.test('CR LF smuggled as U+010D U+010A in a header value does not split the ups
   t.ok(heads.every(wellFormed), 'every head is well-formed');
 });
 
-t.test('the query passes through byte for byte, non-ASCII included', async (t) => {
+t.test('the query passes through byte for byte, percent-encoded non-ASCII included', async (t) => {
   const before = up.heads().length;
-  const q = utf8('a=é&b=\u010a\u010d&c=%C3%A9');
+  const q = utf8('a=%C3%A9&b=%C4%8A%C4%8D&c=~!$\'()*+,;=:@/?');
   const { text } = await rawExchange(gw.port, Buffer.concat([utf8('GET /api/q?'), q, utf8(' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')]));
   t.match(text, /^HTTP\/1\.1 200 /);
   const head = up.heads().slice(before)[0]!;
   t.same(head.subarray(0, head.indexOf('\r\n')), Buffer.concat([utf8('GET /api/q?'), q, utf8(' HTTP/1.1')]));
+});
+
+// A request-target is ASCII (RFC 9112 §3.2); strict parsers (Node's llhttp, HAProxy) refuse raw
+// non-ASCII in it, so it is refused here too rather than forwarded to an upstream that could not
+// read it (found by the request-path fuzzer, test/fuzz/).
+t.test('raw non-ASCII in the query or the path: 400, closed, nothing forwarded', async (t) => {
+  const before = up.heads().length;
+  for (const target of [utf8('/api/q?a=é&b=\u010a\u010d'), utf8('/api/café'), Buffer.from('/api/q?a=\xe9', 'latin1')]) {
+    const { text, closed } = await rawExchange(gw.port, Buffer.concat([utf8('GET '), target, utf8(' HTTP/1.1\r\nHost: x\r\n\r\n')]));
+    t.match(text, /^HTTP\/1\.1 400 /, target.toString('latin1'));
+    t.match(text, /bad-path/);
+    t.ok(closed, 'the connection is closed');
+  }
+  t.equal(up.heads().length, before, 'nothing reached the upstream');
 });
 
 t.test('Host cannot carry a second request into X-Forwarded-Host', async (t) => {
@@ -118,7 +133,7 @@ function makeCase(i: number, where: Where, klass: Klass, rnd: () => number): Cas
   const parts: Buffer[] = [utf8('a')];
   const n = between(rnd, 1, 4);
   for (let k = 0; k < n; k++) parts.push(klass.make(rnd), utf8(String.fromCharCode(between(rnd, 0x61, 0x7a))));
-  // ASCII letters around the probe: this uWS build trims bytes >= 0x80 at either end of a value.
+  // ASCII letters around the probe: both uWS builds trim bytes >= 0x80 at either end of a value.
   parts.push(utf8('z'));
   let value = Buffer.concat(parts);
   if (where !== 'header') value = Buffer.from(value.toString('latin1').replace(/[ #?]/g, 'q'), 'latin1');
@@ -161,12 +176,15 @@ t.test('randomised code points in header values, Host and query: exact bytes ups
       if (sent.length !== 1 || !sent[0]!.equals(c.value)) wrong.push(`${label}: upstream got ${sent.map((b) => b.toString('hex')).join('|')}`);
     } else {
       if (head !== undefined) wrong.push(label + ': refused but reached the upstream');
-      if (status !== undefined && status !== '400') wrong.push(label + ': refused with a status other than 400');
+      // A control character in the query breaks the request line: the current build answers that itself (505).
+      const uwsRefusal = c.where === 'query' && quirks.malformedRequestLineStatus !== null && status === String(quirks.malformedRequestLineStatus);
+      if (status !== undefined && status !== '400' && !uwsRefusal) wrong.push(label + ': refused with a status other than 400');
       // A value the client sent in valid UTF-8 with no control character must pass in a header.
       if (c.where === 'header' && c.klass.valid) wrong.push(label + ': a valid field value was refused');
     }
     if (!c.klass.valid && status === '200') wrong.push(label + ': bytes that cannot be forwarded unchanged were forwarded');
   }
   t.same(wrong, [], `${results.length} cases: every one forwarded byte for byte or refused`);
-  t.ok(forwarded.length > 50, `a good share was forwarded (${forwarded.length})`);
+  // Header values of every valid class, Host and query of visible ASCII (the rest is refused).
+  t.ok(forwarded.length > 40, `a good share was forwarded (${forwarded.length})`);
 });

@@ -1,16 +1,28 @@
-// A path to a file the gateway must read at start (TLS certificate and key).
+// Paths in the config: files the gateway must read at start (TLS certificate and key) and
+// directories it writes. Relative paths resolve against the config file's directory
+// (../config-dir.ts); the loaded config holds absolute paths.
 import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
+import { describePath, resolveConfigPath } from '../config-dir.js';
 
-/** Relative paths are read from the current working directory. */
+/** A readable regular file; becomes its absolute path. An error names the full path tried. */
 export function readableFile(label: string) {
   return z
     .string()
     .min(1)
-    .superRefine((file, ctx) => {
-      const problem = fileProblem(file);
-      if (problem) ctx.addIssue({ code: 'custom', message: `${label} ${JSON.stringify(file)} ${problem}`, input: file });
+    .transform((file, ctx) => {
+      const full = resolveConfigPath(file);
+      const problem = fileProblem(full);
+      if (problem === null) return full;
+      ctx.addIssue({ code: 'custom', message: `${label} ${describePath(file, full)} ${problem}`, input: file });
+      return z.NEVER;
     });
+}
+
+/** A directory path, not checked here (it may be created on first use); becomes its absolute path. */
+export function configDirectory(defaultPath: string) {
+  // The default sits inside the transform, so it is resolved too and the JSON Schema shows it.
+  return z.string().min(1).default(defaultPath).transform((dir) => resolveConfigPath(dir));
 }
 
 function fileProblem(file: string): string | null {

@@ -61,10 +61,11 @@ function setHeaderProblem(rawName: string, value: string, direction: HeaderDirec
 
 export function headerOps(direction: HeaderDirection) {
   return z.strictObject({
-    set: headerMap(direction).prefault({}),
+    set: headerMap(direction).prefault({}).meta({ description: 'Headers to set, replacing any of the same name' }),
     remove: z
       .array(headerName)
       .prefault([])
-      .transform((names) => [...new Set(names)]),
+      .transform((names) => [...new Set(names)])
+      .meta({ description: 'Header names to remove' }),
   });
 }

@@ -26,7 +26,12 @@ const methods = z
 
 const host = z
   .string()
-  .refine(isMatchHost, { error: (issue) => `invalid host ${JSON.stringify(issue.input)}: use a host name or IP without a port` })
+  .refine(isMatchHost, {
+    error: (issue) =>
+      String(issue.input).includes('*')
+        ? `invalid host ${JSON.stringify(issue.input)}: wildcard hosts are not supported; give each host name its own route, or leave "host" out to match any host`
+        : `invalid host ${JSON.stringify(issue.input)}: use a host name or IP without a port`,
+  })
   .transform((value) => value.toLowerCase());
 
 const matchSchema = z.strictObject({
@@ -37,20 +42,26 @@ const matchSchema = z.strictObject({
 
 export const respondSchema = z.strictObject({
   // 1xx are interim answers that a final one must follow; a route answers with a final status.
-  status: z.number().int().min(200).max(599).default(200),
-  json: z.unknown().optional(),
-  body: z.string().optional(),
-  headers: headerMap('response').prefault({}),
+  status: z.number().int().min(200).max(599).default(200).meta({ description: 'Status of the answer' }),
+  json: z.unknown().optional().meta({ description: 'A JSON body (content-type application/json)' }),
+  body: z.string().optional().meta({ description: 'A text body (content-type text/plain), instead of json' }),
+  headers: headerMap('response').prefault({}).meta({ description: 'Headers of the answer' }),
 });
 
 export const routeSchema = strictObjectRefusing(
   {
-    id: name('route id'),
-    match: matchSchema,
+    id: name('route id').meta({ description: 'Unique; names the route in logs and the SIGUSR2 snapshot' }),
+    match: matchSchema.meta({ description: 'Which requests the route takes' }),
     upstream: orNull(z.string().min(1).meta({ description: 'Name of an entry in upstreams' })),
     rewrite: orNull(pathPattern.meta({ pattern: '^/', description: "Upstream path template using the match path's :params and *" })),
-    headers: z.strictObject({ request: headerOps('request').prefault({}), response: headerOps('response').prefault({}) }).prefault({}),
-    timeout: orNull(duration({ min: 1 })),
+    headers: z
+      .strictObject({
+        request: headerOps('request').prefault({}).meta({ description: 'Changes to the request sent upstream' }),
+        response: headerOps('response').prefault({}).meta({ description: 'Changes to the answer sent to the client' }),
+      })
+      .prefault({})
+      .meta({ description: 'Header changes on the way up and down' }),
+    timeout: orNull(duration({ min: 1 }).meta({ description: "Time for the upstream's answer to begin; default: the upstream's timeout.response" })),
     respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
   },
   'route-level ',

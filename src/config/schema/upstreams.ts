@@ -26,7 +26,10 @@ const targetUrl = z.string().superRefine((text, ctx) => {
 });
 
 const target = z
-  .union([targetUrl, z.strictObject({ url: targetUrl, weight: z.number().int().min(1).max(1000).default(1) })], {
+  .union([targetUrl, z.strictObject({
+    url: targetUrl.meta({ description: 'Target origin: http(s)://host:port, no path' }),
+    weight: z.number().int().min(1).max(1000).default(1).meta({ description: 'Share of the requests, relative to the other targets' }),
+  })], {
     error: 'expected a target URL or { url, weight }',
   })
   .transform((value) => {
@@ -38,9 +41,12 @@ const targets = z
   .array(target)
   .min(1, { error: 'an upstream needs at least one target' })
   .superRefine((list, ctx) => {
-    list.forEach((item, index) => {
-      if (list.findIndex((other) => other.url === item.url) !== index) {
-        ctx.addIssue({ code: 'custom', message: `target ${item.url} is listed twice (use "weight" instead)`, path: [index], input: item.url });
+    // A target that failed its own check (bad scheme, not a URL) reaches here without an origin:
+    // it is reported once, at itself, not also as a duplicate of another failed one.
+    const origins = list.map((item) => (item as typeof item | undefined)?.url);
+    origins.forEach((url, index) => {
+      if (url !== undefined && origins.indexOf(url) !== index) {
+        ctx.addIssue({ code: 'custom', message: `target ${url} is listed twice (use "weight" instead)`, path: [index], input: url });
       }
     });
   });
@@ -56,15 +62,19 @@ const balance = z.literal('round-robin', {
 
 export const upstreamSchema = strictObjectRefusing(
   {
-    targets,
-    balance: balance.default('round-robin'),
+    targets: targets.meta({ description: 'Where requests go: origins (http://10.0.0.5:8080), or { url, weight }; each listed once' }),
+    balance: balance.default('round-robin').meta({ description: 'How targets are picked: round-robin, by weight (least-requests and consistent-hash: not supported yet)' }),
     connections: z.number().int().min(1).max(10_000).default(64).meta({ description: 'Keep-alive sockets per target per worker' }),
     timeout: z
-      .strictObject({ connect: duration({ min: 1 }).prefault('2s'), response: duration({ min: 1 }).prefault('10s') })
-      .prefault({}),
+      .strictObject({
+        connect: duration({ min: 1 }).prefault('2s').meta({ description: 'Time to open a connection to a target' }),
+        response: duration({ min: 1 }).prefault('10s').meta({ description: "Time for the answer's head to arrive, counted from the request's last byte sent, plus any wait for a free connection" }),
+      })
+      .prefault({})
+      .meta({ description: 'Timeouts of calls to this upstream' }),
   },
   'upstream-level ',
   ['retry', 'healthCheck', 'circuitBreaker', 'hashOn'],
 );
 
-export const upstreamsSchema = z.record(name('upstream name'), upstreamSchema).prefault({});
+export const upstreamsSchema = z.record(name('upstream name'), upstreamSchema).prefault({}).meta({ description: 'Named upstream services' });

@@ -42,13 +42,24 @@ export const proxyStage: StageFactory = (route, deps) => {
 };
 
 /**
- * Starts the upstream call as soon as the first body chunk arrives. A body that fits in that
- * first chunk goes up as one Buffer (no stream machinery); a longer one streams.
+ * Request bodies with a Content-Length up to this size are read whole before the upstream call
+ * starts (nginx's proxy_request_buffering): a client trickling a small body then holds no
+ * upstream connection, so slow uploaders cannot take every connection of a pool (they did: 333
+ * clients sending 1 KB a byte at a time made every other request wait for a socket and time
+ * out). Larger and chunked bodies stream, with backpressure, as they arrive.
+ */
+const BUFFERED_BODY = 64 * 1024;
+
+/**
+ * Starts the upstream call once the body is read (up to BUFFERED_BODY) or at its first chunk
+ * (larger bodies, which stream). A body read whole goes up as one Buffer with the head.
  */
 function streamBody(ctx: RequestContext, call: UpstreamCall, maxBody: number, deadline: number): void {
   const ex = ctx.exchange;
   let received = 0;
   let stream: RequestBodyStream | null = null;
+  const declared = ex.contentLength;
+  let held: Buffer | null = null;
   const timer = setTimeout(guarded(ex, 'request body timer', () => {
     if (ex.finished) return;
     if (!call.responseStarted) replyProblem(ex, ctx.requestId, 'TG_REQUEST_TIMEOUT', 'The request body did not arrive in time.', null, true);
@@ -69,8 +80,14 @@ function streamBody(ctx: RequestContext, call: UpstreamCall, maxBody: number, de
     }
     if (last) clearTimeout(timer);
     if (stream === null) {
-      if (last) {
+      if (last && held === null) {
         call.start(chunk);
+        return;
+      }
+      if (declared > 0 && declared <= BUFFERED_BODY) {
+        held ??= Buffer.allocUnsafe(declared);
+        chunk.copy(held, received - chunk.length);
+        if (last) call.start(held.subarray(0, received));
         return;
       }
       stream = new RequestBodyStream(ex);

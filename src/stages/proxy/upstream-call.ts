@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { HeaderList } from '../../pipeline/exchange.js';
@@ -37,6 +38,7 @@ export class UpstreamCall implements UpstreamHandler {
   private heldLength = 0;
   private streaming = false;
   private settled = false;
+  private dispatchedAt = 0;
   body: Readable | null = null;
 
   constructor(
@@ -48,8 +50,22 @@ export class UpstreamCall implements UpstreamHandler {
     ctx.exchange.onAbort(() => this.cancel(new ClientGoneError()));
   }
 
+  /**
+   * Sends the request once uWS has parsed everything it read on the client connection: a request
+   * pipelined behind this one in that read makes uWS close the connection (this build does not
+   * queue a request while one is pending), and the abort that follows must find the request not
+   * yet sent, or the upstream would act on a request whose answer nobody can receive.
+   * setImmediate runs in the same loop iteration, after the read's callback returned.
+   */
   start(body: Buffer | Readable | null): void {
     if (body instanceof Readable) this.body = body;
+    setImmediate(() => {
+      if (!this.settled) this.dispatch(body);
+    });
+  }
+
+  private dispatch(body: Buffer | Readable | null): void {
+    this.dispatchedAt = performance.now();
     this.target.pool.dispatch({
       method: this.ctx.method,
       path: this.opts.path,
@@ -116,6 +132,8 @@ export class UpstreamCall implements UpstreamHandler {
   }
 
   private head(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
+    this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
+    this.ctx.upstreamStatus = statusCode;
     const headers = clientHeaders(rawHeaders, this.opts.responsePlan);
     this.status = statusCode;
     this.headers = headers;
@@ -172,6 +190,8 @@ export class UpstreamCall implements UpstreamHandler {
   private error(err: Error & { code?: string }): void {
     const wasSettled = this.settled;
     this.settled = true;
+    // The upstream failed to answer (a call this side cancelled, for the client, is not its failure).
+    if (!wasSettled && this.status === 0 && this.dispatchedAt > 0) this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
     this.body?.destroy();
     const ex = this.ctx.exchange;
     if (err instanceof ClientGoneError || ex.aborted || (wasSettled && ex.finished)) return;

@@ -1,0 +1,129 @@
+/**
+ * The two bundled uWebSockets.js builds and what each one does differently: one entry per quirk,
+ * each checked against the loaded build by test/http/uws-builds.test.ts (a raw socket against a
+ * bare uWS App), so no workaround rests on a guess about the build.
+ *
+ * - current: the official 20.57 binaries (npm alias `uWebSockets.js`); Node 20, 22, 24 and 25,
+ *   glibc 2.38 or newer on Linux, macOS, Windows.
+ * - legacy: the unofficial 20.30 build (npm alias `uWebSockets.js-legacy`); Node 16, 18 and 20,
+ *   older glibc.
+ */
+
+export type UwsBuildName = 'current' | 'legacy';
+
+export const UWS_BUILD_NAMES: readonly UwsBuildName[] = ['current', 'legacy'];
+
+export interface UwsQuirks {
+  /**
+   * getMethod() lowercases the method inside the request, so getCaseSensitiveMethod() called
+   * after it returns lowercase too. Both builds: the edge only ever calls getCaseSensitiveMethod().
+   */
+  readonly getMethodLowercasesInPlace: boolean;
+  /**
+   * Only the nine standard methods, uppercase (GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE
+   * PATCH), reach the handler; any other method closes the connection unanswered. Without it
+   * every method without spaces or controls arrives as sent, and the edge refuses non-tokens.
+   */
+  readonly standardMethodsOnly: boolean;
+  /**
+   * endWithoutBody with a length or the close flag aborts the process (for any argument but
+   * (0, true)). Bodiless answers then write Content-Length and `Connection: close` as headers and
+   * leave the close to the client. Where it does not abort, endWithoutBody(undefined, true) writes
+   * a bogus Content-Length, so an answer without a length never takes the close flag.
+   */
+  readonly endWithoutBodyLengthAborts: boolean;
+  /**
+   * resume() on a response that was not paused stops uWS reading the connection: the next request
+   * on it waits for the idle timeout. Both builds: the exchange only resumes what it paused.
+   */
+  readonly resumeUnpausedStalls: boolean;
+  /** What uWS answers an HTTP/1.0 request with, then closing; null: nothing (closed when idle). */
+  readonly http10Status: number | null;
+  /**
+   * What uWS answers a malformed header line with (obs-fold, NUL or another control character,
+   * a bare LF, a space before the colon, a name that is not a token), then closing; null:
+   * nothing, and the connection is closed when idle.
+   */
+  readonly malformedHeaderStatus: number | null;
+  /**
+   * What uWS answers a request line it cannot read with (a raw space or control character in the
+   * target, a version other than HTTP/1.1, lines ended by a bare LF); null: nothing (closed when idle).
+   */
+  readonly malformedRequestLineStatus: number | null;
+  /**
+   * What uWS answers a request whose framing it refuses with (no Host, Content-Length with
+   * Transfer-Encoding, a Content-Length that is not one number, a bad chunk size), then closing;
+   * null: nothing, the connection is closed at once.
+   */
+  readonly refusedFramingStatus: number | null;
+  /** What uWS answers a request with two Host lines with, then closing; null: handed to the gateway (400). */
+  readonly duplicateHostStatus: number | null;
+  /** The most header lines (Host included) a request may have; one more is refused by uWS. */
+  readonly maxHeaderLines: number;
+  /** The status for one header line too many, then a close; null: nothing (closed when idle). */
+  readonly tooManyHeadersStatus: number | null;
+  /** Seconds a connection may stay idle (or in the middle of a request head) before uWS closes it. */
+  readonly idleTimeoutSeconds: number;
+  /** App.filter exists: a callback on every connection opened and closed (for connection limits). */
+  readonly connectionFilter: boolean;
+}
+
+export interface UwsBuildSpec {
+  readonly name: UwsBuildName;
+  /** The npm alias it is installed under (package.json dependencies). */
+  readonly packageName: string;
+  /** Where the binaries lie inside the package ('' for its root). */
+  readonly binaryDir: string;
+  /** The Node ABI versions (process.versions.modules) it ships binaries for, with their Node majors. */
+  readonly nodeAbis: Readonly<Record<string, number>>;
+  /** What it needs, in words, for the message when it does not load. */
+  readonly needs: string;
+  readonly quirks: UwsQuirks;
+}
+
+export const UWS_BUILDS: Readonly<Record<UwsBuildName, UwsBuildSpec>> = {
+  current: {
+    name: 'current',
+    packageName: 'uWebSockets.js',
+    binaryDir: '',
+    nodeAbis: { 115: 20, 127: 22, 137: 24, 141: 25 },
+    needs: 'Node 20, 22, 24 or 25; on Linux glibc 2.38 or newer (Debian 13, Ubuntu 24.04, Fedora 39, RHEL 10)',
+    quirks: {
+      getMethodLowercasesInPlace: true,
+      standardMethodsOnly: false,
+      endWithoutBodyLengthAborts: false,
+      resumeUnpausedStalls: true,
+      http10Status: 505,
+      malformedHeaderStatus: 400,
+      malformedRequestLineStatus: 505,
+      refusedFramingStatus: 400,
+      duplicateHostStatus: 400,
+      maxHeaderLines: 98,
+      tooManyHeadersStatus: 431,
+      idleTimeoutSeconds: 30,
+      connectionFilter: true,
+    },
+  },
+  legacy: {
+    name: 'legacy',
+    packageName: 'uWebSockets.js-legacy',
+    binaryDir: 'binaries',
+    nodeAbis: { 93: 16, 108: 18, 115: 20 },
+    needs: 'Node 16, 18 or 20',
+    quirks: {
+      getMethodLowercasesInPlace: true,
+      standardMethodsOnly: true,
+      endWithoutBodyLengthAborts: true,
+      resumeUnpausedStalls: true,
+      http10Status: null,
+      malformedHeaderStatus: null,
+      malformedRequestLineStatus: null,
+      refusedFramingStatus: null,
+      duplicateHostStatus: null,
+      maxHeaderLines: 48,
+      tooManyHeadersStatus: null,
+      idleTimeoutSeconds: 10,
+      connectionFilter: false,
+    },
+  },
+};

@@ -24,13 +24,13 @@ const CRASH_LINES = new Set(['worker crashed', 'worker exited unexpectedly; repl
 const USAGE = `usage: node bench/soak/run.mjs [options]   (npm run soak -- [options])
   --minutes M           how long the traffic runs (default 10)
   --sample-seconds S    seconds between samples (default 10)
-  --warmup-seconds S    samples before this are left out of the slopes (default: a quarter of the run, at most 120)
+  --warmup-seconds S    samples before this are left out of the slopes (default: 30% of the run, at most 180)
   --workers N           gateway workers (default 2)
   --connections N       autocannon connections (default 16)
   --rate R              requests per second offered over all connections; 0 = closed loop (default 2000)
   --reload-seconds S    a reload every S seconds (default 30)
   --abort-interval-ms N a client leaving mid-request every N ms (default 100)
-  --rss-bound B         most RSS growth after the warm-up, MiB per minute (default 1)
+  --rss-bound B         most RSS growth after the warm-up, MiB per minute (default 2)
   --fd-bound B          most growth of open file descriptors after the warm-up, per minute (default 1)
   --note TEXT           a note for the report (e.g. what else ran on the machine)
   --out DIR             where the report goes (default bench/soak/results)`;
@@ -67,7 +67,7 @@ function readOptions(argv) {
       rate: { type: 'string', default: '2000' },
       'reload-seconds': { type: 'string', default: '30' },
       'abort-interval-ms': { type: 'string', default: '100' },
-      'rss-bound': { type: 'string', default: '1' },
+      'rss-bound': { type: 'string', default: '2' },
       'fd-bound': { type: 'string', default: '1' },
       note: { type: 'string', default: '' },
       out: { type: 'string' },
@@ -80,7 +80,8 @@ function readOptions(argv) {
     help: values.help,
     minutes,
     sampleSeconds,
-    warmupSeconds: values['warmup-seconds'] === undefined ? Math.min(120, (minutes * 60) / 4) : number('warmup-seconds', values['warmup-seconds'], { min: 0 }),
+    // V8 settles each worker's heap size in the first minutes (a resize moves RSS by ~30 MiB at once).
+    warmupSeconds: values['warmup-seconds'] === undefined ? Math.min(180, minutes * 60 * 0.3) : number('warmup-seconds', values['warmup-seconds'], { min: 0 }),
     workers: number('workers', values.workers, { min: 1, integer: true }),
     connections: number('connections', values.connections, { min: 1, integer: true }),
     rate: number('rate', values.rate, { min: 0, integer: true }),

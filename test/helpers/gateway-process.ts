@@ -144,3 +144,22 @@ export function runCli(
     });
   });
 }
+
+/**
+ * The config most proxy tests start from: one worker on 127.0.0.1 port 0, admin on port 0, quiet
+ * logs, one upstream `rec` at `url`, and the routes given (default: /api/* to rec). `extra` is
+ * YAML for the top level (limits, trustedProxies...); `upstream` extends rec's entry.
+ */
+export function oneUpstreamYaml(url: string, opts: { extra?: string; upstream?: string; routes?: string } = {}): string {
+  return `
+listen: { host: 127.0.0.1, port: 0 }
+workers: 1
+admin: { host: 127.0.0.1, port: 0 }
+log: { level: warn, access: false }
+${opts.extra ?? ''}
+upstreams:
+  rec: { targets: ['${url}']${opts.upstream ? ', ' + opts.upstream : ''} }
+routes:
+${opts.routes ?? '  - { id: any, match: { path: /api/* }, upstream: rec }'}
+`;
+}

@@ -1,6 +1,6 @@
 // Each malformed request gets a 4xx or a closed connection, and nothing reaches the upstream.
 import t from 'tap';
-import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { oneUpstreamYaml, startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { rawExchange, startRecordingUpstream, type RecordingUpstream } from '../helpers/recording-upstream.js';
 import { quirks, uwsBuild } from '../helpers/uws-build.js';
 
@@ -9,16 +9,7 @@ let gw: GatewayProcess;
 
 t.before(async () => {
   up = await startRecordingUpstream();
-  gw = await startGateway(`
-listen: { host: 127.0.0.1, port: 0 }
-workers: 1
-admin: { host: 127.0.0.1, port: 0 }
-limits: { maxHeaderSize: 2kb }
-upstreams:
-  rec: { targets: ['${up.url}'] }
-routes:
-  - { id: any, match: { path: /api/* }, upstream: rec }
-`);
+  gw = await startGateway(oneUpstreamYaml(up.url, { extra: 'limits: { maxHeaderSize: 2kb }' }));
 });
 t.teardown(async () => {
   await gw.stop();

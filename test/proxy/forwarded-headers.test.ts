@@ -2,7 +2,7 @@
 // headers.request.set replaces it (host included: nginx's proxy_set_header Host), one copy only;
 // Forwarded / X-Real-IP / X-Forwarded-Port pass only from trustedProxies; a bare '?' is kept.
 import t from 'tap';
-import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { oneUpstreamYaml, startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { rawExchange } from '../helpers/recording-upstream.js';
 import { headerBytes, startHeadRecorder, type HeadRecorder } from '../helpers/head-recorder.js';
 
@@ -10,16 +10,7 @@ let up: HeadRecorder;
 let gw: GatewayProcess;
 let trusting: GatewayProcess;
 
-const config = (extra: string): string => `
-listen: { host: 127.0.0.1, port: 0 }
-workers: 1
-admin: { host: 127.0.0.1, port: 0 }
-log: { level: warn, access: false }
-${extra}
-upstreams:
-  rec: { targets: ['${up.url}'] }
-routes:
-  - id: set
+const config = (extra: string): string => oneUpstreamYaml(up.url, { extra, routes: `  - id: set
     match: { path: /set }
     upstream: rec
     headers:
@@ -31,8 +22,7 @@ routes:
           x-forwarded-host: public.example
           x-request-id: fixed-id
           traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01
-  - { id: any, match: { path: /api/* }, upstream: rec }
-`;
+  - { id: any, match: { path: /api/* }, upstream: rec }` });
 
 t.before(async () => {
   up = await startHeadRecorder();

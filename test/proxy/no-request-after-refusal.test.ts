@@ -3,7 +3,7 @@
 // length would send it) is never routed, forwarded or answered: uWS keeps parsing what it has
 // read after end(body, true), so a refused request must be answered after that read is parsed.
 import t from 'tap';
-import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { oneUpstreamYaml, startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { rawExchange, startRecordingUpstream, type RecordingUpstream } from '../helpers/recording-upstream.js';
 import { quirks } from '../helpers/uws-build.js';
 
@@ -12,18 +12,10 @@ let gw: GatewayProcess;
 
 t.before(async () => {
   up = await startRecordingUpstream();
-  gw = await startGateway(`
-listen: { host: 127.0.0.1, port: 0 }
-workers: 1
-admin: { host: 127.0.0.1, port: 0 }
-log: { level: warn, access: false }
-limits: { maxHeaderSize: 2kb, maxBodySize: 64b, chunkedRequests: true }
-upstreams:
-  rec: { targets: ['${up.url}'] }
-routes:
-  - { id: any, match: { path: /api/*, methods: [GET, POST] }, upstream: rec }
-  - { id: here, match: { path: /here }, respond: { status: 200, json: { here: true } } }
-`);
+  gw = await startGateway(oneUpstreamYaml(up.url, {
+    extra: 'limits: { maxHeaderSize: 2kb, maxBodySize: 64b, chunkedRequests: true }',
+    routes: '  - { id: any, match: { path: /api/*, methods: [GET, POST] }, upstream: rec }\n  - { id: here, match: { path: /here }, respond: { status: 200, json: { here: true } } }',
+  }));
 });
 t.teardown(async () => {
   await gw.stop();

@@ -6,7 +6,7 @@
 // that comes later finds the first upstream, which is then aborted, not left half-processed.
 // Pipelining behind an answer the gateway gives at once, and sequential keep-alive requests, work.
 import t from 'tap';
-import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { oneUpstreamYaml, startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { rawExchange } from '../helpers/recording-upstream.js';
 import { sleep, startScriptedUpstream, waitFor, type ScriptedUpstream } from '../helpers/scripted-upstream.js';
 
@@ -15,17 +15,9 @@ let gw: GatewayProcess;
 
 t.before(async () => {
   up = await startScriptedUpstream();
-  gw = await startGateway(`
-listen: { host: 127.0.0.1, port: 0 }
-workers: 1
-admin: { host: 127.0.0.1, port: 0 }
-log: { level: warn, access: false }
-upstreams:
-  up: { targets: ['${up.url}'] }
-routes:
-  - { id: proxied, match: { path: /api/* }, upstream: up }
-  - { id: local, match: { path: /status }, respond: { status: 200, json: { ok: true } } }
-`);
+  gw = await startGateway(oneUpstreamYaml(up.url, {
+    routes: '  - { id: proxied, match: { path: /api/* }, upstream: rec }\n  - { id: local, match: { path: /status }, respond: { status: 200, json: { ok: true } } }',
+  }));
 });
 t.teardown(async () => {
   await gw.stop();

@@ -4,7 +4,7 @@
 // ends. Every such request is refused, its connection closed, and a request hidden behind it
 // never reaches the upstream. Also: Host must be one valid host[:port].
 import t from 'tap';
-import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { oneUpstreamYaml, startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { rawExchange, startRecordingUpstream, type RecordingUpstream } from '../helpers/recording-upstream.js';
 import { quirks, uwsBuild } from '../helpers/uws-build.js';
 
@@ -12,17 +12,7 @@ let up: RecordingUpstream;
 let gw: GatewayProcess;
 let lenient: GatewayProcess;
 
-const config = (extra: string): string => `
-listen: { host: 127.0.0.1, port: 0 }
-workers: 1
-admin: { host: 127.0.0.1, port: 0 }
-log: { level: warn, access: false }
-${extra}
-upstreams:
-  rec: { targets: ['${up.url}'] }
-routes:
-  - { id: any, match: { path: /api/* }, upstream: rec }
-`;
+const config = (extra: string): string => oneUpstreamYaml(up.url, { extra });
 
 t.before(async () => {
   up = await startRecordingUpstream();

@@ -5,7 +5,7 @@
 // Closed as a class: every code point class goes through header values, Host and the query, and
 // the upstream must see either exactly the bytes the client sent or nothing at all.
 import t from 'tap';
-import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { oneUpstreamYaml, startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { rawExchange } from '../helpers/recording-upstream.js';
 import { headerBytes, startHeadRecorder, type HeadRecorder } from '../helpers/head-recorder.js';
 import { quirks } from '../helpers/uws-build.js';
@@ -16,16 +16,7 @@ let gw: GatewayProcess;
 t.before(async () => {
   up = await startHeadRecorder();
   // One upstream connection: a split request would poison the next client's answer.
-  gw = await startGateway(`
-listen: { host: 127.0.0.1, port: 0 }
-workers: 1
-admin: { host: 127.0.0.1, port: 0 }
-log: { level: warn, access: false }
-upstreams:
-  rec: { targets: ['${up.url}'], connections: 1 }
-routes:
-  - { id: any, match: { path: /api/* }, upstream: rec }
-`);
+  gw = await startGateway(oneUpstreamYaml(up.url, { upstream: 'connections: 1' }));
 });
 t.teardown(async () => {
   await gw.stop();

@@ -60,6 +60,9 @@ export class UwsExchange implements Exchange {
   private reading = false;
   private bodyDone = false;
   private failing = false;
+  /** Header lines of a stored answer, written by writeHead during replyStored only. */
+  private storedHead: Uint8Array | null = null;
+  private storedNameLength = 0;
 
   constructor(
     private readonly res: HttpResponse,
@@ -163,7 +166,35 @@ export class UwsExchange implements Exchange {
     this.hooks.onFinish(this);
   }
 
-  private send(status: number, headers: HeaderList, body: string | Buffer, close: boolean): void {
+  replyStored(status: number, head: Uint8Array, nameLength: number, headers: HeaderList, body: Uint8Array | null, reportedLength: number): void {
+    if (!this.begin(status)) return;
+    if (this.closeRequested) {
+      // Deferred as in reply() and replyNoBody(); the stored bytes are only borrowed, so copied.
+      const heldHead = Buffer.from(head);
+      const heldBody = body === null ? null : Buffer.from(body);
+      setImmediate(() => {
+        if (!this.aborted) this.sendStored(status, heldHead, nameLength, headers, heldBody, reportedLength, true);
+        this.hooks.onFinish(this);
+      });
+      return;
+    }
+    this.sendStored(status, head, nameLength, headers, body, reportedLength, this.closeAfter());
+    this.hooks.onFinish(this);
+  }
+
+  /** send() or sendNoBody(), with the stored header lines written first (see writeHead). */
+  private sendStored(status: number, head: Uint8Array, nameLength: number, headers: HeaderList, body: Uint8Array | null, reportedLength: number, close: boolean): void {
+    this.storedHead = head;
+    this.storedNameLength = nameLength;
+    try {
+      if (body === null) this.sendNoBody(status, headers, reportedLength);
+      else this.send(status, headers, body, close);
+    } finally {
+      this.storedHead = null;
+    }
+  }
+
+  private send(status: number, headers: HeaderList, body: string | Uint8Array, close: boolean): void {
     const res = this.res;
     res.cork(() => {
       this.writeHead(status, headers);
@@ -312,6 +343,14 @@ export class UwsExchange implements Exchange {
     const res = this.res;
     this.headWritten = true;
     res.writeStatus(statusLine(status));
+    const stored = this.storedHead;
+    if (stored !== null && stored.length > 0) {
+      // uWS writes a header as `name: value` CRLF, both as given: the stored lines go out as they
+      // are in one call, the rest of them riding in the value (test/http/uws-builds.test.ts
+      // checks both builds write a value verbatim).
+      const n = this.storedNameLength;
+      res.writeHeader(stored.subarray(0, n), stored.subarray(n + 2));
+    }
     for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1]!);
     res.writeHeader('x-request-id', this.requestId);
     const extra = this.hooks.answerHeaders;

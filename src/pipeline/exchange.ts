@@ -28,6 +28,13 @@ export interface Exchange {
   reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void;
   /** Answer without a body (HEAD, 204, 304); `reportedLength` is the Content-Length a GET would have. */
   replyNoBody(status: number, headers: HeaderList, reportedLength: number): void;
+  /**
+   * A stored answer, in one cork as reply() (or replyNoBody() when `body` is null): `head` holds
+   * header lines exactly as they go on the wire ("name: value" lines joined by CRLF, without the
+   * last CRLF; empty for none), the first name `nameLength` bytes long, written in one piece;
+   * `headers` follow them. `head` and `body` are borrowed: used before this returns, never kept.
+   */
+  replyStored(status: number, head: Uint8Array, nameLength: number, headers: HeaderList, body: Uint8Array | null, reportedLength: number): void;
 
   /** Begins a streamed answer; nothing is written until the first chunk or the end. */
   streamStart(status: number, headers: HeaderList, totalSize: number): void;

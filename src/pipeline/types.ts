@@ -3,6 +3,7 @@ import type { RequestContext } from './context.js';
 import type { UpstreamRegistry } from '../upstream/registry.js';
 import type { AddressMatcher } from '../http/cidr.js';
 import type { Logger } from '../observability/logger.js';
+import type { CacheRuntime } from '../cache/runtime.js';
 
 /** A compiled stage chain for one route: synchronous, returns nothing; answers through ctx.exchange. */
 export type Handler = (ctx: RequestContext) => void;
@@ -14,6 +15,8 @@ export interface StageDeps {
   log: Logger;
   /** Test-only (TOLLGATE_FAULT_INJECTION=1): the fault stage joins every chain. */
   faultInjection: boolean;
+  /** The response cache of this worker; null when no route of the config caches. */
+  cache: CacheRuntime | null;
 }
 
 /**

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 import { isLoopbackHostHeader } from './admin-host.js';
+import { PurgeError, type PurgeRequest } from './cache-control.js';
 
 /** What the admin API reads from and asks of the supervisor. */
 export interface AdminPort {
@@ -10,6 +11,8 @@ export interface AdminPort {
   config(): object;
   routes(): object[];
   reload(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }>;
+  /** Removes cached entries; resolves with how many (throws PurgeError for a bad request). */
+  purgeCache(req: PurgeRequest): Promise<number>;
 }
 
 export interface AdminOptions {
@@ -58,7 +61,24 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
         const result = await port.reload();
         return result.ok ? { status: 200, body: { reloaded: true, generation: result.generation } } : { status: 400, body: { reloaded: false, errors: result.errors } };
       }
+      case '/cache': return method === 'DELETE' ? purge(new URLSearchParams((req.url ?? '').split('?')[1] ?? '')) : notAllowed('DELETE');
       default: return { status: 404, body: problem(404, 'Not Found', 'No such admin endpoint.') };
+    }
+  }
+
+  /** DELETE /cache?prefix=/path or ?key=/path?query[&host=name]: `{ removed: N }`. */
+  async function purge(params: URLSearchParams): Promise<Answer> {
+    const prefix = params.get('prefix');
+    const key = params.get('key');
+    if ((prefix === null) === (key === null)) {
+      return { status: 400, body: problem(400, 'Bad Request', 'Give one of prefix=/path or key=/path?query (with host=name to purge one host only).') };
+    }
+    try {
+      const removed = await port.purgeCache(prefix !== null ? { prefix } : { key: key!, host: params.get('host') });
+      return { status: 200, body: { removed } };
+    } catch (err) {
+      if (err instanceof PurgeError) return { status: 400, body: problem(400, 'Bad Request', err.message) };
+      throw err;
     }
   }
 

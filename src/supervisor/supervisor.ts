@@ -5,6 +5,7 @@ import { loadConfigFile, formatConfigError } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
 import { describePlatform, loadUws } from '../http/load-uws.js';
 import { createAdminServer } from './admin-server.js';
+import { SupervisorCache } from './cache-control.js';
 import { assertPortFree, findFreePort } from './free-port.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
 import { redactConfig } from './redact.js';
@@ -54,6 +55,13 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   let generationId = 1;
   const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), uws.name, log,
     process.env.TOLLGATE_FAULT_INJECTION === '1');
+  // Opened here first in the process, before any worker: its LMDB options are the ones they join.
+  const cache = new SupervisorCache(pool.cacheShm, log);
+  try {
+    cache.apply(config);
+  } catch (err) {
+    throw new StartError([(err as Error).message]);
+  }
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
     await pool.start();
@@ -76,6 +84,12 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       const errors = fixed.map((k) => `${opts.configFile}: ${k}: changing this needs a restart; reload refused`);
       log.error({ errors }, 'config reload rejected; keeping the running config');
       return { ok: false, errors };
+    }
+    try {
+      cache.apply(next.config);
+    } catch (err) {
+      log.error({ err }, 'config reload rejected; keeping the running config');
+      return { ok: false, errors: [(err as Error).message] };
     }
     const id = generationId + 1;
     try {
@@ -105,6 +119,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       upstream: r.upstream, rewrite: r.rewrite, respond: r.respond !== null,
     })),
     reload,
+    purgeCache: (req) => cache.purge(req),
   });
   const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
     await pool.drain(1_000);
@@ -125,6 +140,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     shutdown: () => (stopped ??= (async () => {
       log.info({ timeoutMs: config.shutdownTimeout }, 'shutting down: draining workers');
       await pool.drain(config.shutdownTimeout);
+      await cache.close().catch((err: unknown) => log.warn({ err }, 'closing the cache store failed'));
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
       if (demo !== null) await stopChild(demo);

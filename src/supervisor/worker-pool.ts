@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
+import { createCacheShm } from '../shm/cache-layout.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
 import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRuntimeStats, WorkerStats } from '../worker/messages.js';
 
@@ -32,6 +33,8 @@ export interface StatsReply {
  */
 export class WorkerPool {
   readonly control = C.createControl();
+  /** The response cache's shared words, the same for every worker and spare for the life of the process. */
+  readonly cacheShm = createCacheShm();
   private readonly words = new Int32Array(this.control);
   private readonly slots: Slot[] = [];
   private generation: Generation;
@@ -145,7 +148,8 @@ export class WorkerPool {
    */
   private spawn(index: number, diedAt: number | null): void {
     const init: WorkerInit = {
-      index, port: this.port, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
+      index, port: this.port, generation: this.generation, uws: this.uws, control: this.control, cacheShm: this.cacheShm,
+      faultInjection: this.faultInjection,
     };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);

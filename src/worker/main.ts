@@ -11,6 +11,7 @@ import { RouteStats } from '../observability/route-stats.js';
 import { RuntimeStats } from '../observability/runtime-stats.js';
 import * as C from '../shm/control-layout.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
+import { WorkerCache } from './cache-wiring.js';
 import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
 
 // A thread starts either with its assignment or as a spare: a spare has loaded its modules and
@@ -34,6 +35,7 @@ let inFlight = 0;
 let drainDone: (() => void) | null = null;
 const stats = new RouteStats();
 let runtime!: RuntimeStats;
+let cache: WorkerCache | null = null;
 const slot = (field: number): number => C.workerSlot(init.index, field);
 
 function onFinish(ex: UwsExchange): void {
@@ -58,7 +60,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   const previous = current;
   if (previous === undefined) return;
   try {
-    current = buildGeneration(msg.generation, previous, logger, init.faultInjection);
+    current = buildGeneration(msg.generation, previous, logger, init.faultInjection, cache!.forConfig(msg.generation.config));
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
@@ -102,6 +104,7 @@ async function drain(timeoutMs: number): Promise<void> {
   const left = inFlight;
   closeSockets();
   if (current !== undefined) await current.upstreams.retire(null).catch(() => {});
+  await cache?.close().catch((err: unknown) => logger.warn({ err }, 'closing the cache store failed'));
   logger.info({ inFlight: left }, left === 0 ? 'worker drained' : 'worker drain timed out');
   flushLogger(logger);
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_GONE);
@@ -133,12 +136,13 @@ function start(assigned: WorkerInit): void {
   init = assigned;
   control = new Int32Array(init.control);
   runtime = new RuntimeStats();
+  cache = new WorkerCache(init.cacheShm);
   logger = createLogger(init.generation.config.log.level, { worker: init.index });
   accessLog = createAccessLog(logger, init.generation.config.log);
   port.on('message', onMessage);
   try {
     build = loadUws(init.uws);
-    current = buildGeneration(init.generation, null, logger, init.faultInjection);
+    current = buildGeneration(init.generation, null, logger, init.faultInjection, cache.forConfig(init.generation.config));
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;

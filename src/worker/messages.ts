@@ -19,6 +19,8 @@ export interface WorkerInit {
   uws: UwsBuildName;
   /** Control words shared with the supervisor; layout in src/shm/control-layout.ts. */
   control: SharedArrayBuffer;
+  /** The response cache's shared words (claims, access clock, purge epoch); src/shm/cache-layout.ts. */
+  cacheShm: SharedArrayBuffer;
   /**
    * Test-only (TOLLGATE_FAULT_INJECTION=1), never set in production: requests may inject faults
    * (x-tollgate-fault header) and every answer names its worker (x-tollgate-worker).

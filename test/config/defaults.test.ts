@@ -20,6 +20,7 @@ t.test('{} gets every documented default', async (t) => {
     admin: { host: '127.0.0.1', port: 9901, token: '' },
     upstreams: {},
     routes: [],
+    cache: { maxSize: 1_073_741_824, maxEntrySize: 8_388_608 },
   });
 });
 
@@ -48,6 +49,8 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     headers: { request: { set: {}, remove: [] }, response: { set: {}, remove: [] } },
     timeout: null,
     respond: null,
+    cache: null,
+    fallback: null,
   });
 });
 

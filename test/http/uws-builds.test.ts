@@ -63,6 +63,15 @@ t.test('quirks, on a bare uWS App of the loaded build', async (t) => {
       if (last) setTimeout(() => res.cork(() => { res.resume(); res.end('first'); }), 20);
     });
   });
+  app.get('/verbatim', (res: HttpResponse) => {
+    const lines = Buffer.from('x-one: 1\r\ncontent-type: text/plain\r\nx-two: \xe9t\xe9', 'latin1');
+    res.cork(() => {
+      res.writeStatus('200 OK');
+      res.writeHeader(lines.subarray(0, 5), lines.subarray(7));
+      res.writeHeader('x-after', 'yes');
+      res.end('body');
+    });
+  });
   app.any('/*', (res: HttpResponse) => { res.end('routed'); });
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     app.listen('127.0.0.1', 0, (s) => (s === false ? reject(new Error('cannot listen')) : resolve(s)));
@@ -73,6 +82,14 @@ t.test('quirks, on a bare uWS App of the loaded build', async (t) => {
   // Started first, read last: the idle close takes 10 to 30 s.
   const idleStarted = Date.now();
   const idle = rawExchange(port, '', (quirks.idleTimeoutSeconds + 8) * 1000).then((r) => ({ ...r, seconds: (Date.now() - idleStarted) / 1000 }));
+
+  // Not a quirk (both builds do it), but what UwsExchange.replyStored rests on: a cached answer's
+  // header lines are written in one writeHeader call, riding in its value.
+  t.test('writeHeader writes its name and value verbatim, CRLF and bytes >= 0x80 included', async (t) => {
+    const { text } = await rawExchange(port, 'GET /verbatim HTTP/1.1\r\nHost: x\r\n\r\n', 1_000);
+    t.match(text, /^HTTP\/1\.1 200 OK\r\nx-one: 1\r\ncontent-type: text\/plain\r\nx-two: \xe9t\xe9\r\nx-after: yes\r\n/);
+    t.match(text, /\r\n\r\nbody$/);
+  });
 
   t.test('getMethodLowercasesInPlace', async (t) => {
     const { text } = await rawExchange(port, 'PATCH /method HTTP/1.1\r\nHost: x\r\n\r\n', 1_000);

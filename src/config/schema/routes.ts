@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { isMatchHost } from '../net-address.js';
 import { parseMatchPath, parsePathPattern, type PathPatternResult } from '../path-pattern.js';
+import { routeCacheSchema } from './cache.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
 import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
 
@@ -63,9 +64,13 @@ export const routeSchema = strictObjectRefusing(
       .meta({ description: 'Header changes on the way up and down' }),
     timeout: orNull(duration({ min: 1 }).meta({ description: "Time for the upstream's answer to begin; default: the upstream's timeout.response" })),
     respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
+    cache: orNull(routeCacheSchema.meta({ description: 'Keep GET answers in the shared LMDB cache (top-level `cache` bounds it); HEAD is answered from them' })),
+    fallback: orNull(respondSchema.meta({
+      description: 'Answer given instead when the upstream fails (refused, reset, timeout, invalid answer, no target, 500/502/503/504) and no stale cached entry may be served',
+    })),
   },
   'route-level ',
-  ['auth', 'scopes', 'rateLimit', 'cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'],
+  ['auth', 'scopes', 'rateLimit', 'aggregate', 'websocket', 'cors', 'translate'],
 );
 
 export const routesSchema = z.array(routeSchema).default([]);

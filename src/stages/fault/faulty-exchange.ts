@@ -2,7 +2,7 @@ import type { Exchange, HeaderList } from '../../pipeline/exchange.js';
 
 /** Where a FaultyExchange throws: each reaches the stages' code from a different callback. */
 export type ExchangeFault =
-  /** reply, replyNoBody and streamStart: called from upstream-call handlers, timers, error paths. */
+  /** reply, replyNoBody, replyStored and streamStart: called from upstream-call handlers, timers, error paths. */
   | 'answer'
   /** The second streamWrite, once the head and a first chunk went out: the answer has begun. */
   | 'mid-body'
@@ -56,6 +56,11 @@ export class FaultyExchange implements Exchange {
   replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {
     this.throwOnAnswer();
     this.real.replyNoBody(status, headers, reportedLength);
+  }
+
+  replyStored(status: number, head: Uint8Array, nameLength: number, headers: HeaderList, body: Uint8Array | null, reportedLength: number): void {
+    this.throwOnAnswer();
+    this.real.replyStored(status, head, nameLength, headers, body, reportedLength);
   }
 
   streamStart(status: number, headers: HeaderList, totalSize: number): void {

@@ -1,0 +1,42 @@
+// What the cache stage, the evictor and the admin purge ask of the storage: a small interface over
+// the one LMDB environment (lmdb-store.ts is its only implementation, and the only file that
+// names the library).
+
+/** The few numbers the evictor reads per entry without touching the entry itself. */
+export interface IndexRecord {
+  /** Epoch ms the entry was stored (its LRU age when it was never served since). */
+  storedAt: number;
+  /** Epoch ms after which the entry can serve nothing any more (see entry-format.ts). */
+  keepUntil: number;
+  /** Bytes of the key and value, an estimate of what removing it frees. */
+  size: number;
+  /** The key's hash (access-clock slot). */
+  hash: number;
+}
+
+export interface IndexedKey extends IndexRecord {
+  key: string;
+}
+
+export interface CacheStore {
+  /** Where the environment lives (named in errors and logs). */
+  readonly path: string;
+  /**
+   * The stored bytes of `key`, borrowed: valid only until the next read of this store on this
+   * thread (no copy; LMDB's reusable read buffer or the memory map itself).
+   */
+  peek(key: string): Buffer | undefined;
+  /** Drops this thread's read snapshot: the next read sees every commit made so far by any thread. */
+  refresh(): void;
+  /** Stores an entry with its index record; resolves once committed (visible to every thread). */
+  write(key: string, value: Uint8Array, index: IndexRecord): Promise<void>;
+  /** Removes the entries whose key starts with `prefix`; resolves with how many were removed. */
+  removePrefix(prefix: string): Promise<number>;
+  /** Removes these entries (eviction); resolves once committed. */
+  removeKeys(keys: readonly string[]): Promise<void>;
+  /** Every entry's index record, read from one snapshot. */
+  scanIndex(): IndexedKey[];
+  /** Bytes of the pages holding entries and index (what cache.maxSize bounds). */
+  usedBytes(): number;
+  close(): Promise<void>;
+}

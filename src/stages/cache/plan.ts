@@ -1,0 +1,37 @@
+import type { RouteConfig } from '../../config/types.js';
+import type { CacheRuntime } from '../../cache/runtime.js';
+import type { RouteFreshness } from '../../cache/freshness.js';
+import { keyHash } from '../../cache/cache-key.js';
+import type { Logger } from '../../observability/logger.js';
+import type { StageDeps } from '../../pipeline/types.js';
+import { Claims } from './claims.js';
+
+/** One route's cache settings, compiled once: what every request of the route reads. */
+export interface CachePlan {
+  runtime: CacheRuntime;
+  claims: Claims;
+  freshness: RouteFreshness;
+  /**
+   * Of the route config an answer depends on (id, upstream, rewrite, response headers, cache
+   * settings): an entry stored under another fingerprint is a miss, so a reload that changes the
+   * route never serves answers shaped by the old one. Stable across restarts.
+   */
+  fingerprint: number;
+  /** How long a fetch may take before the requests waiting for it fetch on their own. */
+  timeout: number;
+  log: Logger;
+}
+
+export function compileCachePlan(route: RouteConfig, deps: StageDeps, runtime: CacheRuntime): CachePlan {
+  const cache = route.cache!;
+  const upstream = deps.upstreams.get(route.upstream!);
+  const shape = JSON.stringify([route.id, route.upstream, route.rewrite, route.headers.response, cache]);
+  return {
+    runtime,
+    claims: new Claims(runtime.words),
+    freshness: { ttl: cache.ttl, staleWhileRevalidate: cache.staleWhileRevalidate, staleIfError: cache.staleIfError },
+    fingerprint: keyHash(shape),
+    timeout: route.timeout ?? upstream.config.timeout.response,
+    log: deps.log,
+  };
+}

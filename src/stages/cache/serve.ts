@@ -39,9 +39,9 @@ export function serveEntry(
   }
 }
 
-/** Seconds of freshness left (negative once stale), as Cache-Status `ttl` says it. */
+/** Whole seconds of freshness left, as Cache-Status `ttl` says it: negative (-1 at least) once stale. */
 export function ttlOf(buf: Uint8Array, now: number): number {
-  return Math.round((entryFreshUntil(buf) - now) / 1000);
+  return Math.floor((entryFreshUntil(buf) - now) / 1000);
 }
 
 export function hitStatus(buf: Uint8Array, now: number): string {

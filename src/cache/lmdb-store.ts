@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { MAX_WORKERS } from '../shm/control-layout.js';
+import { cacheFilesProblem } from './lmdb-files.js';
 import type { CacheStore, IndexedKey, IndexRecord } from './store.js';
 
 // The response cache's LMDB environment: `<dataDir>/cache/` (data.mdb, lock.mdb), two named
@@ -54,13 +55,20 @@ export class CacheOpenError extends Error {
 
 /**
  * Opens (creating it if needed) the cache environment under dataDir. Throws CacheOpenError naming
- * the directory when it cannot be created, written or read as LMDB (a corrupted data.mdb).
+ * the directory when it cannot be created, written or read as LMDB. `checkFiles`: the first open
+ * in the process (the supervisor's) checks the files first (lmdb-files.ts), since a damaged
+ * data.mdb crashes the process that opens it instead of failing the open.
  */
-export function openLmdbCacheStore(dataDir: string, maxSize: number): CacheStore {
+export function openLmdbCacheStore(dataDir: string, maxSize: number, opts: { checkFiles?: boolean } = {}): CacheStore {
   const path = cacheDirectory(dataDir);
   let root: RootDatabase;
   let entries: Database<Buffer, string>;
   let index: Database<Buffer, string>;
+  const hint = '(a directory the gateway can write; a corrupted data.mdb can be deleted: the cache starts empty)';
+  if (opts.checkFiles === true) {
+    const problem = cacheFilesProblem(path);
+    if (problem !== null) throw new CacheOpenError(`cache: cannot open the LMDB environment in ${path}: ${problem} ${hint}`);
+  }
   try {
     mkdirSync(path, { recursive: true });
     root = open({ path, maxDbs: 4, maxReaders: MAX_READERS, mapSize: mapSizeFor(maxSize) });
@@ -68,8 +76,7 @@ export function openLmdbCacheStore(dataDir: string, maxSize: number): CacheStore
     index = root.openDB<Buffer, string>({ name: 'index', encoding: 'binary' });
   } catch (err) {
     const reason = (err as Error).message.replace(/\s+/g, ' ').trim();
-    throw new CacheOpenError(`cache: cannot open the LMDB environment in ${path}: ${reason} ` +
-      '(a directory the gateway can write; a corrupted data.mdb can be deleted: the cache starts empty)');
+    throw new CacheOpenError(`cache: cannot open the LMDB environment in ${path}: ${reason} ${hint}`);
   }
   return new LmdbCacheStore(path, root, entries, index);
 }
@@ -104,20 +111,23 @@ class LmdbCacheStore implements CacheStore {
     await Promise.all([stored, indexed]);
   }
 
-  removePrefix(prefix: string): Promise<number> {
+  removePrefix(prefix: string, counts?: (value: Uint8Array) => boolean): Promise<number> {
     // One write transaction: the keys found and removed are those of one snapshot, and readers
     // see all of them gone at once.
     return this.root.transaction(() => {
       const keys: string[] = [];
+      let counted = 0;
       for (const key of this.entries.getKeys({ start: prefix })) {
         if (!key.startsWith(prefix)) break;
         keys.push(key);
+        const value = counts === undefined ? undefined : this.entries.getBinaryFast(key);
+        if (value === undefined || counts!(value)) counted++;
       }
       for (const key of keys) {
         this.entries.remove(key);
         this.index.remove(key);
       }
-      return keys.length;
+      return counted;
     });
   }
 

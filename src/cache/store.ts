@@ -30,8 +30,11 @@ export interface CacheStore {
   refresh(): void;
   /** Stores an entry with its index record; resolves once committed (visible to every thread). */
   write(key: string, value: Uint8Array, index: IndexRecord): Promise<void>;
-  /** Removes the entries whose key starts with `prefix`; resolves with how many were removed. */
-  removePrefix(prefix: string): Promise<number>;
+  /**
+   * Removes the entries whose key starts with `prefix`; resolves with how many of them `counts`
+   * (given each value, borrowed) says to count, or all when it is absent.
+   */
+  removePrefix(prefix: string, counts?: (value: Uint8Array) => boolean): Promise<number>;
   /** Removes these entries (eviction); resolves once committed. */
   removeKeys(keys: readonly string[]): Promise<void>;
   /** Every entry's index record, read from one snapshot. */

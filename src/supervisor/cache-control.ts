@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { GatewayConfig } from '../config/types.js';
 import { resourceKey, resourcePrefix } from '../cache/cache-key.js';
+import { isEntry, KIND_ANSWER } from '../cache/entry-format.js';
 import { Evictor, type EvictorLog } from '../cache/evictor.js';
 import { cacheDirectory, openLmdbCacheStore } from '../cache/lmdb-store.js';
 import type { CacheStore } from '../cache/store.js';
@@ -30,7 +31,7 @@ export class SupervisorCache {
   apply(config: GatewayConfig): void {
     this.dataDir = config.dataDir;
     if (this.store === null && config.routes.some((r) => r.cache !== null)) {
-      this.store = openLmdbCacheStore(config.dataDir, config.cache.maxSize);
+      this.store = openLmdbCacheStore(config.dataDir, config.cache.maxSize, { checkFiles: true });
       this.evictor = new Evictor(this.store, this.words, this.log, config.cache.maxSize);
       this.evictor.start();
     }
@@ -49,10 +50,11 @@ export class SupervisorCache {
     if (store === null) {
       // No route caches now; an earlier configuration may have left entries on disk.
       if (this.dataDir === '' || !existsSync(cacheDirectory(this.dataDir))) return 0;
-      store = openLmdbCacheStore(this.dataDir, 64 * 1024 * 1024);
+      store = openLmdbCacheStore(this.dataDir, 64 * 1024 * 1024, { checkFiles: true });
       this.store = store;
     }
-    const removed = await store.removePrefix(prefix);
+    // Counted: the answers removed (a Vary marker is bookkeeping, removed with its answers).
+    const removed = await store.removePrefix(prefix, (value) => isEntry(value, KIND_ANSWER));
     Atomics.add(this.words, PURGE_EPOCH, 1);
     return removed;
   }

@@ -100,9 +100,13 @@ export class Evictor {
     return { usedBefore: used, expired: expired.length, evicted: evicted.length };
   }
 
-  /** Epoch ms of the entry's last use: served (the access clock, seconds) or stored. */
+  /**
+   * Epoch ms of the entry's last use: served or stored. The access clock counts whole seconds; a
+   * key served in second S counts as used at its end, so that it ranks after the keys stored
+   * during S (the clock may only ever delay an eviction).
+   */
   private lastUse(r: IndexedKey): number {
-    const served = (Atomics.load(this.words, accessSlot(r.hash)) >>> 0) * 1000;
-    return Math.max(served, r.storedAt);
+    const served = Atomics.load(this.words, accessSlot(r.hash)) >>> 0;
+    return served === 0 ? r.storedAt : Math.max((served + 1) * 1000, r.storedAt);
   }
 }

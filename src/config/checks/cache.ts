@@ -6,6 +6,7 @@ import { asList, asMap } from './raw.js';
 
 const DEFAULT_MAX_SIZE = 1024 * 1024 * 1024;
 const DEFAULT_MAX_ENTRY_SIZE = 8 * 1024 * 1024;
+export const MIN_MAX_SIZE = 1024 * 1024;
 
 export function checkCache(raw: unknown): Problem[] {
   const root = asMap(raw);
@@ -15,7 +16,8 @@ export function checkCache(raw: unknown): Problem[] {
   if (limits) {
     const maxSize = sizeOr(limits['maxSize'], DEFAULT_MAX_SIZE);
     const maxEntrySize = sizeOr(limits['maxEntrySize'], DEFAULT_MAX_ENTRY_SIZE);
-    if (maxSize !== null && maxEntrySize !== null && maxEntrySize > maxSize / 4) {
+    // A maxSize under the schema's minimum has its own error already.
+    if (maxSize !== null && maxSize >= MIN_MAX_SIZE && maxEntrySize !== null && maxEntrySize > maxSize / 4) {
       problems.push({
         path: ['cache', limits['maxEntrySize'] === undefined ? 'maxSize' : 'maxEntrySize'], at: 'value',
         message: `cache.maxEntrySize (${maxEntrySize} bytes) must be at most a quarter of cache.maxSize (${maxSize} bytes)`,

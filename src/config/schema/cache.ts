@@ -1,11 +1,12 @@
 // The response cache: its bounds (top level) and what each route keeps (route `cache`), and the
 // answer a route gives when its upstream fails (route `fallback`).
 import { z } from 'zod';
+import { MIN_MAX_SIZE } from '../checks/cache.js';
 import { duration, size } from './scalars.js';
 
 export const cacheLimitsSchema = z
   .strictObject({
-    maxSize: size({ min: 1024 * 1024 }).prefault('1gb').meta({
+    maxSize: size({ min: MIN_MAX_SIZE }).prefault('1gb').meta({
       description: 'Most bytes the LMDB cache holds (its pages in use); past it, expired then least recently used entries are evicted in the background',
     }),
     maxEntrySize: size({ min: 1 }).prefault('8mb').meta({

@@ -68,6 +68,14 @@ export class Claims {
   wait(hash: number, timeoutMs: number): Promise<boolean> | boolean {
     const result = Atomics.waitAsync(this.words, claimSlot(hash, CLAIM_KEY), claimWord(hash), timeoutMs);
     if (!result.async) return true;
-    return result.value.then((outcome) => outcome === 'ok');
+    // waitAsync's own timeout frees its waiter record in V8, but holds no handle on the event
+    // loop, so it is not a timer Node waits for: this one is, and settles the wait first.
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      void result.value.then((outcome) => {
+        clearTimeout(timer);
+        resolve(outcome === 'ok');
+      });
+    });
   }
 }

@@ -35,6 +35,18 @@ export const scenarios = [
     crowd: 1000,
   },
   {
+    name: 'cache-hit-small',
+    title: 'cache hit, small JSON (GET /cached/small, a cached route to /small; direct = upstream /small)',
+    request: { method: 'GET', path: '/cached/small' },
+    direct: { method: 'GET', path: '/small' },
+  },
+  {
+    name: 'cache-hit-64k',
+    title: 'cache hit, 64 KiB body (GET /cached/bytes/65536; direct = upstream /bytes/65536)',
+    request: { method: 'GET', path: '/cached/bytes/65536' },
+    direct: { method: 'GET', path: '/bytes/65536' },
+  },
+  {
     name: 'static',
     title: 'static respond route (GET /static; direct = upstream /small)',
     request: { method: 'GET', path: '/static' },

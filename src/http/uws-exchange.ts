@@ -60,9 +60,6 @@ export class UwsExchange implements Exchange {
   private reading = false;
   private bodyDone = false;
   private failing = false;
-  /** Header lines of a stored answer, written by writeHead during replyStored only. */
-  private storedHead: Uint8Array | null = null;
-  private storedNameLength = 0;
 
   constructor(
     private readonly res: HttpResponse,
@@ -182,19 +179,21 @@ export class UwsExchange implements Exchange {
     this.hooks.onFinish(this);
   }
 
-  /** send() or sendNoBody(), with the stored header lines written first (see writeHead). */
+  /** As send() or sendNoBody(), with the stored header lines first (writeStoredHead). */
   private sendStored(status: number, head: Uint8Array, nameLength: number, headers: HeaderList, body: Uint8Array | null, reportedLength: number, close: boolean): void {
-    this.storedHead = head;
-    this.storedNameLength = nameLength;
-    try {
-      if (body === null) this.sendNoBody(status, headers, reportedLength);
-      else this.send(status, headers, body, close);
-    } finally {
-      this.storedHead = null;
+    if (body === null) {
+      this.sendNoBody(status, headers, reportedLength, head, nameLength);
+      return;
     }
+    const res = this.res;
+    res.cork(() => {
+      this.writeStoredHead(status, head, nameLength, headers);
+      res.end(body, close);
+    });
+    this.bytesWritten = body.length;
   }
 
-  private send(status: number, headers: HeaderList, body: string | Uint8Array, close: boolean): void {
+  private send(status: number, headers: HeaderList, body: string | Buffer, close: boolean): void {
     const res = this.res;
     res.cork(() => {
       this.writeHead(status, headers);
@@ -219,13 +218,18 @@ export class UwsExchange implements Exchange {
     this.hooks.onFinish(this);
   }
 
-  private sendNoBody(status: number, headers: HeaderList, reportedLength: number): void {
+  /** `stored`: the header lines of a stored answer, written first (replyStored). */
+  private sendNoBody(status: number, headers: HeaderList, reportedLength: number, stored: Uint8Array | null = null, nameLength = 0): void {
     const res = this.res;
     const close = this.closeAfter();
+    const writeHead = (): void => {
+      if (stored === null) this.writeHead(status, headers);
+      else this.writeStoredHead(status, stored, nameLength, headers);
+    };
     if (reportedLength >= 0 && !this.quirks.endWithoutBodyLengthAborts) {
       // uWS writes the Content-Length, and with the close flag `Connection: close`, and closes.
       res.cork(() => {
-        this.writeHead(status, headers);
+        writeHead();
         res.endWithoutBody(reportedLength, close);
       });
       return;
@@ -236,7 +240,7 @@ export class UwsExchange implements Exchange {
     // the client close.
     this.unpause();
     res.cork(() => {
-      this.writeHead(status, headers);
+      writeHead();
       if (reportedLength >= 0) res.writeHeader('content-length', String(reportedLength));
       if (close) res.writeHeader('connection', 'close');
       res.endWithoutBody();
@@ -340,17 +344,26 @@ export class UwsExchange implements Exchange {
   }
 
   private writeHead(status: number, headers: HeaderList): void {
+    this.headWritten = true;
+    this.res.writeStatus(statusLine(status));
+    this.writeHeaders(headers);
+  }
+
+  /**
+   * The head of a stored answer: its header lines go out as they are in one writeHeader call,
+   * the rest of them riding in the value (uWS writes `name: value` CRLF with both as given;
+   * test/http/uws-builds.test.ts checks that each build writes a value verbatim).
+   */
+  private writeStoredHead(status: number, head: Uint8Array, nameLength: number, headers: HeaderList): void {
     const res = this.res;
     this.headWritten = true;
     res.writeStatus(statusLine(status));
-    const stored = this.storedHead;
-    if (stored !== null && stored.length > 0) {
-      // uWS writes a header as `name: value` CRLF, both as given: the stored lines go out as they
-      // are in one call, the rest of them riding in the value (test/http/uws-builds.test.ts
-      // checks both builds write a value verbatim).
-      const n = this.storedNameLength;
-      res.writeHeader(stored.subarray(0, n), stored.subarray(n + 2));
-    }
+    if (head.length > 0) res.writeHeader(head.subarray(0, nameLength), head.subarray(nameLength + 2));
+    this.writeHeaders(headers);
+  }
+
+  private writeHeaders(headers: HeaderList): void {
+    const res = this.res;
     for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1]!);
     res.writeHeader('x-request-id', this.requestId);
     const extra = this.hooks.answerHeaders;

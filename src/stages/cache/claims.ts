@@ -44,6 +44,11 @@ export class Claims {
     return held === mine ? WAIT : UNCLAIMED;
   }
 
+  /** Whether a request holds the claim on `hash` now (it is fetching that key). */
+  held(hash: number): boolean {
+    return Atomics.load(this.words, claimSlot(hash, CLAIM_KEY)) === claimWord(hash);
+  }
+
   /**
    * Lets go of a claim and wakes its waiters. The expiry is cleared before the key word: once the
    * key word reads 0 a new holder may write its own expiry, which a late clear would erase

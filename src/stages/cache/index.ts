@@ -103,12 +103,15 @@ function lookup(ctx: RequestContext, plan: CachePlan, next: Handler): void {
     }
     stale = true;
   }
+  const hash = keyHash(key);
   if (head) {
-    // A HEAD miss is forwarded as it is, and nothing is stored (a HEAD answer has no body).
-    fill(ctx, plan, next, primary, key, { store: false, stale, lead: false, hash: 0 });
+    // A HEAD miss is forwarded as it is, and nothing is stored (a HEAD answer has no body); but
+    // while a GET of the key is being fetched it waits for that answer like a GET would.
+    const forward: FillChoice = { store: false, stale, lead: false, hash };
+    if (plan.claims.held(hash)) waitForFill(ctx, plan, next, primary, key, hash, forward);
+    else fill(ctx, plan, next, primary, key, forward);
     return;
   }
-  const hash = keyHash(key);
   const claim = plan.claims.claim(hash, now, plan.timeout + 1_000);
   if (claim === LEAD) {
     // Another worker may have stored the answer between this miss and this claim: read again
@@ -120,7 +123,7 @@ function lookup(ctx: RequestContext, plan: CachePlan, next: Handler): void {
     }
     fill(ctx, plan, next, primary, key, { store: true, stale, lead: true, hash });
   } else if (claim === WAIT) {
-    waitForFill(ctx, plan, next, primary, key, hash, stale);
+    waitForFill(ctx, plan, next, primary, key, hash, { store: true, stale, lead: false, hash });
   } else {
     fill(ctx, plan, next, primary, key, { store: true, stale, lead: false, hash });
   }
@@ -139,10 +142,10 @@ function serveFresh(ctx: RequestContext, plan: CachePlan, key: string, statusPre
 /**
  * Another request (on this worker or another) is fetching this key: wait until it let go of its
  * claim, then answer from what it stored; when it stored nothing, failed or took longer than the
- * route's timeout, fetch on our own (without claiming: a second round of waiting could queue
- * every waiter behind the next).
+ * route's timeout, fetch on our own as `otherwise` says (never claiming: a second round of
+ * waiting could queue every waiter behind the next).
  */
-function waitForFill(ctx: RequestContext, plan: CachePlan, next: Handler, primary: string, key: string, hash: number, stale: boolean): void {
+function waitForFill(ctx: RequestContext, plan: CachePlan, next: Handler, primary: string, key: string, hash: number, otherwise: FillChoice): void {
   const ex = ctx.exchange;
   const saved = { authorization, ifNoneMatch, ifModifiedSince };
   const woken = (): void => {
@@ -152,7 +155,7 @@ function waitForFill(ctx: RequestContext, plan: CachePlan, next: Handler, primar
     ifModifiedSince = saved.ifModifiedSince;
     plan.runtime.store.refresh();
     if (serveFresh(ctx, plan, key, `${CACHE_NAME}; fwd=miss; collapsed; ttl=`)) return;
-    fill(ctx, plan, next, primary, key, { store: true, stale, lead: false, hash });
+    fill(ctx, plan, next, primary, key, otherwise);
   };
   const waited = plan.claims.wait(hash, plan.timeout);
   if (typeof waited === 'boolean') woken();

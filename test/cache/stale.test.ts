@@ -15,7 +15,7 @@ listen: { host: 127.0.0.1, port: 0 }
 admin: { host: 127.0.0.1, port: 0 }
 log: { level: warn, access: false }
 upstreams:
-  up: { targets: ['${up.url}'], timeout: { response: 400ms } }
+  up: { targets: ['${up.url}'], timeout: { response: 1s } }
   doomed: { targets: ['${doomed.url}'] }
   dead: { targets: ['http://127.0.0.1:${deadPort}'], timeout: { connect: 300ms, response: 400ms } }
 routes:
@@ -58,7 +58,7 @@ t.test('stale-if-error: a 5xx, a timeout and a reset each get the stale entry, w
     if (mode === 'ok') io.write(answer(200, { 'content-type': 'text/plain', 'cache-control': `max-age=${maxAge}` }, 'good'));
     else if (mode === '503') io.write(answer(503, {}, 'down'));
     else if (mode === '500') io.write(answer(500, {}, 'broken'));
-    else if (mode === 'slow') await io.sleep(1_000);
+    else if (mode === 'slow') await io.sleep(2_500);
     else io.destroy();
   });
   t.equal((await get(gw, '/sie/a')).text, 'good');
@@ -118,7 +118,7 @@ t.test('fallback: on refused, timed-out, reset and 5xx upstreams; not on 4xx', a
     if (mode === '503') io.write(answer(503, {}, 'down'));
     else if (mode === '502') io.write(answer(502, {}, 'bad'));
     else if (mode === '404') io.write(answer(404, {}, 'nope'));
-    else if (mode === 'slow') await io.sleep(1_000);
+    else if (mode === 'slow') await io.sleep(2_500);
     else io.destroy();
   });
   for (const m of ['503', '502', 'slow', 'reset']) {

@@ -1,5 +1,6 @@
 // The Tollgate config the native bench measures: plain proxy routes for each scenario's path,
-// no access log (logging every request would measure the logger). Workers come from --workers.
+// cached routes for the cached-* scenarios (a cache hit after the first request), no access log
+// (logging every request would measure the logger). Workers come from --workers.
 
 export function gatewayConfig({ port, adminPort, upstreamPort, dataDir }) {
   return `# written by native-bench/run.mjs
@@ -24,5 +25,13 @@ routes:
   - id: echo
     match: { path: /echo, methods: [POST] }
     upstream: origin
+  - id: cached-small
+    match: { path: /cached/small, methods: [GET] }
+    upstream: origin
+    cache: { ttl: 1h }
+  - id: cached-large
+    match: { path: /cached/64k, methods: [GET] }
+    upstream: origin
+    cache: { ttl: 1h }
 `;
 }

@@ -36,6 +36,8 @@ ${nginxHttpCommon(dir, 'upstream')}
     location = /small { default_type application/json; return 200 '${SMALL_JSON}'; }
     location = /echo  { default_type application/json; return 200 '${SMALL_JSON}'; }
     location = /64k   { root ${wwwDir}; default_type application/octet-stream; }
+    location = /cached/small { default_type application/json; return 200 '${SMALL_JSON}'; }
+    location = /cached/64k   { alias ${join(wwwDir, '64k')}; default_type application/octet-stream; }
   }
 }
 `;

@@ -15,6 +15,11 @@ export const SCENARIOS = [
   { id: 'small', title: '~100 B JSON answer', method: 'GET', path: '/small', expectBytes: Buffer.byteLength(SMALL_JSON) },
   { id: '64k', title: '64 KiB answer (a static file)', method: 'GET', path: '/64k', expectBytes: LARGE_BODY_BYTES },
   { id: 'post4k', title: '4 KiB request body, ~100 B JSON answer', method: 'POST', path: '/echo', bodyBytes: POST_BODY_BYTES, expectBytes: Buffer.byteLength(SMALL_JSON) },
+  // The same answers on paths that Tollgate's config caches (gateway-config.mjs): a cache hit
+  // for Tollgate, plain proxying of the same path for every other contender. Against `small` and
+  // `64k`, Tollgate's rows compare a hit with the same route uncached.
+  { id: 'cached-small', title: '~100 B JSON answer; a cache hit on Tollgate, proxied by the others', method: 'GET', path: '/cached/small', expectBytes: Buffer.byteLength(SMALL_JSON) },
+  { id: 'cached-64k', title: '64 KiB answer; a cache hit on Tollgate, proxied by the others', method: 'GET', path: '/cached/64k', expectBytes: LARGE_BODY_BYTES },
 ];
 
 export function pickScenarios(ids) {

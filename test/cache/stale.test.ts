@@ -23,6 +23,7 @@ routes:
   - { id: sie, match: { path: /sie/* }, upstream: up, cache: { ttl: 1s, staleIfError: 30s } }
   - { id: strict, match: { path: /strict/* }, upstream: up, cache: { ttl: 1s } }
   - { id: killed, match: { path: /killed/* }, upstream: doomed, cache: { ttl: 1s, staleIfError: 30s }, fallback: { json: { fallback: true } } }
+  - { id: killed-bare, match: { path: /kb/* }, upstream: doomed, cache: { ttl: 1s } }
   - { id: fb, match: { path: /fb/* }, upstream: up, fallback: { status: 200, json: { items: [] }, headers: { x-fallback: 'yes' } } }
   - { id: fb-cached, match: { path: /fbc/* }, upstream: up, cache: { ttl: 1s, staleIfError: 30s }, fallback: { status: 203, body: 'default' } }
   - { id: fb-dead, match: { path: /dead/* }, upstream: dead, fallback: { json: { dead: true } } }
@@ -107,6 +108,9 @@ t.test('stale-if-error after the upstream is killed (connection refused); the fa
   t.equal(r.text, 'last words');
   t.equal(xCache(r), 'STALE');
   t.match(cacheStatus(r), /^Tollgate; fwd=stale; ttl=-\d+; detail="stale-if-error: upstream failed"$/);
+  const noFallback = await get(gw, '/kb/a');
+  t.equal(noFallback.status, 502, 'no fallback on this route: the problem answer');
+  t.equal(cacheStatus(noFallback), 'Tollgate; fwd=miss; detail="upstream failed"');
   const never = await get(gw, '/killed/never-cached');
   t.equal(never.status, 200, 'nothing stale: the fallback');
   t.same(never.json(), { fallback: true });

@@ -33,6 +33,7 @@ t.test('config/gateway.yaml is valid and points at the demo upstreams', async (t
   t.equal(user?.rewrite, '/v2/users/:id');
   t.same(user?.headers.request.set, { 'x-gw': 'tollgate' });
   t.same(user?.headers.response.remove, ['server']);
+  t.same(user?.cache, { ttl: 30_000, staleWhileRevalidate: 5_000, staleIfError: 600_000 }, 'the README shows it cached');
   t.equal(routes.get('slow')?.timeout, 2000);
   t.equal(routes.get('flaky')?.rewrite, '/*');
   t.equal(routes.get('echo')?.rewrite, '/echo/*');
@@ -56,7 +57,9 @@ t.test('bench/gateway.bench.yaml is valid and routes every bench scenario', asyn
   t.equal(config.log.access, false);
   t.same(config.upstreams['users']?.targets.map((target) => target.url), ['http://127.0.0.1:9001']);
   const paths = config.routes.map((route) => route.match.path);
-  t.same(paths.sort(), ['/bytes/:n', '/echo', '/small', '/static']);
+  t.same(paths.sort(), ['/bytes/:n', '/cached/bytes/:n', '/cached/small', '/echo', '/small', '/static']);
+  const cached = config.routes.filter((route) => route.cache !== null).map((route) => route.rewrite);
+  t.same(cached, ['/small', '/bytes/:n'], 'the cache-hit scenarios ask for the same answers as small and bytes-64k');
   const staticRoute = config.routes.find((route) => route.match.path === '/static');
   t.equal(staticRoute?.respond?.status, 200);
   for (const scenario of scenarios) {

@@ -197,7 +197,9 @@ export class FillExchange extends ForwardingExchange {
   private labelled(headers: HeaderList, status: number, stored: boolean): HeaderList {
     if (this.opts.passLabel === 'BYPASS') return this.bypassed(headers, this.opts.bypassDetail);
     const fwd = this.opts.stale ? 'stale' : 'miss';
-    return headers.concat('x-cache', 'MISS', 'cache-status', `${CACHE_NAME}; fwd=${fwd}; fwd-status=${status}${stored ? '; stored' : ''}`);
+    // fwd-status is what the upstream answered; an answer the gateway made says why instead.
+    const outcome = this.ctx.upstreamStatus === status ? `fwd-status=${status}` : `detail="${failureDetail(this.ctx, status)}"`;
+    return headers.concat('x-cache', 'MISS', 'cache-status', `${CACHE_NAME}; fwd=${fwd}; ${outcome}${stored ? '; stored' : ''}`);
   }
 
   private bypassed(headers: HeaderList, detail: string): HeaderList {

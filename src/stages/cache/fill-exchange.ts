@@ -85,15 +85,17 @@ export class FillExchange extends ForwardingExchange {
   override reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void {
     if (this.mode === 'dropped') return;
     if (isUpstreamFailure(status) && this.serveStaleIfError(status)) return;
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const a = this.assess(status, headers);
-    if (a !== null && bytes.length <= this.plan.runtime.maxEntrySize) {
-      this.inner.reply(status, this.labelled(headers, status, true), body, closeConnection);
-      this.storeAnswer(status, headers, a, bytes);
-      return;
+    if (a !== null) {
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      if (bytes.length <= this.plan.runtime.maxEntrySize) {
+        this.inner.reply(status, this.labelled(headers, status, true), body, closeConnection);
+        this.storeAnswer(status, headers, a, bytes);
+        return;
+      }
     }
-    const tooLarge = a !== null;
-    this.inner.reply(status, tooLarge ? this.bypassed(headers, 'too-large') : this.labelled(headers, status, false), body, closeConnection);
+    // Storable but too large, or not storable.
+    this.inner.reply(status, a !== null ? this.bypassed(headers, 'too-large') : this.labelled(headers, status, false), body, closeConnection);
     this.settle();
   }
 

@@ -87,7 +87,9 @@ export function assessAnswer(req: PolicyRequest, status: number, headers: Header
   const etag = res['etag'] ?? '';
   const lastModified = res['last-modified'] ?? '';
   const validators = etag !== '' || lastModified !== '';
-  const initialAge = policy.age();
+  // The upstream's Age (whole seconds); policy.age() adds the microseconds since the policy was
+  // built, which would only make the numbers drift with the machine's load.
+  const initialAge = Math.floor(policy.age());
   const freshMs = Math.max(0, (policy.maxAge() - initialAge) * 1000);
   if (freshMs <= 0 && !validators) return { store: false, why: 'no-freshness' };
   // must-revalidate, proxy-revalidate and no-cache forbid serving stale without asking: the

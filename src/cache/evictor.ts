@@ -7,6 +7,8 @@ export const CHECK_INTERVAL_MS = 1_000;
 const SWEEP_INTERVAL_MS = 60_000;
 /** Eviction brings the pages in use down to this share of maxSize, so it does not run on every check. */
 const LOW_WATER = 0.9;
+/** Index records read per turn of the supervisor's event loop. */
+const SCAN_BATCH = 10_000;
 
 export interface EvictionRun {
   usedBefore: number;
@@ -74,7 +76,7 @@ export class Evictor {
   }
 
   private async pass(used: number, now: number): Promise<EvictionRun> {
-    const records = this.store.scanIndex();
+    const records = await this.readIndex();
     const expired: string[] = [];
     const live: IndexedKey[] = [];
     let recorded = 0;
@@ -98,6 +100,24 @@ export class Evictor {
     }
     if (expired.length > 0 || evicted.length > 0) await this.store.removeKeys(expired.concat(evicted));
     return { usedBefore: used, expired: expired.length, evicted: evicted.length };
+  }
+
+  /**
+   * Every index record, read in batches with a turn of the event loop between them: the
+   * supervisor's thread also answers the admin API and the workers' messages, and a million
+   * records take about a second to read. Entries stored or removed meanwhile may be missed or
+   * seen removed: the next pass sees them.
+   */
+  private async readIndex(): Promise<IndexedKey[]> {
+    const all: IndexedKey[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const batch = this.store.scanIndexBatch(after, SCAN_BATCH);
+      for (const r of batch) all.push(r);
+      if (batch.length < SCAN_BATCH) return all;
+      after = batch[batch.length - 1]!.key;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /**

@@ -138,9 +138,20 @@ class LmdbCacheStore implements CacheStore {
   }
 
   scanIndex(): IndexedKey[] {
+    return this.readIndex(this.index.getRange({}), null, Infinity);
+  }
+
+  scanIndexBatch(after: string | null, limit: number): IndexedKey[] {
+    // The range starts at `after` itself (still there, or not): one more, and it is skipped.
+    const range = after === null ? this.index.getRange({ limit }) : this.index.getRange({ start: after, limit: limit + 1 });
+    return this.readIndex(range, after, limit);
+  }
+
+  private readIndex(range: Iterable<{ key: string; value: Buffer }>, skip: string | null, limit: number): IndexedKey[] {
     const out: IndexedKey[] = [];
-    for (const { key, value } of this.index.getRange({})) {
-      if (value.length < INDEX_BYTES) continue;
+    for (const { key, value } of range) {
+      if (out.length === limit) break;
+      if (key === skip || value.length < INDEX_BYTES) continue;
       out.push({
         key,
         storedAt: value.readDoubleLE(0),

@@ -39,6 +39,8 @@ export interface CacheStore {
   removeKeys(keys: readonly string[]): Promise<void>;
   /** Every entry's index record, read from one snapshot. */
   scanIndex(): IndexedKey[];
+  /** Up to `limit` index records in key order, from the first key after `after` (null: the first). */
+  scanIndexBatch(after: string | null, limit: number): IndexedKey[];
   /** Bytes of the pages holding entries and index (what cache.maxSize bounds). */
   usedBytes(): number;
   close(): Promise<void>;

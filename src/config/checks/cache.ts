@@ -1,12 +1,12 @@
 // Rules for the response cache and route fallbacks that span keys: what a route needs for them to
 // apply, and the bounds of the cache against each other.
 import type { Problem } from '../errors.js';
+import { MIN_MAX_SIZE } from '../schema/cache.js';
 import { parseSize } from '../units.js';
 import { asList, asMap } from './raw.js';
 
 const DEFAULT_MAX_SIZE = 1024 * 1024 * 1024;
 const DEFAULT_MAX_ENTRY_SIZE = 8 * 1024 * 1024;
-export const MIN_MAX_SIZE = 1024 * 1024;
 
 export function checkCache(raw: unknown): Problem[] {
   const root = asMap(raw);

@@ -1,8 +1,10 @@
 // The response cache: its bounds (top level) and what each route keeps (route `cache`), and the
 // answer a route gives when its upstream fails (route `fallback`).
 import { z } from 'zod';
-import { MIN_MAX_SIZE } from '../checks/cache.js';
 import { duration, size } from './scalars.js';
+
+/** The smallest cache.maxSize: below it a handful of entries would fill the cache. */
+export const MIN_MAX_SIZE = 1024 * 1024;
 
 export const cacheLimitsSchema = z
   .strictObject({

@@ -61,3 +61,13 @@ t.test('when the leader gets a failure, the waiters do not get it', async (t) =>
   t.equal(replies.filter((r) => r.status === 500).length, 1, 'only the leader saw the 500');
   t.ok(replies.filter((r) => r.status !== 500).every((r) => r.text === 'fine'));
 });
+
+t.test('an exception while answering from the cache fails that request only', async (t) => {
+  up.on('/c/fault', (_req, io) => io.write(answer(200, {}, 'stored')));
+  t.equal((await fetchOnNewConnection(gw.url + '/c/fault')).text, 'stored');
+  const failed = await fetchOnNewConnection(gw.url + '/c/fault', { headers: { 'x-tollgate-fault': 'throw-on-answer' } });
+  t.equal(failed.status, 500, 'a 500 problem, not a dead worker');
+  const after = await burst('/c/fault', 8);
+  t.ok(after.every((r) => r.status === 200 && xCache(r) === 'HIT'), 'every worker still serves the entry');
+  t.equal(up.requestsFor('/c/fault').length, 1);
+});

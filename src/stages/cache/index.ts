@@ -130,12 +130,12 @@ function lookup(ctx: RequestContext, plan: CachePlan, next: Handler): void {
 }
 
 /** Serves `key` when it holds a fresh answer this request may have; false otherwise. */
-function serveFresh(ctx: RequestContext, plan: CachePlan, key: string, statusPrefix: string, suffix = ''): boolean {
+function serveFresh(ctx: RequestContext, plan: CachePlan, key: string, statusPrefix: string): boolean {
   const buf = plan.runtime.store.peek(key);
   const now = Date.now();
   if (buf === undefined || !isEntry(buf, KIND_ANSWER) || entryFingerprint(buf) !== plan.fingerprint || now >= entryFreshUntil(buf)) return false;
   if (authorization && (entryFlags(buf) & FLAG_AUTH_OK) === 0) return false;
-  serveEntry(ctx.exchange, buf, now, ctx.method === 'HEAD', conditional(), 'HIT', statusPrefix + ttlOf(buf, now) + suffix, plan.runtime.words);
+  serveEntry(ctx.exchange, buf, now, ctx.method === 'HEAD', conditional(), 'HIT', statusPrefix + ttlOf(buf, now), plan.runtime.words);
   return true;
 }
 
@@ -176,7 +176,8 @@ function fill(ctx: RequestContext, plan: CachePlan, next: Handler, primary: stri
   const client = conditional();
   // The client's conditionals and ranges are the cache's to answer (from the stored answer), not
   // the upstream's: a 304 or 206 could not be stored. A stale entry's own validators go instead.
-  const headers = forwardHeaders(ctx.headers);
+  // What is not stored (a HEAD) goes as the client sent it.
+  const headers = choice.store ? forwardHeaders(ctx.headers) : ctx.headers;
   const req = policyRequest(ctx.path + (ctx.hasQuery ? '?' + ctx.query : ''), ctx.host, headers);
   let validators: string[] = [];
   if (choice.stale && choice.store) {

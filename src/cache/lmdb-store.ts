@@ -131,6 +131,15 @@ class LmdbCacheStore implements CacheStore {
     });
   }
 
+  keysWithPrefix(prefix: string): string[] {
+    const keys: string[] = [];
+    for (const key of this.entries.getKeys({ start: prefix })) {
+      if (!key.startsWith(prefix)) break;
+      keys.push(key);
+    }
+    return keys;
+  }
+
   async removeKeys(keys: readonly string[]): Promise<void> {
     const removals: Promise<boolean>[] = [];
     for (const key of keys) removals.push(this.entries.remove(key), this.index.remove(key));

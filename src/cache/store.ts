@@ -35,7 +35,12 @@ export interface CacheStore {
    * (given each value, borrowed) says to count, or all when it is absent.
    */
   removePrefix(prefix: string, counts?: (value: Uint8Array) => boolean): Promise<number>;
-  /** Removes these entries (eviction); resolves once committed. */
+  /** The keys that start with `prefix`, from this thread's snapshot. */
+  keysWithPrefix(prefix: string): string[];
+  /**
+   * Removes these entries (eviction, invalidation); resolves once committed. Queued like writes,
+   * so a write queued after it on this thread lands after it (a removal transaction would not).
+   */
   removeKeys(keys: readonly string[]): Promise<void>;
   /** Every entry's index record, read from one snapshot. */
   scanIndex(): IndexedKey[];

@@ -37,6 +37,7 @@ t.test('entries, index records, prefix removal and pages in use', async (t) => {
   t.same(store.scanIndexBatch(null, 2).map((r) => r.key), ['/a\u0000h\u0000GET', '/a\u0000h\u0000GET\u0000en'], 'a first batch');
   t.same(store.scanIndexBatch('/a\u0000h\u0000GET\u0000en', 2).map((r) => r.key), ['/ab\u0000h\u0000GET', '/b\u0000h\u0000GET'], 'the next one starts after the last key');
   t.same(store.scanIndexBatch('/aa-gone', 1).map((r) => r.key), ['/ab\u0000h\u0000GET'], 'after a key no longer there');
+  t.same(store.keysWithPrefix('/a\u0000'), ['/a\u0000h\u0000GET', '/a\u0000h\u0000GET\u0000en']);
   t.equal(await store.removePrefix('/a\u0000', (v) => v.length > 10), 1, 'counted as asked: one of the two removed');
   t.same(store.scanIndex().map((r) => r.key), ['/ab\u0000h\u0000GET', '/b\u0000h\u0000GET'], '/ab is not under /a + NUL');
   t.equal(await store.removePrefix('/'), 2, 'everything');

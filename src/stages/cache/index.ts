@@ -229,11 +229,16 @@ function refreshInBackground(ctx: RequestContext, plan: CachePlan, next: Handler
   }
 }
 
-/** Removes what is stored for this resource and host, when there is anything (one read first). */
+/**
+ * Removes what is stored for this resource and host, when there is anything (one read first).
+ * Single removals, not a transaction: lmdb-js runs transaction callbacks after the single writes
+ * queued with them, so a refill stored right after could land before the removal and be lost.
+ */
 function invalidate(ctx: RequestContext, plan: CachePlan): void {
+  const store = plan.runtime.store;
   const primary = primaryKey(resourceKey(ctx.path, ctx.query), ctx.host);
-  if (!keyFits(primary) || plan.runtime.store.peek(primary) === undefined) return;
-  plan.runtime.store.removePrefix(resourcePrefix(resourceKey(ctx.path, ctx.query), ctx.host))
+  if (!keyFits(primary) || store.peek(primary) === undefined) return;
+  store.removeKeys(store.keysWithPrefix(resourcePrefix(resourceKey(ctx.path, ctx.query), ctx.host)))
     .catch((err: unknown) => plan.log.warn({ err, route: ctx.route.id }, 'cache: invalidating an entry failed'));
 }
 

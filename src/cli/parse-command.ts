@@ -23,7 +23,10 @@ type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
 
 export function parseCommand(spec: CommandSpec, args: readonly string[]): ParsedCommand {
   const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
-  for (const o of spec.options) options[o.name] = o.short === undefined ? { type: o.value === undefined ? 'boolean' : 'string' } : { type: o.value === undefined ? 'boolean' : 'string', short: o.short };
+  for (const o of spec.options) {
+    const type = o.value === undefined ? 'boolean' : 'string';
+    options[o.name] = o.short === undefined ? { type } : { type, short: o.short };
+  }
   const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
   if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) return { values: new Map(), positionals: [], help: true };
 

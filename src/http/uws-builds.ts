@@ -67,6 +67,11 @@ export interface UwsQuirks {
   readonly idleTimeoutSeconds: number;
   /** App.filter exists: a callback on every connection opened and closed (for connection limits). */
   readonly connectionFilter: boolean;
+  /**
+   * What names uWS in the body of its own error pages (the answers of the *Status quirks above),
+   * null where it writes none. uWS writes these pages before any handler runs: nothing removes it.
+   */
+  readonly ownPageSignature: string | null;
 }
 
 export interface UwsBuildSpec {
@@ -103,6 +108,7 @@ export const UWS_BUILDS: Readonly<Record<UwsBuildName, UwsBuildSpec>> = {
       tooManyHeadersStatus: 431,
       idleTimeoutSeconds: 30,
       connectionFilter: true,
+      ownPageSignature: '<i>uWebSockets/20 Server</i>',
     },
   },
   legacy: {
@@ -125,6 +131,7 @@ export const UWS_BUILDS: Readonly<Record<UwsBuildName, UwsBuildSpec>> = {
       tooManyHeadersStatus: null,
       idleTimeoutSeconds: 10,
       connectionFilter: false,
+      ownPageSignature: null,
     },
   },
 };

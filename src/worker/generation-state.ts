@@ -2,6 +2,7 @@ import type { GatewayConfig } from '../config/types.js';
 import type { EdgeState } from '../http/edge.js';
 import { createAddressMatcher } from '../http/cidr.js';
 import type { Logger } from '../observability/logger.js';
+import { TOLLGATE_VERSION } from '../package-version.js';
 import { compileRoute } from '../pipeline/compile.js';
 import { RouteTable } from '../routing/route-table.js';
 import { UpstreamRegistry } from '../upstream/registry.js';
@@ -20,7 +21,14 @@ export function buildGeneration(gen: Generation, previous: WorkerGeneration | nu
   const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {
-    edge: { generation: gen.id, table: new RouteTable(gen.routeTable), routes, maxHeaderSize: config.limits.maxHeaderSize, chunkedRequests: config.limits.chunkedRequests },
+    edge: {
+      generation: gen.id,
+      table: new RouteTable(gen.routeTable),
+      routes,
+      maxHeaderSize: config.limits.maxHeaderSize,
+      chunkedRequests: config.limits.chunkedRequests,
+      serverHeader: config.serverTokens ? `tollgate/${TOLLGATE_VERSION}` : null,
+    },
     config,
     upstreams,
   };

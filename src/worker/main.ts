@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type pino from 'pino';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
-import { loadUws, type UwsBuild } from '../http/load-uws.js';
+import { dropUwsMark, loadUws, type UwsBuild } from '../http/load-uws.js';
 import { createEdge } from '../http/edge.js';
 import type { UwsExchange } from '../http/uws-exchange.js';
 import { createLogger, flushLogger } from '../observability/pino-logger.js';
@@ -138,6 +138,7 @@ function start(assigned: WorkerInit): void {
   port.on('message', onMessage);
   try {
     build = loadUws(init.uws);
+    dropUwsMark(build);
     current = buildGeneration(init.generation, null, logger, init.faultInjection);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });

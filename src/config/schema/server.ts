@@ -85,4 +85,7 @@ export const serverShape = {
   trustedProxies: trustedProxiesSchema,
   log: logSchema,
   admin: adminSchema,
+  serverTokens: z.boolean().default(false).meta({
+    description: "Name the gateway in answers, as nginx's server_tokens: true adds `server: tollgate/VERSION` to each answer without a Server header (an upstream's own passes through either way); false adds none. The `uWebSockets: 20` header of the uWS builds is never sent",
+  }),
 };

@@ -50,7 +50,7 @@ export const limitsSchema = z
       description: 'Accept chunked request bodies (default: answer 411). The bundled uWS builds frame chunk extensions wrongly: a desync risk behind a front proxy that reuses connections',
     }),
     headersTimeout: orNull(uwsTimeout().meta({
-      description: "Time a new connection has to send its first complete request head (slowloris cut-off), closed without an answer after it; the same uWS timer closes a request body that brings less than 16 KiB in this time. Whole seconds, 5s..15m, kept to within 4 s. Default: the uWS build's own, 30s (current); the legacy build has a fixed 10s and refuses other values",
+      description: "Time a new connection has to send its first complete request head (slowloris cut-off), closed without an answer after it; the same uWS timer closes a connection whose request body arrives slower than 16 KiB/s (counted over each period of this length). Whole seconds, 5s..15m, kept to within 4 s. Default: the uWS build's own, 30s (current); the legacy build has a fixed 10s and refuses other values",
     })),
     idleTimeout: orNull(uwsTimeout().meta({
       description: "Time a keep-alive connection may wait after an answer until the next request head is complete, closed after it. Whole seconds, 5s..15m, kept to within 4 s. Default: the uWS build's own, 30s (current); the legacy build has a fixed 10s and refuses other values",

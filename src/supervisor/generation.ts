@@ -20,5 +20,8 @@ export function restartOnlyChanges(before: GatewayConfig, after: GatewayConfig):
   if (!same(before.workers, after.workers)) out.push('workers');
   if (!same(before.admin, after.admin)) out.push('admin');
   if (before.dataDir !== after.dataDir) out.push('dataDir');
+  // A worker attaches its connection counter (uWS App.filter) at start only: one attached later
+  // would not know the connections already open. A new value applies on reload.
+  if ((before.limits.maxConnections === null) !== (after.limits.maxConnections === null)) out.push('limits.maxConnections');
   return out;
 }

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { loadConfigFile, formatConfigError } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
 import { describePlatform, loadUws } from '../http/load-uws.js';
+import { UWS_BUILDS } from '../http/uws-builds.js';
 import { createAdminServer } from './admin-server.js';
 import { assertPortFree, findFreePort } from './free-port.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
@@ -41,12 +42,14 @@ export class StartError extends Error {
 
 /** Loads the config, starts the workers and the admin API. Throws StartError with every problem. */
 export async function startGateway(opts: StartOptions, log: pino.Logger): Promise<RunningGateway> {
-  const loaded = loadConfigFile(opts.configFile);
+  // One choice of build for every worker, made before any starts (refuses the pure-JS fallback);
+  // the config is checked against it (limits that only some builds can honour).
+  const uws = loadUws();
+  const build = UWS_BUILDS[uws.name];
+  const loaded = loadConfigFile(opts.configFile, process.env, build);
   if (!loaded.ok) throw new StartError(loaded.errors.map(formatConfigError));
   let config: GatewayConfig = loaded.config;
   log.level = config.log.level;
-  // One choice of build for every worker, made before any starts (refuses the pure-JS fallback).
-  const uws = loadUws();
 
   const workerCount = resolveWorkerCount(opts.workers ?? config.workers);
   const port = config.listen.port === 0 ? await findFreePort(config.listen.host) : config.listen.port;
@@ -65,7 +68,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
 
   let reloading: Promise<unknown> = Promise.resolve();
   async function reloadOnce(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }> {
-    const next = loadConfigFile(opts.configFile);
+    const next = loadConfigFile(opts.configFile, process.env, build);
     if (!next.ok) {
       const errors = next.errors.map(formatConfigError);
       log.error({ errors }, 'config reload rejected; keeping the running config');
@@ -135,9 +138,9 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       const now = Date.now();
       const summary = summariseStats(replies.map((r) => r.stats), config, (now - lastStatsAt) / 1000);
       lastStatsAt = now;
-      const runtimeOf = new Map(replies.map((r) => [r.index, r.runtime]));
+      const runtimeOf = new Map(replies.map((r) => [r.index, { ...r.runtime, connections: r.connections }]));
       // Written whatever log.level says: the operator asked for it. RSS is the whole process
-      // (every worker thread shares it); heap and event loop are each worker's own.
+      // (every worker thread shares it); heap, event loop and connections are each worker's own.
       statsLog.info({
         ...summary,
         process: { rssMiB: Math.round((process.memoryUsage().rss / (1024 * 1024)) * 10) / 10 },

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
+import type { ConnectionCounts } from '../http/connection-limits.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
 import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRuntimeStats, WorkerStats } from '../worker/messages.js';
 
@@ -24,6 +25,7 @@ export interface StatsReply {
   inFlight: number;
   stats: WorkerStats;
   runtime: WorkerRuntimeStats;
+  connections: ConnectionCounts | null;
 }
 
 /**

@@ -3,6 +3,7 @@ import type pino from 'pino';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
 import { dropUwsMark, loadUws, type UwsBuild } from '../http/load-uws.js';
+import { ConnectionLimits } from '../http/connection-limits.js';
 import { createEdge } from '../http/edge.js';
 import type { UwsExchange } from '../http/uws-exchange.js';
 import { createLogger, flushLogger } from '../observability/pino-logger.js';
@@ -29,6 +30,7 @@ let current: WorkerGeneration | undefined;
 let build: UwsBuild;
 let app: TemplatedApp | null = null;
 let listenSocket: us_listen_socket | null = null;
+let connectionLimits: ConnectionLimits | null = null;
 let draining = false;
 let inFlight = 0;
 let drainDone: (() => void) | null = null;
@@ -67,6 +69,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   const cfg = msg.generation.config;
   logger.level = cfg.log.level;
   accessLog = createAccessLog(logger, cfg.log);
+  connectionLimits?.apply(cfg.limits);
   // Requests already running keep their own route objects (and through them the old pools and
   // route table); retiring the old pools waits for those requests, then closes idle sockets.
   void previous.upstreams.retire(current!.upstreams);
@@ -123,7 +126,9 @@ function onMessage(msg: ToWorker): void {
   switch (msg.type) {
     case 'generation': applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
-    case 'stats': send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot(), runtime: runtime.snapshot() }); break;
+    case 'stats':
+      send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot(), runtime: runtime.snapshot(), connections: connectionLimits?.snapshot() ?? null });
+      break;
     case 'assume': break; // only a spare is sent one
   }
 }
@@ -149,6 +154,7 @@ function start(assigned: WorkerInit): void {
   const uws = build.uws;
   const a = tls ? uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uws.App();
   app = a;
+  connectionLimits = new ConnectionLimits(a, build.quirks, cfg.limits, logger);
   a.any('/*', createEdge({
     state: () => current!.edge,
     draining: () => draining,

@@ -1,6 +1,7 @@
 // Every message that crosses the supervisor <-> worker boundary. postMessage drops class
 // identity, so these are plain data shapes only.
 import type { GatewayConfig } from '../config/types.js';
+import type { ConnectionCounts } from '../http/connection-limits.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
 
 /** One config generation: the frozen config and its route table, built once by the supervisor. */
@@ -97,4 +98,8 @@ export type FromWorker =
   | { type: 'generation-applied'; index: number; generation: number }
   | { type: 'generation-failed'; index: number; generation: number; message: string }
   | { type: 'drained'; index: number; inFlight: number }
-  | { type: 'stats'; index: number; inFlight: number; stats: WorkerStats; runtime: WorkerRuntimeStats };
+  | {
+    type: 'stats'; index: number; inFlight: number; stats: WorkerStats; runtime: WorkerRuntimeStats;
+    /** Open connections and those refused since the previous snapshot; null: not counted (no limits.maxConnections). */
+    connections: ConnectionCounts | null;
+  };

@@ -14,7 +14,7 @@ t.test('{} gets every documented default', async (t) => {
     workers: 'auto',
     dataDir: resolve('data'), // next to the config file (gw.yaml in the working directory)
     shutdownTimeout: 30_000,
-    limits: { maxBodySize: 1_048_576, requestTimeout: 30_000, maxHeaderSize: 16_384, chunkedRequests: false },
+    limits: { maxBodySize: 1_048_576, requestTimeout: 30_000, maxHeaderSize: 16_384, chunkedRequests: false, headersTimeout: null, idleTimeout: null, maxConnections: null },
     trustedProxies: [],
     log: { level: 'info', access: true, sampling: 1, accessFields: ACCESS_FIELDS },
     admin: { host: '127.0.0.1', port: 9901, token: '' },
@@ -27,7 +27,7 @@ t.test('{} gets every documented default', async (t) => {
 t.test('partial sections keep the defaults of the keys they leave out', async (t) => {
   const config = configOf(t, 'listen: { port: 0 }\nlimits: { maxBodySize: 64kb }\nlog: { level: debug }\nadmin: { port: 0 }\nworkers: 2\n');
   t.same(config.listen, { host: '0.0.0.0', port: 0 });
-  t.same(config.limits, { maxBodySize: 65_536, requestTimeout: 30_000, maxHeaderSize: 16_384, chunkedRequests: false });
+  t.same(config.limits, { maxBodySize: 65_536, requestTimeout: 30_000, maxHeaderSize: 16_384, chunkedRequests: false, headersTimeout: null, idleTimeout: null, maxConnections: null });
   t.same(config.log, { level: 'debug', access: true, sampling: 1, accessFields: ACCESS_FIELDS });
   t.same(config.admin, { host: '127.0.0.1', port: 0, token: '' });
   t.equal(config.workers, 2);

@@ -70,7 +70,7 @@ t.test('log, workers, limits and shutdownTimeout', async (t) => {
   const config = configOf(t, 'log: { level: warn, access: false, sampling: 0.25 }\nworkers: 4\nlimits: { maxHeaderSize: 8kb, requestTimeout: 2m, chunkedRequests: true }\nshutdownTimeout: 5s\n');
   t.same({ ...config.log, accessFields: undefined }, { level: 'warn', access: false, sampling: 0.25, accessFields: undefined });
   t.equal(config.workers, 4);
-  t.same(config.limits, { maxBodySize: 1_048_576, requestTimeout: 120_000, maxHeaderSize: 8192, chunkedRequests: true });
+  t.same(config.limits, { maxBodySize: 1_048_576, requestTimeout: 120_000, maxHeaderSize: 8192, chunkedRequests: true, headersTimeout: null, idleTimeout: null, maxConnections: null });
   t.equal(config.shutdownTimeout, 5000);
   const errors = errorsOf(t, 'log: { sampling: 1.5 }\nworkers: 2.5\nlimits: { maxBodySize: 1tb }\ndataDir: ""\n');
   t.same(errors, [

@@ -178,6 +178,35 @@ t.test('quirks, on a bare uWS App of the loaded build', async (t) => {
 
   t.test('connectionFilter', async (t) => {
     t.equal(typeof (app as TemplatedApp & { filter?: unknown }).filter === 'function', quirks.connectionFilter);
+    if (!quirks.connectionFilter) return;
+    // What limits.maxConnections rests on: +1 on open, res.close() there closes the connection
+    // at once, and -1 for it comes before close() returns.
+    const gate: TemplatedApp = uws.App();
+    const changes: number[] = [];
+    gate.filter((res, change) => {
+      changes.push(Number(change));
+      if (Number(change) > 0) {
+        res.close();
+        changes.push(0);
+      }
+    });
+    gate.any('/*', (res: HttpResponse) => { res.end('routed'); });
+    const gateSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+      gate.listen('127.0.0.1', 0, (s) => (s === false ? reject(new Error('cannot listen')) : resolve(s)));
+    });
+    t.teardown(() => (gate as TemplatedApp & { close(): void }).close());
+    const { text, closed } = await rawExchange(uws.us_socket_local_port(gateSocket), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 2_000);
+    t.equal(text, '', 'nothing is answered');
+    t.ok(closed, 'the connection is closed at once');
+    t.same(changes, [1, -1, 0], 'opened (+1), closed (-1) inside res.close()');
+  });
+
+  t.test('settableTimeouts', async (t) => {
+    const timed = app as TemplatedApp & { setIdleTimeout?: unknown; setResponseTimeout?: unknown; getIdleTimeout?: () => number; getResponseTimeout?: () => number };
+    t.equal(typeof timed.setIdleTimeout === 'function' && typeof timed.setResponseTimeout === 'function', quirks.settableTimeouts);
+    if (!quirks.settableTimeouts) return;
+    t.equal(timed.getIdleTimeout?.(), quirks.idleTimeoutSeconds, 'idle timer: idleTimeoutSeconds by default');
+    t.equal(timed.getResponseTimeout?.(), quirks.idleTimeoutSeconds, 'response timer: idleTimeoutSeconds by default');
   });
 
   t.test('idleTimeoutSeconds', async (t) => {

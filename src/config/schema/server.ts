@@ -4,7 +4,7 @@ import { ACCESS_FIELDS, DEFAULT_ACCESS_FIELDS } from '../../observability/access
 import { MAX_WORKERS } from '../../shm/control-layout.js';
 import { isAddressOrCidr, isBindHost } from '../net-address.js';
 import { configDirectory, readableFile } from './files.js';
-import { duration, port, size } from './scalars.js';
+import { duration, orNull, port, size } from './scalars.js';
 
 const bindHost = z.string().refine(isBindHost, { error: (issue) => `invalid host ${JSON.stringify(issue.input)}: use an IP address or a host name` });
 
@@ -28,6 +28,19 @@ export const workersSchema = z
   .union([z.literal('auto'), z.number().int().min(1).max(MAX_WORKERS)], { error: `expected "auto" or a whole number of worker threads (1..${MAX_WORKERS})` })
   .default('auto');
 
+/**
+ * Bounds of the timeouts handed to uWS. uSockets checks timeouts every 4 s and counts them in
+ * 4-second ticks modulo 240 (us_socket_timeout): a value of one tick (1-4 s) may fire at the very
+ * next check, at once, and one of 240 ticks or more wraps around.
+ */
+export const UWS_TIMEOUT_MIN_MS = 5_000;
+export const UWS_TIMEOUT_MAX_MS = 900_000;
+
+const uwsTimeout = () => duration({ min: UWS_TIMEOUT_MIN_MS, max: UWS_TIMEOUT_MAX_MS, wholeSeconds: true });
+
+/** The most connections one worker may be told to keep open; the OS's file limit is the real one. */
+export const MAX_CONNECTIONS = 1_000_000;
+
 export const limitsSchema = z
   .strictObject({
     maxBodySize: size().prefault('1mb').meta({ description: 'Largest request body; a larger one is answered 413' }),
@@ -36,6 +49,15 @@ export const limitsSchema = z
     chunkedRequests: z.boolean().default(false).meta({
       description: 'Accept chunked request bodies (default: answer 411). The bundled uWS builds frame chunk extensions wrongly: a desync risk behind a front proxy that reuses connections',
     }),
+    headersTimeout: orNull(uwsTimeout().meta({
+      description: "Time a new connection has to send its first complete request head (slowloris cut-off), closed without an answer after it; the same uWS timer closes a connection whose request body arrives slower than 16 KiB/s (counted over each period of this length). Whole seconds, 5s..15m, kept to within 4 s. Default: the uWS build's own, 30s (current); the legacy build has a fixed 10s and refuses other values",
+    })),
+    idleTimeout: orNull(uwsTimeout().meta({
+      description: "Time a keep-alive connection may wait after an answer until the next request head is complete, closed after it. Whole seconds, 5s..15m, kept to within 4 s. Default: the uWS build's own, 30s (current); the legacy build has a fixed 10s and refuses other values",
+    })),
+    maxConnections: orNull(z.number().int().min(1).max(MAX_CONNECTIONS).meta({
+      description: 'Open client connections per worker; a new one over it is closed at once, unanswered, and counted (connections.refused per worker in the SIGUSR2 snapshot). Default: no limit. Current uWS build only (the legacy one refuses it); setting or removing it needs a restart, a new value applies on reload',
+    })),
   })
   .prefault({})
   .meta({ description: 'Limits on what a client may send' });

@@ -1,0 +1,90 @@
+// limits.headersTimeout, limits.idleTimeout and limits.maxConnections on one worker's uWS App.
+// All of it lives at the App level or in uWS's connection callbacks: the request path pays nothing.
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { Logger } from '../observability/logger.js';
+import type { UwsQuirks } from './uws-builds.js';
+
+export interface ConnectionLimitSettings {
+  /** Milliseconds (whole seconds), or null for the build's own. */
+  readonly headersTimeout: number | null;
+  readonly idleTimeout: number | null;
+  readonly maxConnections: number | null;
+}
+
+/** Open connections now, and connections refused since the previous snapshot. */
+export interface ConnectionCounts {
+  open: number;
+  refused: number;
+}
+
+/** The btc-vision build's timeout setters (quirk settableTimeouts), missing from its index.d.ts. */
+interface SettableTimeouts {
+  setIdleTimeout(seconds: number): unknown;
+  setResponseTimeout(seconds: number): unknown;
+}
+
+/** At most one warning per worker this often while connections are being refused. */
+const WARN_INTERVAL_MS = 10_000;
+
+export class ConnectionLimits {
+  private open = 0;
+  private refused = 0;
+  private refusedSinceWarning = 0;
+  private lastWarning = -Infinity;
+  private max = Infinity;
+  /** The filter is attached at start only: attached later it would miss the connections already open. */
+  private readonly counting: boolean;
+
+  constructor(
+    private readonly app: TemplatedApp,
+    private readonly quirks: UwsQuirks,
+    limits: ConnectionLimitSettings,
+    private readonly log: Logger,
+  ) {
+    // The config checks refuse maxConnections on a build without App.filter (checks/build-limits.ts).
+    this.counting = limits.maxConnections !== null && quirks.connectionFilter;
+    if (this.counting) app.filter((res, change) => this.onConnection(res, Number(change)));
+    this.apply(limits);
+  }
+
+  /** At start and on every reload: new timeouts apply to timers uWS starts from now on. */
+  apply(limits: ConnectionLimitSettings): void {
+    this.max = limits.maxConnections ?? Infinity;
+    if (!this.quirks.settableTimeouts) return; // fixed at quirks.idleTimeoutSeconds; other values are refused
+    const app = this.app as TemplatedApp & SettableTimeouts;
+    const seconds = (ms: number | null): number => (ms === null ? this.quirks.idleTimeoutSeconds : ms / 1000);
+    // uWS's "idle" timer runs from a connection's opening to its first request head, and while a
+    // request body stalls; its "response" timer from the end of an answer to the next head.
+    app.setIdleTimeout(seconds(limits.headersTimeout));
+    app.setResponseTimeout(seconds(limits.idleTimeout));
+  }
+
+  /** null when this worker does not count its connections (no limits.maxConnections at start). */
+  snapshot(): ConnectionCounts | null {
+    if (!this.counting) return null;
+    const counts = { open: this.open, refused: this.refused };
+    this.refused = 0;
+    return counts;
+  }
+
+  // uWS calls this with +1 when a connection opens (before any byte is read, before a TLS
+  // handshake) and -1 when it closes. res.close() here closes the new connection at once, and uWS
+  // calls this again with -1 for it before close() returns: the count is back to the limit.
+  private onConnection(res: HttpResponse, change: number): void {
+    if (change < 0) {
+      this.open--;
+      return;
+    }
+    this.open++;
+    if (this.open <= this.max) return;
+    this.refused++;
+    this.refusedSinceWarning++;
+    res.close();
+    const now = Date.now();
+    if (now - this.lastWarning >= WARN_INTERVAL_MS) {
+      this.log.warn({ maxConnections: this.max, refused: this.refusedSinceWarning }, 'connections refused: limits.maxConnections reached');
+      this.lastWarning = now;
+      this.refusedSinceWarning = 0;
+    }
+  }
+}

@@ -37,8 +37,9 @@ t.test('the examples operators ask for show what they say', async (t) => {
     return result.config;
   };
   const tls = load('tls-termination.yaml');
-  t.same(tls.listen.tls, { certFile: join(dir, 'tls', 'site.crt'), keyFile: join(dir, 'tls', 'site.key') }, 'TLS files beside the config');
-  t.equal(tls.listen.port, 443);
+  const https = tls.listen[0]!;
+  t.same(https.tls?.map((c) => [c.certFile, c.keyFile]), [[join(dir, 'tls', 'site.crt'), join(dir, 'tls', 'site.key')]], 'TLS files beside the config');
+  t.equal(https.port, 443);
 
   const hosts = load('virtual-hosts.yaml');
   t.same(hosts.routes.map((r) => r.match.host), ['api.example.com', 'shop.example.com', 'www.shop.example.com', 'api.example.com', null]);

@@ -22,32 +22,33 @@ export interface RestartChange {
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 const scheme = (l: ListenerConfig): string => (l.tls === null ? 'HTTP' : 'HTTPS');
-const address = (l: ListenerConfig): string => `${l.host}:${l.port}`;
 
 /**
  * Settings that only a restart can change; a reload that changes any is refused whole. Listeners
  * are bound by every worker at start (ports resolved, checked free), so adding, removing or moving
  * one, or switching it between HTTP and HTTPS, needs a restart; its certificates do not.
- * `workersFixed`: --workers was given, so the file's `workers` is not what runs.
+ * `ports`: the running listeners' ports (port 0 resolved), to name them. `workersFixed`: --workers
+ * was given, so the file's `workers` is not what runs.
  */
-export function restartOnlyChanges(before: GatewayConfig, after: GatewayConfig, workersFixed = false): RestartChange[] {
+export function restartOnlyChanges(before: GatewayConfig, after: GatewayConfig, ports: readonly number[], workersFixed = false): RestartChange[] {
   const out: RestartChange[] = [];
   const b = before.listen;
   const a = after.listen;
+  const address = (l: ListenerConfig, i: number): string => `${l.host}:${ports[i] ?? l.port}`;
   a.forEach((listener, i) => {
     const old = b[i];
     if (old === undefined) {
-      out.push({ path: ['listen', i], message: `a new listener (${address(listener)}) needs a restart` });
+      out.push({ path: ['listen', i], message: `a new listener (${listener.host}:${listener.port}) needs a restart` });
       return;
     }
-    if (listener.host !== old.host) out.push({ path: ['listen', i, 'host'], message: `changing the address of listener ${address(old)} to ${listener.host} needs a restart` });
-    if (listener.port !== old.port) out.push({ path: ['listen', i, 'port'], message: `changing the port of listener ${address(old)} to ${listener.port} needs a restart` });
+    if (listener.host !== old.host) out.push({ path: ['listen', i, 'host'], message: `changing the address of listener ${address(old, i)} to ${listener.host} needs a restart` });
+    if (listener.port !== old.port) out.push({ path: ['listen', i, 'port'], message: `changing the port of listener ${address(old, i)} to ${listener.port} needs a restart` });
     if ((listener.tls === null) !== (old.tls === null)) {
-      out.push({ path: ['listen', i, ...(listener.tls === null ? [] : ['tls'])], message: `switching listener ${address(old)} from ${scheme(old)} to ${scheme(listener)} needs a restart` });
+      out.push({ path: ['listen', i, ...(listener.tls === null ? [] : ['tls'])], message: `switching listener ${address(old, i)} from ${scheme(old)} to ${scheme(listener)} needs a restart` });
     }
   });
   for (let i = a.length; i < b.length; i++) {
-    out.push({ path: ['listen'], message: `removing listener ${address(b[i]!)} needs a restart` });
+    out.push({ path: ['listen'], message: `removing listener ${address(b[i]!, i)} needs a restart` });
   }
   if (!workersFixed && !same(before.workers, after.workers)) {
     out.push({ path: ['workers'], message: `changing the worker count (${before.workers} to ${after.workers}) needs a restart` });

@@ -82,7 +82,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       log.error({ errors }, 'config reload rejected; keeping the running config');
       return { ok: false, errors };
     }
-    const fixed = restartOnlyChanges(config, next.config, opts.workers !== undefined);
+    const fixed = restartOnlyChanges(config, next.config, ports, opts.workers !== undefined);
     if (fixed.length > 0) {
       const errors = fixed.map((change) => {
         const at = next.where(change.path);

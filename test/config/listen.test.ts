@@ -96,6 +96,7 @@ t.test('a problem inside a listener of a list is reported at its own key', async
     'gw.yaml:7:5 listen.1.tsl: unknown key "tsl" (did you mean "tls"?)',
   ]);
   t.same(errorsOf(t, 'listen: []\n'), ['gw.yaml:1:9 listen: must have at least 1 item']);
+  t.same(errorsOf(t, `listen: { tls: { certFile: "${site.cert}" } }\n`), ['gw.yaml:1:16 listen.tls.keyFile: required key is missing']);
 });
 
 t.test('each listener has its own port', async (t) => {

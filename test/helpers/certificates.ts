@@ -41,7 +41,7 @@ export function servedCertificate(port: number, servername?: string, host = '127
     const socket = tls.connect({ host, port, servername, rejectUnauthorized: false }, () => {
       const peer = socket.getPeerCertificate();
       socket.destroy();
-      resolve({ fingerprint256: peer.fingerprint256, subject: peer.subject.CN ?? '' });
+      resolve({ fingerprint256: peer.fingerprint256, subject: String(peer.subject.CN ?? '') });
     });
     socket.once('error', reject);
   });

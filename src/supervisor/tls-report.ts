@@ -1,7 +1,8 @@
 // What the supervisor logs about certificates at start and on each reload: which listener and
 // server name serve which certificate, and whether a reload changed it.
 import { readFileSync } from 'node:fs';
-import { defaultCertificate, type ListenerConfig } from '../config/schema/listen.js';
+import { defaultCertificate } from '../config/default-certificate.js';
+import type { ListenerConfig } from '../config/schema/listen.js';
 
 export interface CertificateLine {
   listener: string;

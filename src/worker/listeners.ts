@@ -11,7 +11,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Uws } from '../http/load-uws.js';
 import type { ListenerConfig, TlsCertificate } from '../config/schema/listen.js';
-import { defaultCertificate } from '../config/schema/listen.js';
+import { defaultCertificate } from '../config/default-certificate.js';
 import { readTlsPair, type TlsPair } from '../config/tls-pair.js';
 import type { Logger } from '../observability/logger.js';
 

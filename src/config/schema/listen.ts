@@ -94,8 +94,3 @@ export const listenSchema = z
   .transform((value) => (Array.isArray(value) ? value : [value]))
   .prefault({})
   .meta({ description: 'Where the gateway listens: one listener, or a list of them (HTTP beside HTTPS); every worker serves every listener' });
-
-/** The certificate a client gets when it sends no SNI name, or one no entry lists. */
-export function defaultCertificate(tls: readonly TlsCertificate[]): TlsCertificate {
-  return tls.find((entry) => entry.serverName === null) ?? tls[0]!;
-}

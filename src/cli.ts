@@ -155,7 +155,7 @@ async function start(configFile: string, workers: number | 'auto' | undefined, w
     return 1;
   }
   lifecycle.info({
-    port: gateway.port, adminPort: gateway.adminPort, workers: gateway.workers, uws: gateway.uws, platform: gateway.platform,
+    port: gateway.port, listeners: gateway.listeners, adminPort: gateway.adminPort, workers: gateway.workers, uws: gateway.uws, platform: gateway.platform,
   }, 'tollgate started');
 
   return new Promise<number>((resolve) => {

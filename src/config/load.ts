@@ -11,13 +11,15 @@ import { knownKeysAt } from './did-you-mean.js';
 import { formatConfigError, formatPath, type ConfigError, type ConfigPath, type Problem } from './errors.js';
 import { maskInterpolations, resolveInterpolations } from './interpolate.js';
 import { issuesToProblems, operatorMessage } from './issue-messages.js';
-import { locate, offsetPosition } from './positions.js';
+import { locate, offsetPosition, writtenPath } from './positions.js';
 import { gatewaySchema } from './schema/index.js';
 import type { GatewayConfig } from './types.js';
 
 export { formatConfigError };
 export type { ConfigError };
-export type LoadResult = { ok: true; config: GatewayConfig } | { ok: false; errors: ConfigError[] };
+/** Where a key of the loaded config is written: its position, and its path as the file spells it. */
+export type ConfigLocator = (path: ConfigPath) => { line: number; col: number; path: string };
+export type LoadResult = { ok: true; config: GatewayConfig; where: ConfigLocator } | { ok: false; errors: ConfigError[] };
 
 /**
  * `build`: the uWebSockets.js build the config is for (start and reload pass the one that runs,
@@ -60,7 +62,11 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
   const failedPaths = new Set(interpolation.map((p) => formatPath(p.path)));
   const problems = [...interpolation, ...checks.filter((p) => !failedPaths.has(formatPath(p.path)))];
   if (problems.length > 0 || !parsed.success) return { ok: false, errors: toErrors(problems, file, doc, counter) };
-  return { ok: true, config: deepFreeze(parsed.data) };
+  const where: ConfigLocator = (path) => {
+    const written = writtenPath(doc, path);
+    return { ...locate(doc, counter, written, 'key'), path: formatPath(written) };
+  };
+  return { ok: true, config: deepFreeze(parsed.data), where };
 }
 
 function toErrors(problems: Problem[], file: string, doc: Document, counter: LineCounter): ConfigError[] {

@@ -93,7 +93,9 @@ function rows(node: Node, prefix: string, out: Row[] = []): Row[] {
     const key = `${prefix}${name}`;
     const required = node.required?.includes(name) === true;
     out.push({ key, type: typeOf(child), default: defaultOf(child, required), meaning: child.description ?? '' });
-    if (child.properties) rows(child, `${key}.`, out);
+    // A mapping, or a key that takes one mapping or a list of them (listen, listen.tls): its keys.
+    const mapping = child.properties ? child : child.anyOf?.find((n) => n.properties);
+    if (mapping) rows(mapping, `${key}.`, out);
     const item = child.items?.properties ? child.items : child.items?.anyOf?.find((n) => n.properties);
     if (item) rows(item, `${key}[].`, out);
   }

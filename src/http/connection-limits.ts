@@ -1,4 +1,4 @@
-// limits.headersTimeout, limits.idleTimeout and limits.maxConnections on one worker's uWS App.
+// limits.headersTimeout, limits.idleTimeout and limits.maxConnections on one worker's uWS apps.
 // All of it lives at the App level or in uWS's connection callbacks: the request path pays nothing.
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from '../observability/logger.js';
@@ -32,31 +32,53 @@ export class ConnectionLimits {
   private refusedSinceWarning = 0;
   private lastWarning = -Infinity;
   private max = Infinity;
+  private limits: ConnectionLimitSettings;
+  /** Every app of this worker: one per listener, and those replaced by a certificate reload until they close. */
+  private readonly apps = new Set<TemplatedApp>();
   /** The filter is attached at start only: attached later it would miss the connections already open. */
   private readonly counting: boolean;
 
   constructor(
-    private readonly app: TemplatedApp,
     private readonly quirks: UwsQuirks,
     limits: ConnectionLimitSettings,
     private readonly log: Logger,
   ) {
     // The config checks refuse maxConnections on a build without App.filter (checks/build-limits.ts).
     this.counting = limits.maxConnections !== null && quirks.connectionFilter;
-    if (this.counting) app.filter((res, change) => this.onConnection(res, Number(change)));
-    this.apply(limits);
+    this.limits = limits;
+    this.max = limits.maxConnections ?? Infinity;
   }
 
-  /** At start and on every reload: new timeouts apply to timers uWS starts from now on. */
+  /**
+   * A new app of this worker (a listener opened at start or re-opened for new certificates): its
+   * connections count against the one per-worker limit, and it gets the current timeouts.
+   */
+  attach(app: TemplatedApp): void {
+    this.apps.add(app);
+    if (this.counting) app.filter((res, change) => this.onConnection(res, Number(change)));
+    this.applyTo(app);
+  }
+
+  /** An app closed: nothing is applied to it any more (its connections' -1 came through the filter). */
+  detach(app: TemplatedApp): void {
+    this.apps.delete(app);
+  }
+
+  /** On every reload: new timeouts apply to timers uWS starts from now on. */
   apply(limits: ConnectionLimitSettings): void {
+    this.limits = limits;
     this.max = limits.maxConnections ?? Infinity;
+    for (const app of this.apps) this.applyTo(app);
+  }
+
+  private applyTo(app: TemplatedApp): void {
     if (!this.quirks.settableTimeouts) return; // fixed at quirks.idleTimeoutSeconds; other values are refused
-    const app = this.app as TemplatedApp & SettableTimeouts;
+    const settable = app as TemplatedApp & SettableTimeouts;
     const seconds = (ms: number | null): number => (ms === null ? this.quirks.idleTimeoutSeconds : ms / 1000);
     // uWS's "idle" timer runs from a connection's opening to its first request head, and while a
     // request body stalls; its "response" timer from the end of an answer to the next head.
-    app.setIdleTimeout(seconds(limits.headersTimeout));
-    app.setResponseTimeout(seconds(limits.idleTimeout));
+    settable.setIdleTimeout(seconds(this.limits.headersTimeout));
+    settable.setResponseTimeout(seconds(this.limits.idleTimeout));
   }
 
   /** null when this worker does not count its connections (no limits.maxConnections at start). */

@@ -34,6 +34,8 @@ export interface EdgeHooks extends Omit<ExchangeHooks, 'onError'> {
   log: Logger;
   /** What the loaded uWS build does differently (src/http/uws-builds.ts). */
   quirks: UwsQuirks;
+  /** The scheme of the listener this edge serves: https on a TLS listener (X-Forwarded-Proto). */
+  scheme: 'http' | 'https';
 }
 
 const DIGITS = /^\d{1,15}$/;
@@ -52,6 +54,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
   // over any method without spaces or controls, '(' or '@' included (quirk standardMethodsOnly).
   const checkMethod = !quirks.standardMethodsOnly;
   const log = hooks.log;
+  const scheme = hooks.scheme;
   const exchangeHooks: ExchangeHooks = {
     draining: hooks.draining,
     onFinish: hooks.onFinish,
@@ -193,7 +196,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     }
     const route = state.routes[index]!;
     const ctx: RequestContext = {
-      method, path, query, hasQuery: rawQuery !== undefined, host, rawHost, headers, connection,
+      method, path, query, hasQuery: rawQuery !== undefined, host, rawHost, headers, connection, scheme,
       remoteAddress: ex.remoteAddress,
       requestId: id,
       traceparent: isValidTraceparent(traceparent) ? traceparent : newTraceparent(),

@@ -22,6 +22,8 @@ export interface RequestContext {
   headers: string[];
   /** The Connection header value(s), '' when absent: names listed there are hop-by-hop too. */
   connection: string;
+  /** The scheme the client used: https on a TLS listener, http on a plain one. */
+  scheme: 'http' | 'https';
   remoteAddress: string;
   /** The client's X-Request-Id when well-formed, else generated. */
   requestId: string;

@@ -10,6 +10,7 @@ import { assertPortFree, findFreePort } from './free-port.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
 import { redactConfig } from './redact.js';
 import { summariseStats } from './stats-summary.js';
+import { certificateReport, tcpMigrateReq, type CertificateLine } from './tls-report.js';
 import { WorkerPool } from './worker-pool.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
 
@@ -21,8 +22,17 @@ export interface StartOptions {
   demoUpstreams?: ((config: GatewayConfig) => Promise<ChildProcess>) | undefined;
 }
 
-export interface RunningGateway {
+/** A listener as it runs: its port resolved (port 0 in the config picks a free one). */
+export interface RunningListener {
+  host: string;
   port: number;
+  tls: boolean;
+}
+
+export interface RunningGateway {
+  /** The first listener's port. */
+  port: number;
+  listeners: RunningListener[];
   adminPort: number;
   workers: number;
   /** The uWebSockets.js build every worker runs on: `current 20.57.0`. */
@@ -52,10 +62,10 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   log.level = config.log.level;
 
   const workerCount = resolveWorkerCount(opts.workers ?? config.workers);
-  const port = config.listen.port === 0 ? await findFreePort(config.listen.host) : config.listen.port;
-  await assertPortFree(config.listen.host, port);
+  const ports = await resolvePorts(config);
+  const listeners = config.listen.map((l, i): RunningListener => ({ host: l.host, port: ports[i]!, tls: l.tls !== null }));
   let generationId = 1;
-  const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), uws.name, log,
+  const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config), uws.name, log,
     process.env.TOLLGATE_FAULT_INJECTION === '1');
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
@@ -65,6 +75,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     demo?.kill('SIGTERM');
     throw new StartError([(err as Error).message]);
   }
+  logCertificates(log, certificateReport(config.listen, ports, null), 'TLS certificates loaded');
 
   let reloading: Promise<unknown> = Promise.resolve();
   async function reloadOnce(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }> {
@@ -74,9 +85,12 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       log.error({ errors }, 'config reload rejected; keeping the running config');
       return { ok: false, errors };
     }
-    const fixed = restartOnlyChanges(config, next.config);
+    const fixed = restartOnlyChanges(config, next.config, ports, opts.workers !== undefined);
     if (fixed.length > 0) {
-      const errors = fixed.map((k) => `${opts.configFile}: ${k}: changing this needs a restart; reload refused`);
+      const errors = fixed.map((change) => {
+        const at = next.where(change.path);
+        return formatConfigError({ file: opts.configFile, line: at.line, col: at.col, path: at.path, message: `${change.message}: ${RESTART_ADVICE}` });
+      });
       log.error({ errors }, 'config reload rejected; keeping the running config');
       return { ok: false, errors };
     }
@@ -88,8 +102,10 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       return { ok: false, errors: [(err as Error).message] };
     }
     generationId = id;
+    const previous = config;
     config = next.config;
     log.info({ generation: id, routes: config.routes.length }, 'config reloaded');
+    logCertificates(log, certificateReport(config.listen, ports, previous.listen), 'TLS certificates re-read');
     return { ok: true, generation: id };
   }
   // Reloads run one at a time: a SIGHUP during a reload waits for it.
@@ -119,7 +135,8 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   let lastStatsAt = Date.now();
   const statsLog = log.child({}, { level: 'info' });
   return {
-    port,
+    port: ports[0]!,
+    listeners,
     adminPort,
     workers: workerCount,
     uws: `${uws.name} ${uws.version}`,
@@ -148,6 +165,44 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       }, 'stats');
     },
   };
+}
+
+const RESTART_ADVICE = 'reload refused, the running config keeps serving; restart Tollgate to apply it (systemctl restart tollgate)';
+
+/**
+ * Every worker binds each listener's port (SO_REUSEPORT), and uWS shares only a port it is given:
+ * port 0 becomes one free port, the same for all workers. A port held by anyone else is refused.
+ */
+async function resolvePorts(config: GatewayConfig): Promise<number[]> {
+  const ports: number[] = [];
+  for (const listener of config.listen) {
+    let port = listener.port;
+    // Two listeners on port 0 must not be handed the same free port.
+    while (port === 0 || (listener.port === 0 && ports.includes(port))) port = await findFreePort(listener.host);
+    await assertPortFree(listener.host, port).catch((err: Error) => {
+      throw new StartError([err.message]);
+    });
+    ports.push(port);
+  }
+  return ports;
+}
+
+/** Which certificate each TLS listener and server name serves; a reload says which changed. */
+function logCertificates(log: pino.Logger, lines: CertificateLine[], msg: string): void {
+  if (lines.length === 0) return;
+  const changed = lines.filter((l) => l.changed === true).length;
+  const expired = lines.filter((l) => l.expired);
+  const fields: Record<string, unknown> = { certificates: lines };
+  if (lines[0]!.changed !== undefined) {
+    fields['changed'] = changed;
+    // Listeners with a new certificate were re-opened: say whether the kernel hands over the
+    // connections still queued on the old listen sockets (README, TLS).
+    if (changed > 0) fields['tcpMigrateReq'] = tcpMigrateReq();
+  }
+  log.info(fields, msg);
+  if (expired.length > 0) {
+    log.warn({ certificates: expired.map((l) => ({ listener: l.listener, serverName: l.serverName, notAfter: l.notAfter })) }, 'TLS certificate expired: clients will refuse it');
+  }
 }
 
 function listenAdmin(server: http.Server, host: string, port: number): Promise<number> {

@@ -45,7 +45,7 @@ export class WorkerPool {
 
   constructor(
     private readonly count: number,
-    private readonly port: number,
+    private readonly ports: number[],
     generation: Generation,
     private readonly uws: UwsBuildName,
     private readonly log: pino.Logger,
@@ -147,7 +147,7 @@ export class WorkerPool {
    */
   private spawn(index: number, diedAt: number | null): void {
     const init: WorkerInit = {
-      index, port: this.port, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
+      index, ports: this.ports, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
     };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);

@@ -1,6 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type pino from 'pino';
-import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
 import { dropUwsMark, loadUws, type UwsBuild } from '../http/load-uws.js';
 import { ConnectionLimits } from '../http/connection-limits.js';
@@ -12,6 +11,7 @@ import { RouteStats } from '../observability/route-stats.js';
 import { RuntimeStats } from '../observability/runtime-stats.js';
 import * as C from '../shm/control-layout.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
+import { WorkerListeners, type AppTraffic, type Scheme } from './listeners.js';
 import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
 
 // A thread starts either with its assignment or as a spare: a spare has loaded its modules and
@@ -28,8 +28,7 @@ let logger!: pino.Logger;
 let accessLog!: AccessLog;
 let current: WorkerGeneration | undefined;
 let build: UwsBuild;
-let app: TemplatedApp | null = null;
-let listenSocket: us_listen_socket | null = null;
+let listeners: WorkerListeners | null = null;
 let connectionLimits: ConnectionLimits | null = null;
 let draining = false;
 let inFlight = 0;
@@ -58,15 +57,31 @@ function onStart(): void {
 
 function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   const previous = current;
-  if (previous === undefined) return;
+  if (previous === undefined || listeners === null) return;
+  let next: WorkerGeneration;
   try {
-    current = buildGeneration(msg.generation, previous, logger, init.faultInjection);
+    next = buildGeneration(msg.generation, previous, logger, init.faultInjection);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
     return;
   }
   const cfg = msg.generation.config;
+  try {
+    // Listeners whose certificates changed on disk are re-opened here; routes swap below, in the
+    // same synchronous step, so no request sees new certificates with old routes or the reverse.
+    const replaced = listeners.update(cfg.listen);
+    for (const { listener, certificates } of replaced) {
+      logger.debug({ listener, certificates: certificates.map((c) => ({ serverName: c.serverName, fingerprint256: c.pair.summary.fingerprint256 })) },
+        'listener re-opened with new certificates');
+    }
+  } catch (err) {
+    void next.upstreams.retire(previous.upstreams);
+    logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation: listeners');
+    send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: (err as Error).message });
+    return;
+  }
+  current = next;
   logger.level = cfg.log.level;
   accessLog = createAccessLog(logger, cfg.log);
   connectionLimits?.apply(cfg.limits);
@@ -78,24 +93,15 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
 }
 
 function closeSockets(): void {
-  if (listenSocket !== null) {
-    build.uws.us_listen_socket_close(listenSocket);
-    listenSocket = null;
-  }
-  if (app !== null) {
-    // Closes every open connection; uv handles must all be gone before the thread ends, or Node aborts.
-    (app as TemplatedApp & { close(): void }).close();
-    app = null;
-  }
+  // Closes every open connection; uv handles must all be gone before the thread ends, or Node aborts.
+  listeners?.closeAll();
+  listeners = null;
 }
 
 async function drain(timeoutMs: number): Promise<void> {
   draining = true;
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_DRAINING);
-  if (listenSocket !== null) {
-    build.uws.us_listen_socket_close(listenSocket);
-    listenSocket = null;
-  }
+  listeners?.stopAccepting();
   if (inFlight > 0) {
     await new Promise<void>((resolve) => {
       drainDone = resolve;
@@ -150,31 +156,35 @@ function start(assigned: WorkerInit): void {
     return;
   }
   const cfg = init.generation.config;
-  const tls = cfg.listen.tls;
-  const uws = build.uws;
-  const a = tls ? uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uws.App();
-  app = a;
-  connectionLimits = new ConnectionLimits(a, build.quirks, cfg.limits, logger);
-  a.any('/*', createEdge({
+  const limits = new ConnectionLimits(build.quirks, cfg.limits, logger);
+  connectionLimits = limits;
+  const edgeFor = (scheme: Scheme, traffic: AppTraffic) => createEdge({
     state: () => current!.edge,
     draining: () => draining,
-    onStart,
-    onFinish,
+    onStart: () => {
+      traffic.started();
+      onStart();
+    },
+    onFinish: (ex) => {
+      traffic.finished();
+      onFinish(ex);
+    },
     answerHeaders: init.faultInjection ? ['x-tollgate-worker', String(init.index)] : [],
     log: logger,
     quirks: build.quirks,
-  }));
-  a.listen(cfg.listen.host, init.port, (ls) => {
-    if (!ls) {
-      closeSockets();
-      send({ type: 'listen-failed', index: init.index, message: `cannot listen on ${cfg.listen.host}:${init.port} (address in use or not available)` });
-      return;
-    }
-    listenSocket = ls;
-    Atomics.store(control, slot(C.APPLIED_GENERATION), init.generation.id);
-    Atomics.store(control, slot(C.STATE), C.WORKER_STATE_SERVING);
-    send({ type: 'listening', index: init.index, port: init.port });
+    scheme,
   });
+  const opened = new WorkerListeners(build.uws, edgeFor, logger, { opened: (app) => limits.attach(app), closed: (app) => limits.detach(app) });
+  try {
+    opened.open(cfg.listen, init.ports);
+  } catch (err) {
+    send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
+    return;
+  }
+  listeners = opened;
+  Atomics.store(control, slot(C.APPLIED_GENERATION), init.generation.id);
+  Atomics.store(control, slot(C.STATE), C.WORKER_STATE_SERVING);
+  send({ type: 'listening', index: init.index, ports: init.ports });
 }
 
 /** A spare waits for a slot to take; told to drain first, it just ends (it holds no socket). */

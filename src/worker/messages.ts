@@ -13,8 +13,8 @@ export interface Generation {
 
 export interface WorkerInit {
   index: number;
-  /** The port every worker binds (SO_REUSEPORT); the supervisor resolves port 0 beforehand. */
-  port: number;
+  /** The port of each listener (config.listen, in order) every worker binds (SO_REUSEPORT); the supervisor resolves port 0 beforehand. */
+  ports: number[];
   generation: Generation;
   /** The uWebSockets.js build the supervisor chose; every worker loads the same one. */
   uws: UwsBuildName;
@@ -93,7 +93,7 @@ export interface WorkerRuntimeStats {
 }
 
 export type FromWorker =
-  | { type: 'listening'; index: number; port: number }
+  | { type: 'listening'; index: number; ports: number[] }
   | { type: 'listen-failed'; index: number; message: string }
   | { type: 'generation-applied'; index: number; generation: number }
   | { type: 'generation-failed'; index: number; generation: number; message: string }

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { loadConfigFile, formatConfigError } from '../../dist/config/load.js';
+import { makeCertificate } from '../helpers/certificates.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../config/examples/', import.meta.url));
 const files = readdirSync(EXAMPLES).filter((name) => name.endsWith('.yaml'));
@@ -14,8 +14,8 @@ function installed(): { dir: string; env: NodeJS.ProcessEnv } {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-examples-'));
   cpSync(EXAMPLES, dir, { recursive: true });
   mkdirSync(join(dir, 'tls'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=example.com', '-days', '1',
-    '-keyout', join(dir, 'tls', 'site.key'), '-out', join(dir, 'tls', 'site.crt')], { stdio: 'ignore' });
+  makeCertificate(join(dir, 'tls'), 'site', { names: ['www.example.com'] });
+  makeCertificate(join(dir, 'tls'), 'api', { names: ['api.example.com'] });
   return { dir, env: { TOLLGATE_ADMIN_TOKEN: 'example-token' } };
 }
 
@@ -37,8 +37,14 @@ t.test('the examples operators ask for show what they say', async (t) => {
     return result.config;
   };
   const tls = load('tls-termination.yaml');
-  t.same(tls.listen.tls, { certFile: join(dir, 'tls', 'site.crt'), keyFile: join(dir, 'tls', 'site.key') }, 'TLS files beside the config');
-  t.equal(tls.listen.port, 443);
+  const https = tls.listen[0]!;
+  t.same(https.tls?.map((c) => [c.certFile, c.keyFile]), [[join(dir, 'tls', 'site.crt'), join(dir, 'tls', 'site.key')]], 'TLS files beside the config');
+  t.equal(https.port, 443);
+
+  const both = load('http-and-https.yaml');
+  t.same(both.listen.map((l) => [l.port, l.tls?.map((c) => c.serverName) ?? null]), [[80, null], [443, [null, 'api.example.com']]],
+    'HTTP beside HTTPS, a default certificate and one for api.example.com');
+  t.same(both.listen[1]!.tls![1]!.certificate.names, ['api.example.com']);
 
   const hosts = load('virtual-hosts.yaml');
   t.same(hosts.routes.map((r) => r.match.host), ['api.example.com', 'shop.example.com', 'www.shop.example.com', 'api.example.com', null]);

@@ -19,7 +19,7 @@ function loaded(t: Test, result: LoadResult) {
 t.test('config/gateway.yaml is valid and points at the demo upstreams', async (t) => {
   t.equal(readFileSync(GATEWAY_YAML, 'utf8').split('\n')[0], '# yaml-language-server: $schema=./tollgate.schema.json');
   const config = loaded(t, loadConfigFile(GATEWAY_YAML, {}));
-  t.same(config.listen, { host: '127.0.0.1', port: 8080 }, 'npm start serves this machine only (the echo route reflects headers)');
+  t.same(config.listen, [{ host: '127.0.0.1', port: 8080, tls: null }], 'npm start serves this machine only (the echo route reflects headers)');
   t.equal(config.workers, 'auto');
   t.equal(config.dataDir, fileURLToPath(new URL('../../config/data', import.meta.url)), 'dataDir: ./data beside the file');
   t.equal(loaded(t, loadConfigFile(GATEWAY_YAML, { STATE_DIRECTORY: '/var/lib/tollgate' })).dataDir, '/var/lib/tollgate', "systemd's StateDirectory");
@@ -51,7 +51,7 @@ t.test('the admin token comes from TOLLGATE_ADMIN_TOKEN', async (t) => {
 
 t.test('bench/gateway.bench.yaml is valid and routes every bench scenario', async (t) => {
   const config = loaded(t, loadConfigFile(BENCH_YAML, {}));
-  t.same(config.listen, { host: '127.0.0.1', port: 8780 });
+  t.same(config.listen, [{ host: '127.0.0.1', port: 8780, tls: null }]);
   t.equal(config.admin.port, 9981);
   t.equal(config.log.access, false);
   t.same(config.upstreams['users']?.targets.map((target) => target.url), ['http://127.0.0.1:9001']);

@@ -2,26 +2,10 @@
 import { z } from 'zod';
 import { ACCESS_FIELDS, DEFAULT_ACCESS_FIELDS } from '../../observability/access-fields.js';
 import { MAX_WORKERS } from '../../shm/control-layout.js';
-import { isAddressOrCidr, isBindHost } from '../net-address.js';
-import { configDirectory, readableFile } from './files.js';
+import { isAddressOrCidr } from '../net-address.js';
+import { configDirectory } from './files.js';
+import { bindHost, listenSchema } from './listen.js';
 import { duration, orNull, port, size } from './scalars.js';
-
-const bindHost = z.string().refine(isBindHost, { error: (issue) => `invalid host ${JSON.stringify(issue.input)}: use an IP address or a host name` });
-
-export const listenSchema = z
-  .strictObject({
-    host: bindHost.default('0.0.0.0').meta({ description: 'Address to listen on: 0.0.0.0 all IPv4 addresses, :: IPv6 too, 127.0.0.1 this machine only' }),
-    port: port.default(8080).meta({ description: 'TCP port; 0 picks a free one (logged at start)' }),
-    tls: z
-      .strictObject({
-        certFile: readableFile('certFile').meta({ description: "PEM certificate (chain); a relative path is taken from the config file's directory" }),
-        keyFile: readableFile('keyFile').meta({ description: "PEM private key; a relative path is taken from the config file's directory" }),
-      })
-      .optional()
-      .meta({ description: 'Terminate TLS on this listener (HTTPS only, no plain HTTP)' }),
-  })
-  .prefault({})
-  .meta({ description: 'Where the gateway listens' });
 
 /** At most MAX_WORKERS: the shared control block has a slot for that many (shm/control-layout.ts). */
 export const workersSchema = z

@@ -14,7 +14,7 @@ export const proxyStage: StageFactory = (route, deps) => {
   const upstream = deps.upstreams.get(route.upstream);
   const timeout = route.timeout ?? upstream.config.timeout.response;
   const buildPath = compileRewrite(route.match.path, route.rewrite);
-  const requestPlan = planRequestHeaders(route.headers.request, deps.trustedProxies, deps.config.listen.tls ? 'https' : 'http');
+  const requestPlan = planRequestHeaders(route.headers.request, deps.trustedProxies);
   const responsePlan = planResponseHeaders(route.headers.response);
   const maxBody = deps.config.limits.maxBodySize;
   const bodyDeadline = deps.config.limits.requestTimeout;

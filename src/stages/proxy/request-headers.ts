@@ -24,10 +24,9 @@ export interface RequestHeaderPlan {
   requestId: string | null;
   traceparent: string | null;
   trusted: AddressMatcher;
-  scheme: string;
 }
 
-export function planRequestHeaders(ops: HeaderOps, trusted: AddressMatcher, scheme: string): RequestHeaderPlan {
+export function planRequestHeaders(ops: HeaderOps, trusted: AddressMatcher): RequestHeaderPlan {
   const drop = new Set<string>(ops.remove);
   const set: string[] = [];
   const own = new Map<string, string>();
@@ -38,7 +37,7 @@ export function planRequestHeaders(ops: HeaderOps, trusted: AddressMatcher, sche
     else set.push(name, value);
   }
   return {
-    drop, set, trusted, scheme,
+    drop, set, trusted,
     host: own.get('host') ?? null,
     forwardedFor: own.get('x-forwarded-for') ?? null,
     forwardedProto: own.get('x-forwarded-proto') ?? null,
@@ -74,7 +73,7 @@ export function upstreamHeaders(ctx: RequestContext, plan: RequestHeaderPlan): s
   }
   out.push(
     'x-forwarded-for', plan.forwardedFor ?? (xff === '' ? ctx.remoteAddress : xff + ', ' + ctx.remoteAddress),
-    'x-forwarded-proto', plan.forwardedProto ?? (proto === '' ? plan.scheme : proto),
+    'x-forwarded-proto', plan.forwardedProto ?? (proto === '' ? ctx.scheme : proto),
     'x-forwarded-host', plan.forwardedHost ?? (fwdHost === '' ? ctx.rawHost : fwdHost),
     'x-request-id', plan.requestId ?? ctx.requestId,
     'traceparent', plan.traceparent ?? ctx.traceparent,

@@ -7,8 +7,12 @@ import { describePlatform, loadUws } from '../http/load-uws.js';
 import { createAdminServer } from './admin-server.js';
 import { assertPortFree, findFreePort } from './free-port.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
+import { CATALOGUE, CONFIG_RELOADS } from '../observability/metric-catalogue.js';
+import { MetricStore } from '../observability/metric-store.js';
+import { renderPrometheus } from '../observability/prometheus-text.js';
+import { sampleProcess } from './process-metrics.js';
 import { redactConfig } from './redact.js';
-import { summariseStats } from './stats-summary.js';
+import { statsSnapshot } from './stats-snapshot.js';
 import { WorkerPool } from './worker-pool.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
 
@@ -52,8 +56,10 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const port = config.listen.port === 0 ? await findFreePort(config.listen.host) : config.listen.port;
   await assertPortFree(config.listen.host, port);
   let generationId = 1;
+  const metrics = new MetricStore();
+  for (const result of ['success', 'failure']) metrics.add(CONFIG_RELOADS, [result], 0);
   const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), uws.name, log,
-    process.env.TOLLGATE_FAULT_INJECTION === '1');
+    process.env.TOLLGATE_FAULT_INJECTION === '1', metrics);
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
     await pool.start();
@@ -91,19 +97,30 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   }
   // Reloads run one at a time: a SIGHUP during a reload waits for it.
   const reload = (): ReturnType<typeof reloadOnce> => {
-    const run = reloading.then(reloadOnce, reloadOnce);
+    const run = reloading.then(reloadOnce, reloadOnce).then((result) => {
+      metrics.add(CONFIG_RELOADS, [result.ok ? 'success' : 'failure']);
+      return result;
+    });
     reloading = run;
     return run;
+  };
+  /** Every worker's counts up to now, in the snapshot /routes, /upstreams and SIGUSR2 share. */
+  const snapshot = async (): Promise<ReturnType<typeof statsSnapshot>> => {
+    await pool.flushMetrics();
+    return statsSnapshot(metrics, config, pool.workerStates());
   };
 
   const admin = createAdminServer({ token: config.admin.token, host: config.admin.host }, {
     ready: () => pool.ready(),
     readiness: () => ({ ready: pool.ready(), generation: generationId, workers: pool.workerStates(), spare: pool.spareState() }),
     config: () => redactConfig(config) as object,
-    routes: () => config.routes.map((r) => ({
-      id: r.id, path: r.match.path, methods: r.match.methods, host: r.match.host,
-      upstream: r.upstream, rewrite: r.rewrite, respond: r.respond !== null,
-    })),
+    routes: async () => (await snapshot()).routes,
+    upstreams: async () => (await snapshot()).upstreams,
+    metrics: async () => {
+      await pool.flushMetrics();
+      sampleProcess(metrics, pool.workerStates().filter((w) => w.state === 'serving').length);
+      return renderPrometheus(metrics, CATALOGUE);
+    },
     reload,
   });
   const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
@@ -113,7 +130,6 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   });
 
   let stopped: Promise<void> | null = null;
-  let lastStatsAt = Date.now();
   const statsLog = log.child({}, { level: 'info' });
   return {
     port,
@@ -131,17 +147,12 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       log.info({}, 'stopped');
     })()),
     async logStats() {
-      const replies = await pool.stats();
-      const now = Date.now();
-      const summary = summariseStats(replies.map((r) => r.stats), config, (now - lastStatsAt) / 1000);
-      lastStatsAt = now;
-      const runtimeOf = new Map(replies.map((r) => [r.index, r.runtime]));
+      // The same snapshot as GET /routes and /upstreams, with the workers and the process.
       // Written whatever log.level says: the operator asked for it. RSS is the whole process
       // (every worker thread shares it); heap and event loop are each worker's own.
       statsLog.info({
-        ...summary,
-        process: { rssMiB: Math.round((process.memoryUsage().rss / (1024 * 1024)) * 10) / 10 },
-        workers: pool.workerStates().map((w) => ({ ...w, ...runtimeOf.get(w.index) })),
+        ...(await snapshot()),
+        process: { rssMiB: Math.round((process.memoryUsage.rss() / (1024 * 1024)) * 10) / 10 },
       }, 'stats');
     },
   };

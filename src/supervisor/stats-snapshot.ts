@@ -29,20 +29,24 @@ export interface LatencyMs {
 /** A snapshot item: the fields below, plus those the catalogue's views add. */
 type Item = Record<string, unknown>;
 
-export interface RouteItem extends LatencyMs, Item {
-  id: string;
-  path: string | null;
-  methods: readonly string[] | null;
-  host: string | null;
-  upstream: string | null;
-  rewrite: string | null;
-  respond: boolean;
+/** A route's figures over the window, with the totals since start under `lifetime`. */
+export interface RouteFigures extends LatencyMs, Item {
   requests: number;
   rps: number;
   /** 5xx answers (the gateway's own and the upstream's). */
   errors: number;
   statuses: StatusCounts;
   lifetime: Item;
+}
+
+export interface RouteItem extends RouteFigures {
+  id: string;
+  path: string;
+  methods: readonly string[] | null;
+  host: string | null;
+  upstream: string | null;
+  rewrite: string | null;
+  respond: boolean;
 }
 
 export interface TargetItem extends Item {
@@ -76,6 +80,8 @@ export interface StatsSnapshot {
   /** The seconds the figures cover: the last minute, or the time since start when shorter. */
   windowSeconds: number;
   routes: RouteItem[];
+  /** Requests no route took (404, 405, malformed). */
+  unmatched: RouteFigures;
   upstreams: UpstreamItem[];
   workers: Item[];
 }
@@ -123,24 +129,23 @@ function latencyBy(store: MetricStore, def: MetricDef): Map<string, { window: La
 const NO_LATENCY: LatencyFigures = { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
 const NO_COUNT: Counted = { window: 0, total: 0, statuses: noStatuses(), lifetimeStatuses: noStatuses() };
 
-function routeItems(store: MetricStore, config: GatewayConfig, seconds: number): RouteItem[] {
+function routeFigures(c: Counted, l: { window: LatencyFigures; lifetime: LatencyFigures }, seconds: number): RouteFigures {
+  return {
+    requests: c.window, rps: round(c.window / seconds, 1), errors: c.statuses['5xx'], statuses: c.statuses, ...latencyMs(l.window),
+    lifetime: { requests: c.total, errors: c.lifetimeStatuses['5xx'], statuses: c.lifetimeStatuses, ...latencyMs(l.lifetime) },
+  };
+}
+
+/** The running config's routes, in order, and the requests no route took (404, 405, malformed). */
+function routeItems(store: MetricStore, config: GatewayConfig, seconds: number): { routes: RouteItem[]; unmatched: RouteFigures } {
   const counts = countBy(store.counterFigures(REQUESTS), 0, 2);
   const latency = latencyBy(store, REQUEST_DURATION);
-  const item = (id: string, fields: Pick<RouteItem, 'path' | 'methods' | 'host' | 'upstream' | 'rewrite' | 'respond'>): RouteItem => {
-    const c = counts.get(id) ?? NO_COUNT;
-    const l = latency.get(id) ?? { window: NO_LATENCY, lifetime: NO_LATENCY };
-    return {
-      id, ...fields,
-      requests: c.window, rps: round(c.window / seconds, 1), errors: c.statuses['5xx'], statuses: c.statuses, ...latencyMs(l.window),
-      lifetime: { requests: c.total, errors: c.lifetimeStatuses['5xx'], statuses: c.lifetimeStatuses, ...latencyMs(l.lifetime) },
-    };
-  };
-  const items = config.routes.map((r) => item(r.id, {
-    path: r.match.path, methods: r.match.methods, host: r.match.host, upstream: r.upstream, rewrite: r.rewrite, respond: r.respond !== null,
+  const figures = (id: string): RouteFigures => routeFigures(counts.get(id) ?? NO_COUNT, latency.get(id) ?? { window: NO_LATENCY, lifetime: NO_LATENCY }, seconds);
+  const routes = config.routes.map((r) => ({
+    id: r.id, path: r.match.path, methods: r.match.methods, host: r.match.host, upstream: r.upstream, rewrite: r.rewrite, respond: r.respond !== null,
+    ...figures(r.id),
   }));
-  // Requests no route took (404, 405, malformed): listed once there were any.
-  if (counts.has(UNMATCHED_ROUTE)) items.push(item(UNMATCHED_ROUTE, { path: null, methods: null, host: null, upstream: null, rewrite: null, respond: false }));
-  return items;
+  return { routes, unmatched: figures(UNMATCHED_ROUTE) };
 }
 
 function upstreamItems(store: MetricStore, config: GatewayConfig, seconds: number): UpstreamItem[] {
@@ -257,9 +262,9 @@ function applyViews(store: MetricStore, catalogue: readonly MetricDef[], locate:
 /** The snapshot of the running config's routes and upstreams, and of the workers in `workers`. */
 export function statsSnapshot(store: MetricStore, config: GatewayConfig, workers: readonly WorkerState[], catalogue: readonly MetricDef[] = CATALOGUE): StatsSnapshot {
   const seconds = store.windowSeconds();
-  const routes = routeItems(store, config, seconds);
+  const { routes, unmatched } = routeItems(store, config, seconds);
   const upstreams = upstreamItems(store, config, seconds);
   const workerItems: Item[] = workers.map((w) => ({ ...w }));
   applyViews(store, catalogue, locator(routes, upstreams, workerItems));
-  return { windowSeconds: round(seconds, 1), routes, upstreams, workers: workerItems };
+  return { windowSeconds: round(seconds, 1), routes, unmatched, upstreams, workers: workerItems };
 }

@@ -9,7 +9,9 @@
 //   2. In the stage factory, look the series up once: `const limited =
 //      deps.metrics.counter(RATE_LIMITED, [route.id])`; per request: `limited.value++`.
 //      A gauge is sampled instead: `metrics.gauge(DEF, (emit) => emit([labels...], value))` is
-//      called each time the worker pushes.
+//      called each time the worker pushes; a state the supervisor can read itself (shared
+//      memory) is set by a sampler in src/supervisor/supervisor-samplers.ts. A gauge holding a
+//      state shows as a word in the views with `show: ['closed', 'open', 'half-open']`.
 // Nothing else changes: the worker pushes increments every second and on demand
 // (worker/main.ts), the supervisor sums them over workers and keeps the totals of workers that
 // die (observability/metric-store.ts), /metrics writes every series it holds

@@ -29,6 +29,8 @@ export interface MetricView {
   /** Shown as value * scale, rounded to `digits` decimals (bytes as MiB, seconds as ms). */
   scale?: number;
   digits?: number;
+  /** A gauge that encodes a state: value i is shown as show[i] (`['closed', 'open', 'half-open']`). */
+  show?: readonly string[];
 }
 
 export interface MetricDef {
@@ -38,10 +40,15 @@ export interface MetricDef {
   labels: readonly string[];
   /** Gauges only: one series per worker, with a `worker` label, instead of the sum over workers. */
   perWorker?: boolean;
+  /**
+   * Gauges only: how the workers' values combine, `sum` (default: connections, requests) or `max`
+   * (a state every worker sees, such as a circuit read from shared memory: 1 when any says 1).
+   */
+  combine?: 'sum' | 'max';
   view?: MetricView;
 }
 
-type Options = Pick<MetricDef, 'perWorker' | 'view'>;
+type Options = Pick<MetricDef, 'perWorker' | 'combine' | 'view'>;
 
 export const counter = (name: string, labels: readonly string[], help: string, opts: Options = {}): MetricDef =>
   ({ name, help, kind: 'counter', labels, ...opts });

@@ -183,7 +183,7 @@ export class MetricStore {
     return out;
   }
 
-  /** Summed over the workers alive, or one per worker for a per-worker gauge; then the supervisor's own. */
+  /** Combined over the workers alive (def.combine), or one per worker for a per-worker gauge; then the supervisor's own. */
   gaugeFigures(def: MetricDef): GaugeFigures[] {
     const out: GaugeFigures[] = [];
     const summed = new Map<string, GaugeFigures>();
@@ -197,7 +197,7 @@ export class MetricStore {
         const key = keyOf(g.labels);
         const sum = summed.get(key);
         if (sum === undefined) summed.set(key, { labels: g.labels, worker: null, value: g.value });
-        else sum.value += g.value;
+        else sum.value = def.combine === 'max' ? Math.max(sum.value, g.value) : sum.value + g.value;
       }
     }
     out.push(...summed.values());

@@ -223,13 +223,14 @@ function finish(item: Item, view: MetricView): void {
   for (const key of path.slice(0, -1)) at = at?.[key] as Item | undefined;
   const last = path[path.length - 1]!;
   if (at === undefined || at[last] === undefined) return;
-  const show = (n: number): number => {
+  const show = (n: number): number | string => {
+    if (view.show !== undefined) return view.show[n] ?? String(n);
     const scaled = n * (view.scale ?? 1);
     return view.digits === undefined ? scaled : round(scaled, view.digits);
   };
   const v = at[last];
   if (typeof v === 'number') at[last] = show(v);
-  else for (const [k, n] of Object.entries(v as Record<string, number>)) (v as Record<string, number>)[k] = show(n);
+  else for (const [k, n] of Object.entries(v as Record<string, number>)) (v as Record<string, unknown>)[k] = show(n);
 }
 
 function applyViews(store: MetricStore, catalogue: readonly MetricDef[], locate: Locate): void {

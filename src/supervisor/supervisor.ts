@@ -10,7 +10,7 @@ import { buildGenerationFor, restartOnlyChanges } from './generation.js';
 import { CATALOGUE, CONFIG_RELOADS } from '../observability/metric-catalogue.js';
 import { MetricStore } from '../observability/metric-store.js';
 import { renderPrometheus } from '../observability/prometheus-text.js';
-import { sampleProcess } from './process-metrics.js';
+import { sampleSupervisor } from './supervisor-samplers.js';
 import { redactConfig } from './redact.js';
 import { statsSnapshot } from './stats-snapshot.js';
 import { WorkerPool } from './worker-pool.js';
@@ -104,9 +104,14 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     reloading = run;
     return run;
   };
-  /** Every worker's counts up to now, in the snapshot /routes, /upstreams and SIGUSR2 share. */
-  const snapshot = async (): Promise<ReturnType<typeof statsSnapshot>> => {
+  /** Brings the store up to now: every worker's counts, and what the supervisor reads itself. */
+  const refreshMetrics = async (): Promise<void> => {
     await pool.flushMetrics();
+    sampleSupervisor(metrics, { config, workers: pool.workerStates() });
+  };
+  /** The snapshot /routes, /upstreams and SIGUSR2 share. */
+  const snapshot = async (): Promise<ReturnType<typeof statsSnapshot>> => {
+    await refreshMetrics();
     return statsSnapshot(metrics, config, pool.workerStates());
   };
 
@@ -117,8 +122,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     routes: async () => (await snapshot()).routes,
     upstreams: async () => (await snapshot()).upstreams,
     metrics: async () => {
-      await pool.flushMetrics();
-      sampleProcess(metrics, pool.workerStates().filter((w) => w.state === 'serving').length);
+      await refreshMetrics();
       return renderPrometheus(metrics, CATALOGUE);
     },
     reload,

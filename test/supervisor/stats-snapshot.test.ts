@@ -5,7 +5,7 @@ import { MetricStore } from '../../dist/observability/metric-store.js';
 import { MetricsRecorder } from '../../dist/observability/metrics-recorder.js';
 import { RequestMeters } from '../../dist/observability/request-meters.js';
 import { CATALOGUE, UPSTREAM_CONNECTIONS, UPSTREAM_IN_FLIGHT, WORKER_HEAP_USED, WORKER_LOOP_DELAY_P99 } from '../../dist/observability/metric-catalogue.js';
-import { counter } from '../../dist/observability/metric-def.js';
+import { counter, gauge } from '../../dist/observability/metric-def.js';
 import { statsSnapshot } from '../../dist/supervisor/stats-snapshot.js';
 import { configOf } from '../config/fixtures/load.js';
 
@@ -109,4 +109,19 @@ t.test('a feature\'s counter with a route view joins /routes with no other chang
   const { routes } = statsSnapshot(store, configOf(t, YAML), WORKERS, catalogue);
   t.match(routes[0], { id: 'api', rateLimited: 2, lifetime: { rateLimited: 2 } });
   t.notOk('rateLimited' in routes[1]!, 'a route without counts has no field');
+});
+
+t.test('a state gauge joins its target as a word, combined by max over workers', async (t) => {
+  const circuit = gauge('tollgate_test_circuit_state', ['upstream', 'target'], 'Test gauge.',
+    { combine: 'max', view: { on: 'target', field: 'circuit', show: ['closed', 'open', 'half-open'] } });
+  const catalogue = [...CATALOGUE, circuit];
+  const store = new MetricStore(catalogue);
+  for (const [index, state] of [[0, 0], [1, 2], [2, 0]] as const) {
+    const r = new MetricsRecorder(catalogue);
+    r.gauge(circuit, (emit) => emit(['users', 'http://127.0.0.1:9001'], state));
+    store.apply(index, r.takeDelta());
+  }
+  const [users] = statsSnapshot(store, configOf(t, YAML), WORKERS, catalogue).upstreams;
+  t.match(users?.targets[0], { url: 'http://127.0.0.1:9001', circuit: 'half-open' });
+  t.same(store.gaugeFigures(circuit).map((g) => g.value), [2], '/metrics shows the highest state, not a sum');
 });

@@ -8,6 +8,7 @@ import type { ParsedFamily } from '../helpers/prometheus.js';
 import { family, parseMetrics, samples, summaries, total } from '../helpers/prometheus.js';
 import { configHead, fetchOnNewConnection, fetchText, launch, poll, startUpstreams, waitForLogSince, type LogLine } from './fixtures/system-fixture.js';
 import { workerOf } from './fixtures/worker-load.js';
+import { findFreePortForTest } from '../proxy/free-port.js';
 
 interface Scrape {
   text: string;
@@ -190,4 +191,29 @@ routes:
   t.equal(slow.requests, 40, '/routes counts the last minute');
   t.ok(Math.abs(slow.p99Ms - route!.quantiles['0.99']! * 1000) < 1e-6, '/routes p99 is the /metrics 0.99 quantile');
   t.ok(slow.rps > 0);
+});
+
+t.test('upstream failures are counted by kind, in /metrics and /upstreams', async (t) => {
+  const demo = await startUpstreams(t);
+  const dead = await findFreePortForTest();
+  const yaml = `${configHead(demo)}  dead: { targets: [http://127.0.0.1:${dead}] }
+log: { level: error, access: false }
+routes:
+  - { id: dead, match: { path: /dead }, upstream: dead }
+  - { id: late, match: { path: /late }, upstream: slow, rewrite: /slow, timeout: 100ms }
+`;
+  const gw = await launch(t, yaml, { workers: 2 });
+  for (let i = 0; i < 3; i++) t.equal((await fetchOnNewConnection(gw.url + '/dead')).status, 502);
+  for (let i = 0; i < 2; i++) t.equal((await fetchOnNewConnection(gw.url + '/late?ms=2000')).status, 504);
+  const { families, text } = await scrape(gw.adminUrl);
+  t.equal(total(families, 'tollgate_upstream_errors_total', { upstream: 'dead', kind: 'connect' }), 3);
+  t.equal(total(families, 'tollgate_upstream_errors_total', { upstream: 'slow', kind: 'timeout' }), 2);
+  t.equal(family(families, 'tollgate_upstream_responses_total'), undefined, 'no answer came');
+  t.same(summaries(text, 'tollgate_upstream_duration_seconds').map((s) => [s.labels.upstream, s.count]).sort(), [['dead', 3], ['slow', 2]],
+    'a failed call is timed to its failure');
+  const upstreams = new Map((await fetchText(gw.adminUrl + '/upstreams')).json().map((u: { upstream: string }) => [u.upstream, u]));
+  t.match(upstreams.get('dead'), { requests: 3, failed: 3, errors: { connect: 3 }, lifetime: { failed: 3, errors: { connect: 3 } } });
+  t.match(upstreams.get('slow'), { requests: 2, failed: 2, errors: { timeout: 2 } });
+  t.match(upstreams.get('users'), { requests: 0, failed: 0 });
+  t.notOk('errors' in (upstreams.get('users') as object), 'an upstream without failures has no errors field');
 });

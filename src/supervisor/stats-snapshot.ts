@@ -101,6 +101,9 @@ interface Counted {
   lifetimeStatuses: StatusCounts;
 }
 
+/** A fresh one each time: items must not share objects that views may add to. */
+const noCount = (): Counted => ({ window: 0, total: 0, statuses: noStatuses(), lifetimeStatuses: noStatuses() });
+
 /** Sums a counter's series by one label (route, upstream), with the status classes of `statusLabel`. */
 function countBy(series: readonly CounterFigures[], keyLabel: number, statusLabel: number): Map<string, Counted> {
   const out = new Map<string, Counted>();
@@ -108,7 +111,7 @@ function countBy(series: readonly CounterFigures[], keyLabel: number, statusLabe
     const key = s.labels[keyLabel]!;
     let c = out.get(key);
     if (c === undefined) {
-      c = { window: 0, total: 0, statuses: noStatuses(), lifetimeStatuses: noStatuses() };
+      c = noCount();
       out.set(key, c);
     }
     c.window += s.window;
@@ -127,7 +130,6 @@ function latencyBy(store: MetricStore, def: MetricDef): Map<string, { window: La
 }
 
 const NO_LATENCY: LatencyFigures = { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-const NO_COUNT: Counted = { window: 0, total: 0, statuses: noStatuses(), lifetimeStatuses: noStatuses() };
 
 function routeFigures(c: Counted, l: { window: LatencyFigures; lifetime: LatencyFigures }, seconds: number): RouteFigures {
   return {
@@ -140,7 +142,7 @@ function routeFigures(c: Counted, l: { window: LatencyFigures; lifetime: Latency
 function routeItems(store: MetricStore, config: GatewayConfig, seconds: number): { routes: RouteItem[]; unmatched: RouteFigures } {
   const counts = countBy(store.counterFigures(REQUESTS), 0, 2);
   const latency = latencyBy(store, REQUEST_DURATION);
-  const figures = (id: string): RouteFigures => routeFigures(counts.get(id) ?? NO_COUNT, latency.get(id) ?? { window: NO_LATENCY, lifetime: NO_LATENCY }, seconds);
+  const figures = (id: string): RouteFigures => routeFigures(counts.get(id) ?? noCount(), latency.get(id) ?? { window: NO_LATENCY, lifetime: NO_LATENCY }, seconds);
   const routes = config.routes.map((r) => ({
     id: r.id, path: r.match.path, methods: r.match.methods, host: r.match.host, upstream: r.upstream, rewrite: r.rewrite, respond: r.respond !== null,
     ...figures(r.id),
@@ -152,7 +154,7 @@ function upstreamItems(store: MetricStore, config: GatewayConfig, seconds: numbe
   const answers = countBy(store.counterFigures(UPSTREAM_RESPONSES), 0, 1);
   const latency = latencyBy(store, UPSTREAM_DURATION);
   return Object.entries(config.upstreams).map(([name, u]) => {
-    const a = answers.get(name) ?? NO_COUNT;
+    const a = answers.get(name) ?? noCount();
     const l = latency.get(name) ?? { window: NO_LATENCY, lifetime: NO_LATENCY };
     return {
       upstream: name,

@@ -2,6 +2,8 @@
 // All of it lives at the App level or in uWS's connection callbacks: the request path pays nothing.
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from '../observability/logger.js';
+import { CONNECTIONS_REFUSED, WORKER_OPEN_CONNECTIONS } from '../observability/metric-catalogue.js';
+import type { CounterSeries, MetricsRecorder } from '../observability/metrics-recorder.js';
 import type { UwsQuirks } from './uws-builds.js';
 
 export interface ConnectionLimitSettings {
@@ -9,12 +11,6 @@ export interface ConnectionLimitSettings {
   readonly headersTimeout: number | null;
   readonly idleTimeout: number | null;
   readonly maxConnections: number | null;
-}
-
-/** Open connections now, and connections refused since the previous snapshot. */
-export interface ConnectionCounts {
-  open: number;
-  refused: number;
 }
 
 /** The btc-vision build's timeout setters (quirk settableTimeouts), missing from its index.d.ts. */
@@ -28,7 +24,7 @@ const WARN_INTERVAL_MS = 10_000;
 
 export class ConnectionLimits {
   private open = 0;
-  private refused = 0;
+  private readonly refused: CounterSeries;
   private refusedSinceWarning = 0;
   private lastWarning = -Infinity;
   private max = Infinity;
@@ -42,9 +38,13 @@ export class ConnectionLimits {
     private readonly quirks: UwsQuirks,
     limits: ConnectionLimitSettings,
     private readonly log: Logger,
+    metrics: MetricsRecorder,
   ) {
     // The config checks refuse maxConnections on a build without App.filter (checks/build-limits.ts).
     this.counting = limits.maxConnections !== null && quirks.connectionFilter;
+    // Open connections are known only where they are counted (a filter attached at start).
+    if (this.counting) metrics.gauge(WORKER_OPEN_CONNECTIONS, (emit) => emit([], this.open));
+    this.refused = metrics.counter(CONNECTIONS_REFUSED, []);
     this.limits = limits;
     this.max = limits.maxConnections ?? Infinity;
   }
@@ -81,14 +81,6 @@ export class ConnectionLimits {
     settable.setResponseTimeout(seconds(this.limits.idleTimeout));
   }
 
-  /** null when this worker does not count its connections (no limits.maxConnections at start). */
-  snapshot(): ConnectionCounts | null {
-    if (!this.counting) return null;
-    const counts = { open: this.open, refused: this.refused };
-    this.refused = 0;
-    return counts;
-  }
-
   // uWS calls this with +1 when a connection opens (before any byte is read, before a TLS
   // handshake) and -1 when it closes. res.close() here closes the new connection at once, and uWS
   // calls this again with -1 for it before close() returns: the count is back to the limit.
@@ -99,7 +91,7 @@ export class ConnectionLimits {
     }
     this.open++;
     if (this.open <= this.max) return;
-    this.refused++;
+    this.refused.value++;
     this.refusedSinceWarning++;
     res.close();
     const now = Date.now();

@@ -3,6 +3,8 @@ import type { RequestContext } from './context.js';
 import type { UpstreamRegistry } from '../upstream/registry.js';
 import type { AddressMatcher } from '../http/cidr.js';
 import type { Logger } from '../observability/logger.js';
+import type { MetricsRecorder } from '../observability/metrics-recorder.js';
+import type { RequestMeters, RouteMeter } from '../observability/request-meters.js';
 
 /** A compiled stage chain for one route: synchronous, returns nothing; answers through ctx.exchange. */
 export type Handler = (ctx: RequestContext) => void;
@@ -14,6 +16,10 @@ export interface StageDeps {
   log: Logger;
   /** Test-only (TOLLGATE_FAULT_INJECTION=1): the fault stage joins every chain. */
   faultInjection: boolean;
+  /** This worker's metrics: a stage looks its series up here once (metric-catalogue.ts says how). */
+  metrics: MetricsRecorder;
+  /** The per-route and per-upstream request figures (requests, latencies, upstream answers and errors). */
+  meters: RequestMeters;
 }
 
 /**
@@ -28,4 +34,6 @@ export interface CompiledRoute {
   index: number;
   config: RouteConfig;
   handle: Handler;
+  /** Counts each finished request of the route (the worker calls it when the answer ends). */
+  meter: RouteMeter;
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../observability/prometheus-text.js';
 import { isLoopbackHostHeader } from './admin-host.js';
 
 /** What the admin API reads from and asks of the supervisor. */
@@ -8,7 +9,11 @@ export interface AdminPort {
   ready(): boolean;
   readiness(): object;
   config(): object;
-  routes(): object[];
+  /** The routes and the upstreams of the stats snapshot (stats-snapshot.ts), after a metrics flush. */
+  routes(): Promise<object[]>;
+  upstreams(): Promise<object[]>;
+  /** The Prometheus text exposition (prometheus-text.ts). */
+  metrics(): Promise<string>;
   reload(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }>;
 }
 
@@ -19,7 +24,8 @@ export interface AdminOptions {
   host: string;
 }
 
-type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+/** A JSON body, or `text` with its content type (only /metrics). */
+type Answer = { status: number; body: unknown; headers?: Record<string, string>; text?: { contentType: string; body: string } };
 
 /**
  * The admin listener, on its own port and never the gateway's. /health and /ready answer without
@@ -52,11 +58,18 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
     }
     switch (path) {
       case '/config': return method === 'GET' ? { status: 200, body: port.config() } : notAllowed('GET');
-      case '/routes': return method === 'GET' ? { status: 200, body: port.routes() } : notAllowed('GET');
+      case '/routes': return method === 'GET' ? { status: 200, body: await port.routes() } : notAllowed('GET');
+      case '/upstreams': return method === 'GET' ? { status: 200, body: await port.upstreams() } : notAllowed('GET');
+      case '/metrics': {
+        if (method !== 'GET') return notAllowed('GET');
+        return { status: 200, body: null, text: { contentType: PROMETHEUS_CONTENT_TYPE, body: await port.metrics() } };
+      }
       case '/reload': {
         if (method !== 'POST') return notAllowed('POST');
         const result = await port.reload();
-        return result.ok ? { status: 200, body: { reloaded: true, generation: result.generation } } : { status: 400, body: { reloaded: false, errors: result.errors } };
+        if (result.ok) return { status: 200, body: { reloaded: true, generation: result.generation } };
+        // A problem document; `errors` (FILE:LINE:COL lines) and `reloaded` are its extension members.
+        return { status: 400, body: { ...problem(400, 'Bad Request', 'The config was not reloaded; the running config is kept.'), reloaded: false, errors: result.errors } };
       }
       default: return { status: 404, body: problem(404, 'Not Found', 'No such admin endpoint.') };
     }
@@ -65,6 +78,11 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
   return http.createServer((req, res) => {
     req.resume();
     route(req).then((a) => {
+      if (a.text !== undefined) {
+        res.writeHead(a.status, { 'content-type': a.text.contentType, 'cache-control': 'no-store', ...a.headers });
+        res.end(a.text.body);
+        return;
+      }
       const isProblem = a.status >= 400 && typeof a.body === 'object' && a.body !== null && 'title' in a.body;
       res.writeHead(a.status, { 'content-type': isProblem ? PROBLEM_CONTENT_TYPE : 'application/json', 'cache-control': 'no-store', ...a.headers });
       res.end(JSON.stringify(a.body));

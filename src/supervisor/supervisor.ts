@@ -8,9 +8,13 @@ import { UWS_BUILDS } from '../http/uws-builds.js';
 import { createAdminServer } from './admin-server.js';
 import { assertPortFree, findFreePort } from './free-port.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
+import { CATALOGUE, CONFIG_RELOADS } from '../observability/metric-catalogue.js';
+import { MetricStore } from '../observability/metric-store.js';
+import { renderPrometheus } from '../observability/prometheus-text.js';
+import { sampleSupervisor } from './supervisor-samplers.js';
 import { redactConfig } from './redact.js';
-import { summariseStats } from './stats-summary.js';
 import { certificateReport, tcpMigrateReq, type CertificateLine } from './tls-report.js';
+import { statsSnapshot } from './stats-snapshot.js';
 import { WorkerPool } from './worker-pool.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
 
@@ -65,8 +69,10 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const ports = await resolvePorts(config);
   const listeners = config.listen.map((l, i): RunningListener => ({ host: l.host, port: ports[i]!, tls: l.tls !== null }));
   let generationId = 1;
+  const metrics = new MetricStore();
+  for (const result of ['success', 'failure']) metrics.add(CONFIG_RELOADS, [result], 0);
   const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config), uws.name, log,
-    process.env.TOLLGATE_FAULT_INJECTION === '1');
+    process.env.TOLLGATE_FAULT_INJECTION === '1', metrics);
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
     await pool.start();
@@ -110,19 +116,34 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   }
   // Reloads run one at a time: a SIGHUP during a reload waits for it.
   const reload = (): ReturnType<typeof reloadOnce> => {
-    const run = reloading.then(reloadOnce, reloadOnce);
+    const run = reloading.then(reloadOnce, reloadOnce).then((result) => {
+      metrics.add(CONFIG_RELOADS, [result.ok ? 'success' : 'failure']);
+      return result;
+    });
     reloading = run;
     return run;
+  };
+  /** Brings the store up to now: every worker's counts, and what the supervisor reads itself. */
+  const refreshMetrics = async (): Promise<void> => {
+    await pool.flushMetrics();
+    sampleSupervisor(metrics, { config, workers: pool.workerStates() });
+  };
+  /** The snapshot /routes, /upstreams and SIGUSR2 share. */
+  const snapshot = async (): Promise<ReturnType<typeof statsSnapshot>> => {
+    await refreshMetrics();
+    return statsSnapshot(metrics, config, pool.workerStates());
   };
 
   const admin = createAdminServer({ token: config.admin.token, host: config.admin.host }, {
     ready: () => pool.ready(),
     readiness: () => ({ ready: pool.ready(), generation: generationId, workers: pool.workerStates(), spare: pool.spareState() }),
     config: () => redactConfig(config) as object,
-    routes: () => config.routes.map((r) => ({
-      id: r.id, path: r.match.path, methods: r.match.methods, host: r.match.host,
-      upstream: r.upstream, rewrite: r.rewrite, respond: r.respond !== null,
-    })),
+    routes: async () => (await snapshot()).routes,
+    upstreams: async () => (await snapshot()).upstreams,
+    metrics: async () => {
+      await refreshMetrics();
+      return renderPrometheus(metrics, CATALOGUE);
+    },
     reload,
   });
   const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
@@ -132,7 +153,6 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   });
 
   let stopped: Promise<void> | null = null;
-  let lastStatsAt = Date.now();
   const statsLog = log.child({}, { level: 'info' });
   return {
     port: ports[0]!,
@@ -151,17 +171,12 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       log.info({}, 'stopped');
     })()),
     async logStats() {
-      const replies = await pool.stats();
-      const now = Date.now();
-      const summary = summariseStats(replies.map((r) => r.stats), config, (now - lastStatsAt) / 1000);
-      lastStatsAt = now;
-      const runtimeOf = new Map(replies.map((r) => [r.index, { ...r.runtime, connections: r.connections }]));
+      // The same snapshot as GET /routes and /upstreams, with the workers and the process.
       // Written whatever log.level says: the operator asked for it. RSS is the whole process
       // (every worker thread shares it); heap, event loop and connections are each worker's own.
       statsLog.info({
-        ...summary,
-        process: { rssMiB: Math.round((process.memoryUsage().rss / (1024 * 1024)) * 10) / 10 },
-        workers: pool.workerStates().map((w) => ({ ...w, ...runtimeOf.get(w.index) })),
+        ...(await snapshot()),
+        process: { rssMiB: Math.round((process.memoryUsage.rss() / (1024 * 1024)) * 10) / 10 },
       }, 'stats');
     },
   };

@@ -2,14 +2,16 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
-import type { ConnectionCounts } from '../http/connection-limits.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
-import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRuntimeStats, WorkerStats } from '../worker/messages.js';
+import type { MetricStore } from '../observability/metric-store.js';
+import type { FromSpare, FromWorker, Generation, MetricsDelta, ToWorker, WorkerBoot, WorkerInit } from '../worker/messages.js';
 
 const WORKER_URL = new URL('../worker/main.js', import.meta.url);
 const RESPAWN_WINDOW_MS = 10_000;
 const RESPAWN_BURST = 5;
 const RESPAWN_BACKOFF_MS = 1_000;
+/** How long a metrics flush waits for a worker; one that is late is read from its previous push. */
+const FLUSH_TIMEOUT_MS = 1_000;
 
 interface Slot {
   worker: Worker | null;
@@ -19,14 +21,6 @@ interface Slot {
 /** A worker message, or the pool's own note that a worker thread ended (it will never reply). */
 type PoolEvent = FromWorker | { type: 'exited'; index: number };
 const EXITED = Symbol('exited');
-
-export interface StatsReply {
-  index: number;
-  inFlight: number;
-  stats: WorkerStats;
-  runtime: WorkerRuntimeStats;
-  connections: ConnectionCounts | null;
-}
 
 /**
  * The supervisor's side of the worker threads: starts them, replaces one that dies (with the
@@ -42,6 +36,7 @@ export class WorkerPool {
   /** A thread with its modules loaded, listening on nothing, that takes the slot of the next worker to die. */
   private spare: Worker | null = null;
   private spareReady = false;
+  private flushes = 0;
 
   constructor(
     private readonly count: number,
@@ -50,6 +45,8 @@ export class WorkerPool {
     private readonly uws: UwsBuildName,
     private readonly log: pino.Logger,
     private readonly faultInjection: boolean,
+    /** Where every worker's metrics pushes go. */
+    private readonly metrics: MetricStore,
   ) {
     this.generation = generation;
     Atomics.store(this.words, C.CURRENT_GENERATION, generation.id);
@@ -120,9 +117,13 @@ export class WorkerPool {
     throw new Error(failed?.type === 'generation-failed' ? failed.message : 'a worker did not confirm the new config in time');
   }
 
-  async stats(): Promise<StatsReply[]> {
-    const replies = await this.broadcast({ type: 'stats' }, (m) => m.type === 'stats', 2_000);
-    return replies.filter((r): r is Extract<FromWorker, { type: 'stats' }> => r !== null && r !== EXITED && r.type === 'stats');
+  /**
+   * Asks every worker to push its metrics now and resolves once each has (or ended, or is late):
+   * the store then holds every request finished before the call.
+   */
+  async flushMetrics(): Promise<void> {
+    const flush = ++this.flushes;
+    await this.broadcast({ type: 'metrics-flush', flush }, (m) => m.type === 'metrics' && m.flush === flush, FLUSH_TIMEOUT_MS);
   }
 
   /** Stops accepting on every worker, waits for in-flight requests (bounded), ends the threads. */
@@ -168,6 +169,7 @@ export class WorkerPool {
     worker.on('message', (msg: FromWorker | FromSpare) => {
       // A spare assigned while still loading says it is ready after it was handed its slot.
       if (msg.type === 'spare-ready') return;
+      if (msg.type === 'metrics') this.applyMetrics(index, msg.delta);
       if (diedAt !== null && msg.type === 'listening') {
         this.log.info({ worker: index, downMs: Math.round(performance.now() - diedAt), spare: spare !== null }, 'worker replaced: the new thread is serving');
         // The next spare loads once the replacement serves, not while it starts.
@@ -177,6 +179,15 @@ export class WorkerPool {
     });
     worker.on('error', (err) => this.log.error({ worker: index, err }, 'worker error'));
     worker.on('exit', (code) => this.onExit(index, worker, code));
+  }
+
+  private applyMetrics(index: number, delta: MetricsDelta): void {
+    try {
+      this.metrics.apply(index, delta);
+    } catch (err) {
+      // A metric missing from the catalogue is a bug to see, not a reason to stop the supervisor.
+      this.log.error({ worker: index, err }, 'metrics push refused');
+    }
   }
 
   private startSpare(): void {
@@ -202,6 +213,7 @@ export class WorkerPool {
     if (slot.worker !== worker) return;
     slot.worker = null;
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_GONE);
+    this.metrics.workerGone(index);
     this.emit({ type: 'exited', index });
     if (this.stopping) return;
     const diedAt = performance.now();

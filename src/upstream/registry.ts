@@ -41,6 +41,11 @@ export class UpstreamRegistry {
     return u;
   }
 
+  /** Every upstream of this registry, in config order. */
+  list(): Upstream[] {
+    return [...this.upstreams.values()];
+  }
+
   /** Closes the pools of this registry that `successor` does not reuse. */
   async retire(successor: UpstreamRegistry | null): Promise<void> {
     const kept = new Set(successor?.pools ?? []);

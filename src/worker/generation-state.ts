@@ -3,6 +3,7 @@ import type { EdgeState } from '../http/edge.js';
 import { createAddressMatcher } from '../http/cidr.js';
 import type { Logger } from '../observability/logger.js';
 import { TOLLGATE_VERSION } from '../package-version.js';
+import type { RequestMeters } from '../observability/request-meters.js';
 import { compileRoute } from '../pipeline/compile.js';
 import { RouteTable } from '../routing/route-table.js';
 import { UpstreamRegistry } from '../upstream/registry.js';
@@ -15,10 +16,10 @@ export interface WorkerGeneration {
 }
 
 /** Compiles every route of a generation against this worker's upstream pools. */
-export function buildGeneration(gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean): WorkerGeneration {
+export function buildGeneration(gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean, meters: RequestMeters): WorkerGeneration {
   const config = gen.config;
   const upstreams = new UpstreamRegistry(config.upstreams, previous?.upstreams ?? null);
-  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection };
+  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, metrics: meters.metrics, meters };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {
     edge: {

@@ -7,8 +7,11 @@ import { createEdge } from '../http/edge.js';
 import type { UwsExchange } from '../http/uws-exchange.js';
 import { createLogger, flushLogger } from '../observability/pino-logger.js';
 import { createAccessLog, type AccessLog } from '../observability/access-log.js';
-import { RouteStats } from '../observability/route-stats.js';
+import { MetricsRecorder } from '../observability/metrics-recorder.js';
+import { RequestMeters } from '../observability/request-meters.js';
 import { RuntimeStats } from '../observability/runtime-stats.js';
+import { registerUpstreamGauges } from '../observability/upstream-gauges.js';
+import { WORKER_IN_FLIGHT } from '../observability/metric-catalogue.js';
 import * as C from '../shm/control-layout.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import { WorkerListeners, type AppTraffic, type Scheme } from './listeners.js';
@@ -33,8 +36,10 @@ let connectionLimits: ConnectionLimits | null = null;
 let draining = false;
 let inFlight = 0;
 let drainDone: (() => void) | null = null;
-const stats = new RouteStats();
-let runtime!: RuntimeStats;
+const metrics = new MetricsRecorder();
+const meters = new RequestMeters(metrics);
+/** How often a worker pushes its metrics unasked; a crash loses at most this much of its counts. */
+const METRICS_PUSH_MS = 1_000;
 const slot = (field: number): number => C.workerSlot(init.index, field);
 
 function onFinish(ex: UwsExchange): void {
@@ -44,10 +49,14 @@ function onFinish(ex: UwsExchange): void {
   const durationMs = performance.now() - ex.startTime;
   const ctx = ex.ctx;
   const status = ex.aborted ? 499 : ex.status;
-  if (ctx === null) stats.record('(unmatched)', status, durationMs, null, 0, -1);
-  else stats.record(ctx.route.id, status, durationMs, ctx.route.config.upstream, ctx.upstreamStatus, ctx.upstreamMs);
+  (ctx === null ? meters.unmatched : ctx.route.meter).record(ex.method, status, durationMs);
   accessLog(ex, ctx, status, durationMs);
   if (draining && inFlight === 0 && drainDone !== null) drainDone();
+}
+
+/** Sends what was counted since the previous push; `flush` answers a 'metrics-flush' (0: unasked). */
+function pushMetrics(flush: number): void {
+  send({ type: 'metrics', index: init.index, flush, delta: metrics.takeDelta() });
 }
 
 function onStart(): void {
@@ -60,7 +69,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   if (previous === undefined || listeners === null) return;
   let next: WorkerGeneration;
   try {
-    next = buildGeneration(msg.generation, previous, logger, init.faultInjection);
+    next = buildGeneration(msg.generation, previous, logger, init.faultInjection, meters);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
@@ -113,6 +122,7 @@ async function drain(timeoutMs: number): Promise<void> {
   if (current !== undefined) await current.upstreams.retire(null).catch(() => {});
   logger.info({ inFlight: left }, left === 0 ? 'worker drained' : 'worker drain timed out');
   flushLogger(logger);
+  pushMetrics(0);
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_GONE);
   send({ type: 'drained', index: init.index, inFlight: left });
   setImmediate(() => process.exit(0));
@@ -122,6 +132,12 @@ process.on('uncaughtException', (err) => {
   if (logger === undefined) throw err; // a spare: nothing to close, nothing to log to
   logger.fatal({ err }, 'worker crashed');
   flushLogger(logger);
+  // What this worker counted since its last push, so that the totals lose none of it.
+  try {
+    pushMetrics(0);
+  } catch {
+    // The crash may have left the counts unreadable; the totals keep the previous push.
+  }
   closeSockets();
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_GONE);
   // Let uv close the sockets' handles before the thread ends.
@@ -132,9 +148,7 @@ function onMessage(msg: ToWorker): void {
   switch (msg.type) {
     case 'generation': applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
-    case 'stats':
-      send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot(), runtime: runtime.snapshot(), connections: connectionLimits?.snapshot() ?? null });
-      break;
+    case 'metrics-flush': pushMetrics(msg.flush); break;
     case 'assume': break; // only a spare is sent one
   }
 }
@@ -143,20 +157,22 @@ function onMessage(msg: ToWorker): void {
 function start(assigned: WorkerInit): void {
   init = assigned;
   control = new Int32Array(init.control);
-  runtime = new RuntimeStats();
+  new RuntimeStats().register(metrics);
+  metrics.gauge(WORKER_IN_FLIGHT, (emit) => emit([], inFlight));
+  registerUpstreamGauges(metrics, () => current?.upstreams);
   logger = createLogger(init.generation.config.log.level, { worker: init.index });
   accessLog = createAccessLog(logger, init.generation.config.log);
   port.on('message', onMessage);
   try {
     build = loadUws(init.uws);
     dropUwsMark(build);
-    current = buildGeneration(init.generation, null, logger, init.faultInjection);
+    current = buildGeneration(init.generation, null, logger, init.faultInjection, meters);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;
   }
   const cfg = init.generation.config;
-  const limits = new ConnectionLimits(build.quirks, cfg.limits, logger);
+  const limits = new ConnectionLimits(build.quirks, cfg.limits, logger, metrics);
   connectionLimits = limits;
   const edgeFor = (scheme: Scheme, traffic: AppTraffic) => createEdge({
     state: () => current!.edge,
@@ -182,6 +198,7 @@ function start(assigned: WorkerInit): void {
     return;
   }
   listeners = opened;
+  setInterval(() => pushMetrics(0), METRICS_PUSH_MS).unref();
   Atomics.store(control, slot(C.APPLIED_GENERATION), init.generation.id);
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_SERVING);
   send({ type: 'listening', index: init.index, ports: init.ports });

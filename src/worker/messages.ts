@@ -1,7 +1,6 @@
 // Every message that crosses the supervisor <-> worker boundary. postMessage drops class
 // identity, so these are plain data shapes only.
 import type { GatewayConfig } from '../config/types.js';
-import type { ConnectionCounts } from '../http/connection-limits.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
 
 /** One config generation: the frozen config and its route table, built once by the supervisor. */
@@ -38,58 +37,39 @@ export type ToWorker =
   | { type: 'assume'; init: WorkerInit }
   | { type: 'generation'; generation: Generation }
   | { type: 'drain'; timeoutMs: number }
-  | { type: 'stats' };
+  /** Push metrics now; the answer is a 'metrics' message carrying the same `flush` id. */
+  | { type: 'metrics-flush'; flush: number };
 
-/** Answers by status class. */
-export interface StatusCounts {
-  '1xx': number;
-  '2xx': number;
-  '3xx': number;
-  '4xx': number;
-  '5xx': number;
+/** One series of a metric: its label values, in the order the metric declares its labels. */
+export interface SeriesValue {
+  name: string;
+  labels: string[];
+  value: number;
 }
 
-/** One route's requests on one worker since the previous snapshot. */
-export interface WorkerRouteStats {
-  route: string;
-  requests: number;
-  statuses: StatusCounts;
-  /** Request durations in microseconds: an hdr-histogram-js compressed base64 histogram. */
-  latency: string;
+/** The latencies one worker recorded into one summary series since its previous push. */
+export interface SummaryDelta {
+  name: string;
+  labels: string[];
+  count: number;
+  /** Sum of the values, in microseconds. */
+  sumUs: number;
+  /** An hdr-histogram-js compressed base64 histogram of microseconds (observability/latency-histogram.ts). */
+  histogram: string;
 }
 
-/** One upstream's calls on one worker since the previous snapshot. */
-export interface WorkerUpstreamStats {
-  upstream: string;
-  requests: number;
-  /** Calls that got no answer (connect error, timeout, reset). */
-  failed: number;
-  /** Status classes of the answers that came. */
-  statuses: StatusCounts;
-  /** Time to the answer's head (or the failure) in microseconds, encoded as `latency` above. */
-  latency: string;
-}
-
-export interface WorkerStats {
-  routes: WorkerRouteStats[];
-  upstreams: WorkerUpstreamStats[];
+/** What a worker counted since its previous push (src/observability/metrics-recorder.ts). */
+export interface MetricsDelta {
+  /** Increments of the counters that moved. */
+  counters: SeriesValue[];
+  summaries: SummaryDelta[];
+  /** Every gauge's current value; replaces the worker's previous set. */
+  gauges: SeriesValue[];
 }
 
 /** A spare thread has loaded its modules; it has no slot (index) until it is sent an 'assume'. */
 export interface FromSpare {
   type: 'spare-ready';
-}
-
-/** A worker thread's own runtime figures for the interval since its previous stats reply. */
-export interface WorkerRuntimeStats {
-  /** V8 heap of this thread's isolate (the process RSS is shared by every thread). */
-  heapUsedMiB: number;
-  heapTotalMiB: number;
-  externalMiB: number;
-  /** How late the event loop ran a 10 ms timer: quantiles and maximum over the interval. */
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
-  /** Share of the interval the event loop was busy (0..1). */
-  eventLoopUtilization: number;
 }
 
 export type FromWorker =
@@ -98,8 +78,5 @@ export type FromWorker =
   | { type: 'generation-applied'; index: number; generation: number }
   | { type: 'generation-failed'; index: number; generation: number; message: string }
   | { type: 'drained'; index: number; inFlight: number }
-  | {
-    type: 'stats'; index: number; inFlight: number; stats: WorkerStats; runtime: WorkerRuntimeStats;
-    /** Open connections and those refused since the previous snapshot; null: not counted (no limits.maxConnections). */
-    connections: ConnectionCounts | null;
-  };
+  /** Sent every second with `flush` 0, and in answer to a 'metrics-flush' with its id. */
+  | { type: 'metrics'; index: number; flush: number; delta: MetricsDelta };

@@ -50,7 +50,7 @@ export const respondSchema = z.strictObject({
 
 export const routeSchema = strictObjectRefusing(
   {
-    id: name('route id').meta({ description: 'Unique; names the route in logs and the SIGUSR2 snapshot' }),
+    id: name('route id').meta({ description: 'Unique; names the route in logs, metrics (the route label) and the admin snapshot' }),
     match: matchSchema.meta({ description: 'Which requests the route takes' }),
     upstream: orNull(z.string().min(1).meta({ description: 'Name of an entry in upstreams' })),
     rewrite: orNull(pathPattern.meta({ pattern: '^/', description: "Upstream path template using the match path's :params and *" })),

@@ -19,6 +19,7 @@ export const proxyStage: StageFactory = (route, deps) => {
   const maxBody = deps.config.limits.maxBodySize;
   const bodyDeadline = deps.config.limits.requestTimeout;
   const log = deps.log;
+  const meter = deps.meters.upstream(route.upstream);
 
   const handler: Handler = (ctx) => {
     const ex = ctx.exchange;
@@ -34,6 +35,7 @@ export const proxyStage: StageFactory = (route, deps) => {
       timeout,
       responsePlan,
       log,
+      meter,
     });
     if (!ex.hasBody) call.start(null);
     else streamBody(ctx, call, maxBody, bodyDeadline);

@@ -4,6 +4,7 @@ import type { RequestContext } from '../../pipeline/context.js';
 import type { HeaderList } from '../../pipeline/exchange.js';
 import { replyProblem } from '../../pipeline/problem-reply.js';
 import type { Logger } from '../../observability/logger.js';
+import type { UpstreamMeter } from '../../observability/request-meters.js';
 import type { Target } from '../../upstream/registry.js';
 import type { UpstreamHandler } from '../../upstream/h1/types.js';
 import { clientHeaders, type ResponseHeaderPlan } from './response-headers.js';
@@ -17,6 +18,8 @@ export interface CallOptions {
   timeout: number;
   responsePlan: ResponseHeaderPlan;
   log: Logger;
+  /** The upstream's figures: time to the answer's head, its status, failures by kind. */
+  meter: UpstreamMeter;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -134,6 +137,7 @@ export class UpstreamCall implements UpstreamHandler {
   private head(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
     this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
     this.ctx.upstreamStatus = statusCode;
+    this.opts.meter.answered(this.ctx.upstreamMs, statusCode);
     const headers = clientHeaders(rawHeaders, this.opts.responsePlan);
     this.status = statusCode;
     this.headers = headers;
@@ -191,11 +195,13 @@ export class UpstreamCall implements UpstreamHandler {
     const wasSettled = this.settled;
     this.settled = true;
     // The upstream failed to answer (a call this side cancelled, for the client, is not its failure).
-    if (!wasSettled && this.status === 0 && this.dispatchedAt > 0) this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
+    const unanswered = !wasSettled && this.status === 0 && this.dispatchedAt > 0;
+    if (unanswered) this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
     this.body?.destroy();
     const ex = this.ctx.exchange;
     if (err instanceof ClientGoneError || ex.aborted || (wasSettled && ex.finished)) return;
     const failure = classifyUpstreamError(err);
+    this.opts.meter.failed(failure.kind, unanswered ? this.ctx.upstreamMs : -1);
     this.opts.log.warn({
       route: this.ctx.route.id, upstream: this.target.origin, requestId: this.ctx.requestId,
       kind: failure.kind, err: { code: err.code, message: err.message },

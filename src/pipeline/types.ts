@@ -3,6 +3,7 @@ import type { RequestContext } from './context.js';
 import type { UpstreamRegistry } from '../upstream/registry.js';
 import type { AddressMatcher } from '../http/cidr.js';
 import type { Logger } from '../observability/logger.js';
+import type { AuthGeneration } from '../auth/auth-runtime.js';
 
 /** A compiled stage chain for one route: synchronous, returns nothing; answers through ctx.exchange. */
 export type Handler = (ctx: RequestContext) => void;
@@ -12,6 +13,8 @@ export interface StageDeps {
   upstreams: UpstreamRegistry;
   trustedProxies: AddressMatcher;
   log: Logger;
+  /** Identity settings of this generation on this worker (API keys, JWT providers). */
+  auth: AuthGeneration;
   /** Test-only (TOLLGATE_FAULT_INJECTION=1): the fault stage joins every chain. */
   faultInjection: boolean;
 }

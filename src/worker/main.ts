@@ -10,6 +10,8 @@ import { createAccessLog, type AccessLog } from '../observability/access-log.js'
 import { RouteStats } from '../observability/route-stats.js';
 import { RuntimeStats } from '../observability/runtime-stats.js';
 import * as C from '../shm/control-layout.js';
+import { AuthRuntime } from '../auth/auth-runtime.js';
+import { takeAuthCounters } from '../auth/counters.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
 
@@ -34,6 +36,7 @@ let inFlight = 0;
 let drainDone: (() => void) | null = null;
 const stats = new RouteStats();
 let runtime!: RuntimeStats;
+let auth!: AuthRuntime;
 const slot = (field: number): number => C.workerSlot(init.index, field);
 
 function onFinish(ex: UwsExchange): void {
@@ -58,7 +61,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   const previous = current;
   if (previous === undefined) return;
   try {
-    current = buildGeneration(msg.generation, previous, logger, init.faultInjection);
+    current = buildGeneration(msg.generation, previous, logger, init.faultInjection, auth);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
@@ -102,6 +105,7 @@ async function drain(timeoutMs: number): Promise<void> {
   const left = inFlight;
   closeSockets();
   if (current !== undefined) await current.upstreams.retire(null).catch(() => {});
+  await auth.close().catch(() => {});
   logger.info({ inFlight: left }, left === 0 ? 'worker drained' : 'worker drain timed out');
   flushLogger(logger);
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_GONE);
@@ -123,7 +127,10 @@ function onMessage(msg: ToWorker): void {
   switch (msg.type) {
     case 'generation': applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
-    case 'stats': send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot(), runtime: runtime.snapshot() }); break;
+    case 'stats':
+      send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot(), runtime: runtime.snapshot(), auth: takeAuthCounters(auth.counters) });
+      break;
+    case 'jwks': auth.onJwks(msg.update); break;
     case 'assume': break; // only a spare is sent one
   }
 }
@@ -133,12 +140,13 @@ function start(assigned: WorkerInit): void {
   init = assigned;
   control = new Int32Array(init.control);
   runtime = new RuntimeStats();
+  auth = new AuthRuntime((uri) => send({ type: 'jwks-refetch', index: init.index, uri }), init.jwks);
   logger = createLogger(init.generation.config.log.level, { worker: init.index });
   accessLog = createAccessLog(logger, init.generation.config.log);
   port.on('message', onMessage);
   try {
     build = loadUws(init.uws);
-    current = buildGeneration(init.generation, null, logger, init.faultInjection);
+    current = buildGeneration(init.generation, null, logger, init.faultInjection, auth);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;

@@ -9,7 +9,7 @@ export const AUTH_COUNTERS = [
   /** Tokens accepted after a signature check. */
   'jwtVerified',
   'jwtRefused',
-  /** Signature checks run on the worker thread, and in the verification pool. */
+  /** Signature checks run on the worker thread, and in the verification pool (not those refused for a full queue). */
   'jwtInline',
   'jwtOffloaded',
   /** Requests answered 503 because the verification pool's queue was full. */

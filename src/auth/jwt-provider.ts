@@ -84,9 +84,9 @@ export class JwtProvider {
     if (typeof choice === 'string') return refused(CHOICE_REFUSAL[choice]);
     let result: VerifyResult;
     if (this.offload(alg as JwtAlgorithm)) {
-      this.counters.jwtOffloaded++;
       const pooled = await this.pool().run({ token, keyId: choice.id, jwk: choice.jwk, alg: alg as JwtAlgorithm, checks: this.checks });
       if (pooled === POOL_FULL) return { ok: false, why: 'overloaded' };
+      this.counters.jwtOffloaded++;
       result = pooled;
     } else {
       this.counters.jwtInline++;

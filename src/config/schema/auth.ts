@@ -127,7 +127,7 @@ export const authSchema = z
       })
       .meta({ description: 'API keys, listed per consumer (consumers.NAME.apiKeys); a route lists them as apiKey' })),
     offload: z.enum(OFFLOAD_MODES).default('auto').meta({
-      description: 'JWT signature checks in a thread pool: always, never (on the worker thread), or auto (see README: by algorithm, from bench/auth-offload)',
+      description: 'JWT signature checks in a thread pool: always, never (on the worker thread), or auto: ES*/EdDSA in the pool, HS*/RS*/PS* inline (bench/auth-offload)',
     }),
     pool: z
       .strictObject({

@@ -1,15 +1,15 @@
 // API keys, held and compared as SHA-256 digests.
-import { hash } from 'node:crypto';
+import { sha256 } from './sha256.js';
 import type { GatewayConfig } from '../config/types.js';
 
 /** The digest an API key is stored and looked up by (base64 of SHA-256). */
 export function apiKeyDigest(key: string): string {
-  return hash('sha256', key, 'base64');
+  return sha256(key, 'base64');
 }
 
 /** A short, non-reversible name for a key, for /config and logs: `sha256:` and 8 hex digits of its digest. */
 export function apiKeyFingerprint(key: string): string {
-  return 'sha256:' + hash('sha256', key, 'hex').slice(0, 8);
+  return 'sha256:' + sha256(key, 'hex').slice(0, 8);
 }
 
 /**

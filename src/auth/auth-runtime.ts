@@ -1,7 +1,7 @@
 // A worker thread's identity state that outlives config generations: JWKS copies (kept current
 // by the supervisor), the verification pool, token caches and counters. compileAuth builds a
 // generation's providers over it.
-import { hash } from 'node:crypto';
+import { sha256 } from './sha256.js';
 import type { JWK } from 'jose';
 import type { GatewayConfig, JwtProviderConfig } from '../config/types.js';
 import { ApiKeyTable } from './api-keys.js';
@@ -108,5 +108,5 @@ function keyRingOf(name: string, cfg: JwtProviderConfig, runtime: AuthRuntime): 
     if (!key.ok) throw new Error(`auth.jwt.${name}.publicKeyFile ${cfg.publicKeyFile!} ${key.message}`);
     jwk = key.jwk as JWK;
   }
-  return { ring: new StaticKeyRing(jwk), keyId: hash('sha256', JSON.stringify(jwk), 'base64url') };
+  return { ring: new StaticKeyRing(jwk), keyId: sha256(JSON.stringify(jwk), 'base64url') };
 }

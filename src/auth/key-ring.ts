@@ -1,7 +1,7 @@
 // The keys a provider verifies with: one static key (secret, publicKeyFile) or a JWKS sent by
 // the supervisor. Picks the key for a token from its header, never trusting the header's alg
 // beyond the provider's allow-list.
-import { hash } from 'node:crypto';
+import { sha256 } from './sha256.js';
 import type { CryptoKey, JWK } from 'jose';
 import { keyFits, type JwtAlgorithm } from './algorithms.js';
 import { importVerifyKey } from './jwt-verify.js';
@@ -14,7 +14,7 @@ export class KeyEntry {
   private readonly imported = new Map<JwtAlgorithm, Promise<CryptoKey>>();
 
   constructor(readonly jwk: JWK) {
-    this.id = hash('sha256', JSON.stringify(jwk), 'base64url').slice(0, 22);
+    this.id = sha256(JSON.stringify(jwk), 'base64url').slice(0, 22);
     this.kid = typeof jwk.kid === 'string' ? jwk.kid : undefined;
   }
 

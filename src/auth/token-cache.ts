@@ -1,6 +1,6 @@
 // Verified tokens of one provider on one worker thread, so that a repeated token costs a hash
 // and a Map lookup instead of a signature check.
-import { hash } from 'node:crypto';
+import { sha256 } from './sha256.js';
 import type { Identity } from './identity.js';
 
 interface Entry {
@@ -14,7 +14,7 @@ interface Entry {
  * key costs less memory than a token of a kilobyte.
  */
 export function tokenHash(token: string): string {
-  return hash('sha256', token, 'base64');
+  return sha256(token, 'base64');
 }
 
 /**

@@ -71,6 +71,12 @@ export const WORKER_LOOP_UTILIZATION = gauge('tollgate_worker_event_loop_utiliza
   "Share of the last 10 seconds the worker's event loop was busy (0..1).",
   { perWorker: true, view: { on: 'worker', field: 'eventLoopUtilization', digits: 3 } });
 
+export const AUTH_EVENTS = counter('tollgate_auth_total', ['event'],
+  'Authentication outcomes (src/auth/counters.ts): missing, apiKeyAccepted, apiKeyRefused, jwtCached, jwtVerified, jwtRefused, jwtInline, jwtOffloaded, poolFull (503: the verification queue was full), keysUnavailable (503: no keys loaded yet), insufficientScope (403), jwksRefetchAsked.');
+export const JWKS_FETCHES = counter('tollgate_jwks_fetches_total', ['uri'], 'JWKS fetches by the supervisor (start, refresh, unknown kid after the cooldown), per jwksUri.');
+export const JWKS_FAILURES = counter('tollgate_jwks_failures_total', ['uri'], 'JWKS fetches that failed (the cached keys keep serving), per jwksUri.');
+export const JWKS_KEYS = gauge('tollgate_jwks_keys', ['uri'], 'Keys held from the last good JWKS fetch, per jwksUri.');
+
 export const WORKER_OPEN_CONNECTIONS = gauge('tollgate_worker_open_connections', [],
   'Open client connections of the worker; known only with limits.maxConnections set (uWS reports connections opening and closing to a filter the worker attaches at start, on the current build).',
   { perWorker: true, view: { on: 'worker', field: 'openConnections' } });
@@ -103,6 +109,10 @@ export const CATALOGUE: readonly MetricDef[] = [
   WORKER_LOOP_UTILIZATION,
   WORKER_OPEN_CONNECTIONS,
   CONNECTIONS_REFUSED,
+  AUTH_EVENTS,
+  JWKS_FETCHES,
+  JWKS_FAILURES,
+  JWKS_KEYS,
   PROCESS_RSS,
   PROCESS_CPU,
   PROCESS_START,

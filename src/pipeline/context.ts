@@ -39,4 +39,9 @@ export interface RequestContext {
   upstreamStatus: number;
   /** Milliseconds from dispatch to the upstream pool until the answer's head or the failure; -1 without a call. */
   upstreamMs: number;
+  /**
+   * Who made the request, set by the auth stage (the consumer an API key names, or a JWT's
+   * consumer claim); null on public routes and before auth. Sent upstream as X-Consumer-Id.
+   */
+  consumer: string | null;
 }

@@ -5,6 +5,7 @@ import type { AddressMatcher } from '../http/cidr.js';
 import type { Logger } from '../observability/logger.js';
 import type { MetricsRecorder } from '../observability/metrics-recorder.js';
 import type { RequestMeters, RouteMeter } from '../observability/request-meters.js';
+import type { AuthGeneration } from '../auth/auth-runtime.js';
 
 /** A compiled stage chain for one route: synchronous, returns nothing; answers through ctx.exchange. */
 export type Handler = (ctx: RequestContext) => void;
@@ -14,6 +15,8 @@ export interface StageDeps {
   upstreams: UpstreamRegistry;
   trustedProxies: AddressMatcher;
   log: Logger;
+  /** Identity settings of this generation on this worker (API keys, JWT providers). */
+  auth: AuthGeneration;
   /** Test-only (TOLLGATE_FAULT_INJECTION=1): the fault stage joins every chain. */
   faultInjection: boolean;
   /** This worker's metrics: a stage looks its series up here once (metric-catalogue.ts says how). */

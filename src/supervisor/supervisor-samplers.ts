@@ -4,7 +4,8 @@
 // store.set(DEF, labels, value), with DEF in the catalogue (metric-catalogue.ts).
 import { readdirSync } from 'node:fs';
 import type { GatewayConfig } from '../config/types.js';
-import { PROCESS_CPU, PROCESS_OPEN_FDS, PROCESS_RSS, PROCESS_START, WORKERS } from '../observability/metric-catalogue.js';
+import type { JwksStats } from '../auth/jwks-service.js';
+import { JWKS_FAILURES, JWKS_FETCHES, JWKS_KEYS, PROCESS_CPU, PROCESS_OPEN_FDS, PROCESS_RSS, PROCESS_START, WORKERS } from '../observability/metric-catalogue.js';
 import type { MetricStore } from '../observability/metric-store.js';
 import type { WorkerState } from './stats-snapshot.js';
 
@@ -12,6 +13,8 @@ import type { WorkerState } from './stats-snapshot.js';
 export interface SupervisorState {
   config: GatewayConfig;
   workers: readonly WorkerState[];
+  /** The JWKS the supervisor fetches for every worker. */
+  jwks: readonly JwksStats[];
 }
 
 export type SupervisorSampler = (store: MetricStore, state: SupervisorState) => void;
@@ -41,7 +44,15 @@ const sampleWorkers: SupervisorSampler = (store, state) => {
   store.set(WORKERS, [], state.workers.filter((w) => w.state === 'serving').length);
 };
 
-export const SUPERVISOR_SAMPLERS: readonly SupervisorSampler[] = [sampleProcess, sampleWorkers];
+const sampleJwks: SupervisorSampler = (store, state) => {
+  for (const source of state.jwks) {
+    store.set(JWKS_FETCHES, [source.uri], source.fetches);
+    store.set(JWKS_FAILURES, [source.uri], source.failures);
+    store.set(JWKS_KEYS, [source.uri], source.keys);
+  }
+};
+
+export const SUPERVISOR_SAMPLERS: readonly SupervisorSampler[] = [sampleProcess, sampleWorkers, sampleJwks];
 
 export function sampleSupervisor(store: MetricStore, state: SupervisorState): void {
   for (const sample of SUPERVISOR_SAMPLERS) sample(store, state);

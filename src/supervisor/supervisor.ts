@@ -1,6 +1,8 @@
 import type http from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import pino from 'pino';
+import { JwksService } from '../auth/jwks-service.js';
+import { authFigures } from '../auth/counters.js';
 import { loadConfigFile, formatConfigError } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
 import { describePlatform, loadUws } from '../http/load-uws.js';
@@ -71,12 +73,17 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   let generationId = 1;
   const metrics = new MetricStore();
   for (const result of ['success', 'failure']) metrics.add(CONFIG_RELOADS, [result], 0);
+  // JWKS are fetched here, once for all workers, before they start (bounded wait).
+  const jwks = new JwksService(log);
+  await jwks.add(config);
   const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config), uws.name, log,
-    process.env.TOLLGATE_FAULT_INJECTION === '1', metrics);
+    process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) });
+  jwks.setSender((update, index) => pool.notify({ type: 'jwks', update }, index));
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
     await pool.start();
   } catch (err) {
+    jwks.close();
     await pool.drain(1_000);
     demo?.kill('SIGTERM');
     throw new StartError([(err as Error).message]);
@@ -101,6 +108,8 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       return { ok: false, errors };
     }
     const id = generationId + 1;
+    // New key sets reach the workers before the generation that uses them.
+    await jwks.add(next.config);
     try {
       await pool.applyGeneration(buildGenerationFor(id, next.config));
     } catch (err) {
@@ -110,6 +119,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     generationId = id;
     const previous = config;
     config = next.config;
+    jwks.prune(config);
     log.info({ generation: id, routes: config.routes.length }, 'config reloaded');
     logCertificates(log, certificateReport(config.listen, ports, previous.listen), 'TLS certificates re-read');
     return { ok: true, generation: id };
@@ -126,7 +136,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   /** Brings the store up to now: every worker's counts, and what the supervisor reads itself. */
   const refreshMetrics = async (): Promise<void> => {
     await pool.flushMetrics();
-    sampleSupervisor(metrics, { config, workers: pool.workerStates() });
+    sampleSupervisor(metrics, { config, workers: pool.workerStates(), jwks: jwks.stats() });
   };
   /** The snapshot /routes, /upstreams and SIGUSR2 share. */
   const snapshot = async (): Promise<ReturnType<typeof statsSnapshot>> => {
@@ -147,6 +157,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     reload,
   });
   const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
+    jwks.close();
     await pool.drain(1_000);
     demo?.kill('SIGTERM');
     throw new StartError([`admin: cannot listen on ${config.admin.host}:${config.admin.port}: ${err.message}`]);
@@ -164,6 +175,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     reload,
     shutdown: () => (stopped ??= (async () => {
       log.info({ timeoutMs: config.shutdownTimeout }, 'shutting down: draining workers');
+      jwks.close();
       await pool.drain(config.shutdownTimeout);
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
@@ -176,6 +188,8 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       // (every worker thread shares it); heap, event loop and connections are each worker's own.
       statsLog.info({
         ...(await snapshot()),
+        auth: authFigures(metrics),
+        jwks: jwks.stats(),
         process: { rssMiB: Math.round((process.memoryUsage.rss() / (1024 * 1024)) * 10) / 10 },
       }, 'stats');
     },

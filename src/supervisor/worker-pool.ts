@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
+import type { JwksUpdate } from '../auth/jwks-messages.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
 import type { MetricStore } from '../observability/metric-store.js';
 import type { FromSpare, FromWorker, Generation, MetricsDelta, ToWorker, WorkerBoot, WorkerInit } from '../worker/messages.js';
@@ -21,6 +22,16 @@ interface Slot {
 /** A worker message, or the pool's own note that a worker thread ended (it will never reply). */
 type PoolEvent = FromWorker | { type: 'exited'; index: number };
 const EXITED = Symbol('exited');
+
+/** The supervisor's JWKS service, as the pool sees it (src/auth/jwks-service.ts). */
+export interface JwksHooks {
+  /** Key sets for a starting worker's WorkerInit. */
+  snapshot(): JwksUpdate[];
+  /** A worker saw an unknown kid. */
+  refetch(uri: string, index: number): void;
+}
+
+const NO_JWKS: JwksHooks = { snapshot: () => [], refetch: () => {} };
 
 /**
  * The supervisor's side of the worker threads: starts them, replaces one that dies (with the
@@ -47,6 +58,7 @@ export class WorkerPool {
     private readonly faultInjection: boolean,
     /** Where every worker's metrics pushes go. */
     private readonly metrics: MetricStore,
+    private readonly jwks: JwksHooks = NO_JWKS,
   ) {
     this.generation = generation;
     Atomics.store(this.words, C.CURRENT_GENERATION, generation.id);
@@ -126,6 +138,13 @@ export class WorkerPool {
     await this.broadcast({ type: 'metrics-flush', flush }, (m) => m.type === 'metrics' && m.flush === flush, FLUSH_TIMEOUT_MS);
   }
 
+  /** Posts to one worker (when live) or every live worker, expecting no reply. */
+  notify(msg: ToWorker, index: number | null = null): void {
+    this.slots.forEach((s, i) => {
+      if (s.worker !== null && (index === null || index === i)) s.worker.postMessage(msg);
+    });
+  }
+
   /** Stops accepting on every worker, waits for in-flight requests (bounded), ends the threads. */
   async drain(timeoutMs: number): Promise<void> {
     this.stopping = true;
@@ -149,6 +168,7 @@ export class WorkerPool {
   private spawn(index: number, diedAt: number | null): void {
     const init: WorkerInit = {
       index, ports: this.ports, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
+      jwks: this.jwks.snapshot(),
     };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);
@@ -170,6 +190,10 @@ export class WorkerPool {
       // A spare assigned while still loading says it is ready after it was handed its slot.
       if (msg.type === 'spare-ready') return;
       if (msg.type === 'metrics') this.applyMetrics(index, msg.delta);
+      if (msg.type === 'jwks-refetch') {
+        this.jwks.refetch(msg.uri, msg.index);
+        return;
+      }
       if (diedAt !== null && msg.type === 'listening') {
         this.log.info({ worker: index, downMs: Math.round(performance.now() - diedAt), spare: spare !== null }, 'worker replaced: the new thread is serving');
         // The next spare loads once the replacement serves, not while it starts.

@@ -1,3 +1,4 @@
+import { compileAuth, type AuthRuntime } from '../auth/auth-runtime.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { EdgeState } from '../http/edge.js';
 import { createAddressMatcher } from '../http/cidr.js';
@@ -16,10 +17,10 @@ export interface WorkerGeneration {
 }
 
 /** Compiles every route of a generation against this worker's upstream pools. */
-export function buildGeneration(gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean, meters: RequestMeters): WorkerGeneration {
+export function buildGeneration(gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean, meters: RequestMeters, auth: AuthRuntime): WorkerGeneration {
   const config = gen.config;
   const upstreams = new UpstreamRegistry(config.upstreams, previous?.upstreams ?? null);
-  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, metrics: meters.metrics, meters };
+  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, metrics: meters.metrics, meters, auth: compileAuth(config, auth) };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {
     edge: {

@@ -13,6 +13,8 @@ import { RuntimeStats } from '../observability/runtime-stats.js';
 import { registerUpstreamGauges } from '../observability/upstream-gauges.js';
 import { WORKER_IN_FLIGHT } from '../observability/metric-catalogue.js';
 import * as C from '../shm/control-layout.js';
+import { AuthRuntime } from '../auth/auth-runtime.js';
+import { authCounterFlush } from '../auth/counters.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import { WorkerListeners, type AppTraffic, type Scheme } from './listeners.js';
 import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
@@ -40,6 +42,8 @@ const metrics = new MetricsRecorder();
 const meters = new RequestMeters(metrics);
 /** How often a worker pushes its metrics unasked; a crash loses at most this much of its counts. */
 const METRICS_PUSH_MS = 1_000;
+let auth!: AuthRuntime;
+let flushAuthCounters = (): void => {};
 const slot = (field: number): number => C.workerSlot(init.index, field);
 
 function onFinish(ex: UwsExchange): void {
@@ -56,6 +60,7 @@ function onFinish(ex: UwsExchange): void {
 
 /** Sends what was counted since the previous push; `flush` answers a 'metrics-flush' (0: unasked). */
 function pushMetrics(flush: number): void {
+  flushAuthCounters();
   send({ type: 'metrics', index: init.index, flush, delta: metrics.takeDelta() });
 }
 
@@ -69,7 +74,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   if (previous === undefined || listeners === null) return;
   let next: WorkerGeneration;
   try {
-    next = buildGeneration(msg.generation, previous, logger, init.faultInjection, meters);
+    next = buildGeneration(msg.generation, previous, logger, init.faultInjection, meters, auth);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
@@ -120,6 +125,7 @@ async function drain(timeoutMs: number): Promise<void> {
   const left = inFlight;
   closeSockets();
   if (current !== undefined) await current.upstreams.retire(null).catch(() => {});
+  await auth.close().catch(() => {});
   logger.info({ inFlight: left }, left === 0 ? 'worker drained' : 'worker drain timed out');
   flushLogger(logger);
   pushMetrics(0);
@@ -149,6 +155,7 @@ function onMessage(msg: ToWorker): void {
     case 'generation': applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
     case 'metrics-flush': pushMetrics(msg.flush); break;
+    case 'jwks': auth.onJwks(msg.update); break;
     case 'assume': break; // only a spare is sent one
   }
 }
@@ -160,13 +167,15 @@ function start(assigned: WorkerInit): void {
   new RuntimeStats().register(metrics);
   metrics.gauge(WORKER_IN_FLIGHT, (emit) => emit([], inFlight));
   registerUpstreamGauges(metrics, () => current?.upstreams);
+  auth = new AuthRuntime((uri) => send({ type: 'jwks-refetch', index: init.index, uri }), init.jwks);
+  flushAuthCounters = authCounterFlush(metrics, auth.counters);
   logger = createLogger(init.generation.config.log.level, { worker: init.index });
   accessLog = createAccessLog(logger, init.generation.config.log);
   port.on('message', onMessage);
   try {
     build = loadUws(init.uws);
     dropUwsMark(build);
-    current = buildGeneration(init.generation, null, logger, init.faultInjection, meters);
+    current = buildGeneration(init.generation, null, logger, init.faultInjection, meters, auth);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;

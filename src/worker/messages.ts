@@ -1,5 +1,7 @@
 // Every message that crosses the supervisor <-> worker boundary. postMessage drops class
 // identity, so these are plain data shapes only.
+import type { AuthCounters } from '../auth/counters.js';
+import type { JwksUpdate } from '../auth/jwks-messages.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
 
@@ -24,6 +26,8 @@ export interface WorkerInit {
    * (x-tollgate-fault header) and every answer names its worker (x-tollgate-worker).
    */
   faultInjection: boolean;
+  /** The JWKS key sets the supervisor holds now; later ones come as 'jwks' messages. */
+  jwks: JwksUpdate[];
 }
 
 /** A thread's workerData: its assignment, or null for a spare that waits for an 'assume'. */
@@ -38,7 +42,9 @@ export type ToWorker =
   | { type: 'generation'; generation: Generation }
   | { type: 'drain'; timeoutMs: number }
   /** Push metrics now; the answer is a 'metrics' message carrying the same `flush` id. */
-  | { type: 'metrics-flush'; flush: number };
+  | { type: 'metrics-flush'; flush: number }
+  /** A JWKS was fetched (or a refetch was refused during the cooldown): its keys and cooldown. */
+  | { type: 'jwks'; update: JwksUpdate };
 
 /** One series of a metric: its label values, in the order the metric declares its labels. */
 export interface SeriesValue {
@@ -79,4 +85,6 @@ export type FromWorker =
   | { type: 'generation-failed'; index: number; generation: number; message: string }
   | { type: 'drained'; index: number; inFlight: number }
   /** Sent every second with `flush` 0, and in answer to a 'metrics-flush' with its id. */
-  | { type: 'metrics'; index: number; flush: number; delta: MetricsDelta };
+  | { type: 'metrics'; index: number; flush: number; delta: MetricsDelta }
+  /** A token named a kid the worker's copy of this JWKS lacks: fetch it again if the cooldown allows. */
+  | { type: 'jwks-refetch'; index: number; uri: string };

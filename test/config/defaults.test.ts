@@ -20,6 +20,8 @@ t.test('{} gets every documented default', async (t) => {
     admin: { host: '127.0.0.1', port: 9901, token: '' },
     serverTokens: false,
     upstreams: {},
+    auth: { jwt: {}, apiKey: null, offload: 'auto', pool: { threads: 1, maxQueue: 256 }, tokenCache: 10_000 },
+    consumers: {},
     routes: [],
   });
 });
@@ -49,6 +51,8 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     headers: { request: { set: {}, remove: [] }, response: { set: {}, remove: [] } },
     timeout: null,
     respond: null,
+    auth: null,
+    scopes: null,
   });
 });
 

@@ -9,14 +9,14 @@ import { makeCertificate } from '../helpers/certificates.js';
 const EXAMPLES = fileURLToPath(new URL('../../config/examples/', import.meta.url));
 const files = readdirSync(EXAMPLES).filter((name) => name.endsWith('.yaml'));
 
-/** What the examples expect around them: a certificate and key in tls/, the admin token in the environment. */
+/** What the examples expect around them: a certificate and key in tls/, the admin token, JWT secret and API key in the environment. */
 function installed(): { dir: string; env: NodeJS.ProcessEnv } {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-examples-'));
   cpSync(EXAMPLES, dir, { recursive: true });
   mkdirSync(join(dir, 'tls'));
   makeCertificate(join(dir, 'tls'), 'site', { names: ['www.example.com'] });
   makeCertificate(join(dir, 'tls'), 'api', { names: ['api.example.com'] });
-  return { dir, env: { TOLLGATE_ADMIN_TOKEN: 'example-token' } };
+  return { dir, env: { TOLLGATE_ADMIN_TOKEN: 'example-token', JWT_SECRET: 'example-secret-0123456789abcdef0123', ACME_API_KEY: 'example-key-0123456789' } };
 }
 
 t.test('the sample configs load and point editors at the schema', async (t) => {
@@ -56,6 +56,10 @@ t.test('the examples operators ask for show what they say', async (t) => {
   t.same(lb.trustedProxies, ['10.0.0.0/16']);
   t.equal(lb.admin.token, 'example-token', 'the admin token comes from the environment');
   t.ok(lb.log.accessFields.includes('forwardedFor'), 'the client address as the balancer saw it is logged');
+  const auth = load('auth.yaml');
+  t.same(auth.routes.map((r) => r.auth), [['jwt:main', 'apiKey'], ['jwt:main'], ['jwt:main', 'apiKey'], null], 'auth.yaml: protected routes and a public one');
+  t.equal(auth.auth.jwt['main']?.secret, 'example-secret-0123456789abcdef0123', 'the JWT secret comes from the environment');
+  t.same(auth.consumers['acme']?.apiKeys, ['example-key-0123456789'], 'and so does the API key');
   const unset = loadConfigFile(join(dir, 'behind-load-balancer.yaml'), {});
   t.equal(unset.ok, false, 'without TOLLGATE_ADMIN_TOKEN the admin API on 0.0.0.0 is refused');
 });

@@ -1,5 +1,6 @@
 // The whole config file, composed from the area fragments. Cross-field rules live in ../checks/.
 import { z } from 'zod';
+import { authSchema, consumersSchema } from './auth.js';
 import { routesSchema } from './routes.js';
 import { strictObjectRefusing } from './scalars.js';
 import { serverShape } from './server.js';
@@ -9,10 +10,12 @@ export const gatewaySchema = strictObjectRefusing(
   {
     ...serverShape,
     upstreams: upstreamsSchema,
+    auth: authSchema,
+    consumers: consumersSchema,
     routes: routesSchema,
   },
   'top-level ',
-  ['auth', 'consumers', 'plans', 'rateLimits', 'cache', 'cluster', 'metering', 'aggregate'],
+  ['plans', 'rateLimits', 'cache', 'cluster', 'metering', 'aggregate'],
 );
 
 export type GatewaySchema = typeof gatewaySchema;

@@ -63,7 +63,7 @@ export class RouteStats {
    * Returns the counts since the previous call and starts a new interval. Latencies travel as
    * encoded histograms so the supervisor merges them exactly across workers.
    */
-  snapshot(): WorkerStats {
+  snapshot(): Omit<WorkerStats, 'rateLimited'> {
     const routes: WorkerRouteStats[] = [];
     for (const [route, c] of this.routes) {
       routes.push({ route, requests: c.requests, statuses: { ...c.statuses }, latency: hdr.encodeIntoCompressedBase64(c.latencyUs) });

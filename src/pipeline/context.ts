@@ -37,4 +37,11 @@ export interface RequestContext {
   upstreamStatus: number;
   /** Milliseconds from dispatch to the upstream pool until the answer's head or the failure; -1 without a call. */
   upstreamMs: number;
+  /**
+   * Headers that whatever answer this request gets carries (the rate-limit stages' RateLimit-Policy
+   * and RateLimit), as a flat name/value list; null: none. Written by the exchange with the head.
+   */
+  answerHeaders: string[] | null;
+  /** Requests left in the policy answerHeaders reports (the most restrictive so far); -1: none yet. */
+  rateLimitRemaining: number;
 }

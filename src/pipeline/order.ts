@@ -2,6 +2,7 @@ import type { StageFactory } from './types.js';
 import { respondStage } from '../stages/respond/index.js';
 import { proxyStage } from '../stages/proxy/index.js';
 import { faultStage } from '../stages/fault/index.js';
+import { ipRateLimitStage, keyedRateLimitStage } from '../stages/rate-limit/index.js';
 
 /**
  * The one place that orders the stages, first to last. Each factory decides from the route's
@@ -10,6 +11,10 @@ import { faultStage } from '../stages/fault/index.js';
  */
 export const STAGE_ORDER: readonly StageFactory[] = [
   faultStage, // test-only: in no chain unless TOLLGATE_FAULT_INJECTION=1
+  // rate limits by ip go here (before auth)
+  ipRateLimitStage,
+  // rate limits by consumer/header go here (after auth)
+  keyedRateLimitStage,
   respondStage,
   proxyStage,
 ];

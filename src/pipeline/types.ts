@@ -3,6 +3,8 @@ import type { RequestContext } from './context.js';
 import type { UpstreamRegistry } from '../upstream/registry.js';
 import type { AddressMatcher } from '../http/cidr.js';
 import type { Logger } from '../observability/logger.js';
+import type { RateLimitCounters } from '../observability/rate-limit-counters.js';
+import type { RateLimitTable } from '../shm/rate-limit-table.js';
 
 /** A compiled stage chain for one route: synchronous, returns nothing; answers through ctx.exchange. */
 export type Handler = (ctx: RequestContext) => void;
@@ -12,8 +14,15 @@ export interface StageDeps {
   upstreams: UpstreamRegistry;
   trustedProxies: AddressMatcher;
   log: Logger;
+  /** The worker's view of the shared rate-limit table, and its per-route refusal counters. */
+  rateLimits: RateLimitDeps;
   /** Test-only (TOLLGATE_FAULT_INJECTION=1): the fault stage joins every chain. */
   faultInjection: boolean;
+}
+
+export interface RateLimitDeps {
+  table: RateLimitTable;
+  counters: RateLimitCounters;
 }
 
 /**

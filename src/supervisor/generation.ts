@@ -20,5 +20,7 @@ export function restartOnlyChanges(before: GatewayConfig, after: GatewayConfig):
   if (!same(before.workers, after.workers)) out.push('workers');
   if (!same(before.admin, after.admin)) out.push('admin');
   if (before.dataDir !== after.dataDir) out.push('dataDir');
+  // The shared table is sized once, at start (src/shm/rate-limit-layout.ts).
+  if (before.rateLimits.capacity !== after.rateLimits.capacity) out.push('rateLimits.capacity');
   return out;
 }

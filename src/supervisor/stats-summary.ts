@@ -18,6 +18,8 @@ export interface RouteSummary {
   rps: number;
   /** 5xx answers (the gateway's own and the upstream's). */
   errors: number;
+  /** Requests refused by the route's rate limit or its consumers' plan limits (429). */
+  rateLimited: number;
   statuses: StatusCounts;
   p50Ms: number;
   p90Ms: number;
@@ -77,16 +79,18 @@ function figures(m: Merged, seconds: number): { requests: number; rps: number; p
 export function summariseStats(workers: readonly WorkerStats[], config: GatewayConfig, seconds: number): StatsSummary {
   const routes = new Map<string, Merged>();
   const upstreams = new Map<string, Merged>();
+  const limited = new Map<string, number>();
   for (const w of workers) {
     for (const r of w.routes) merge(routes, r.route, r);
     for (const u of w.upstreams) merge(upstreams, u.upstream, u);
+    for (const l of w.rateLimited) limited.set(l.route, (limited.get(l.route) ?? 0) + l.limited);
   }
   const interval = Math.max(0.001, seconds);
   return {
     intervalSeconds: Math.round(interval * 10) / 10,
     routes: [...routes].map(([route, m]) => {
       const { requests, rps, ...latency } = figures(m, interval);
-      return { route, requests, rps, errors: m.statuses['5xx'], statuses: m.statuses, ...latency };
+      return { route, requests, rps, errors: m.statuses['5xx'], rateLimited: limited.get(route) ?? 0, statuses: m.statuses, ...latency };
     }),
     upstreams: Object.entries(config.upstreams).map(([name, u]) => {
       const m = upstreams.get(name) ?? emptyMerged();

@@ -7,6 +7,7 @@ import { describePlatform, loadUws } from '../http/load-uws.js';
 import { createAdminServer } from './admin-server.js';
 import { assertPortFree, findFreePort } from './free-port.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
+import { createRateLimits, RateLimitTableStats } from './rate-limit-buffer.js';
 import { redactConfig } from './redact.js';
 import { summariseStats } from './stats-summary.js';
 import { WorkerPool } from './worker-pool.js';
@@ -52,8 +53,10 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const port = config.listen.port === 0 ? await findFreePort(config.listen.host) : config.listen.port;
   await assertPortFree(config.listen.host, port);
   let generationId = 1;
+  const rateLimits = createRateLimits(config.rateLimits.capacity);
+  const rateLimitStats = new RateLimitTableStats(rateLimits);
   const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), uws.name, log,
-    process.env.TOLLGATE_FAULT_INJECTION === '1');
+    process.env.TOLLGATE_FAULT_INJECTION === '1', rateLimits);
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
     await pool.start();
@@ -140,6 +143,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       // (every worker thread shares it); heap and event loop are each worker's own.
       statsLog.info({
         ...summary,
+        rateLimits: rateLimitStats.snapshot(),
         process: { rssMiB: Math.round((process.memoryUsage().rss / (1024 * 1024)) * 10) / 10 },
         workers: pool.workerStates().map((w) => ({ ...w, ...runtimeOf.get(w.index) })),
       }, 'stats');

@@ -48,6 +48,8 @@ export class WorkerPool {
     private readonly uws: UwsBuildName,
     private readonly log: pino.Logger,
     private readonly faultInjection: boolean,
+    /** The rate-limit table every worker shares (src/shm/rate-limit-layout.ts). */
+    private readonly rateLimits: SharedArrayBuffer,
   ) {
     this.generation = generation;
     Atomics.store(this.words, C.CURRENT_GENERATION, generation.id);
@@ -146,6 +148,7 @@ export class WorkerPool {
   private spawn(index: number, diedAt: number | null): void {
     const init: WorkerInit = {
       index, port: this.port, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
+      rateLimits: this.rateLimits,
     };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);

@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import { compileRoute } from '../pipeline/compile.js';
 import { RouteTable } from '../routing/route-table.js';
 import { UpstreamRegistry } from '../upstream/registry.js';
+import type { RateLimitDeps } from '../pipeline/types.js';
 import type { Generation } from './messages.js';
 
 export interface WorkerGeneration {
@@ -14,10 +15,12 @@ export interface WorkerGeneration {
 }
 
 /** Compiles every route of a generation against this worker's upstream pools. */
-export function buildGeneration(gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean): WorkerGeneration {
+export function buildGeneration(
+  gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean, rateLimits: RateLimitDeps,
+): WorkerGeneration {
   const config = gen.config;
   const upstreams = new UpstreamRegistry(config.upstreams, previous?.upstreams ?? null);
-  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection };
+  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, rateLimits };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {
     edge: { generation: gen.id, table: new RouteTable(gen.routeTable), routes, maxHeaderSize: config.limits.maxHeaderSize, chunkedRequests: config.limits.chunkedRequests },

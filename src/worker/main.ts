@@ -9,6 +9,9 @@ import { createLogger, flushLogger } from '../observability/pino-logger.js';
 import { createAccessLog, type AccessLog } from '../observability/access-log.js';
 import { RouteStats } from '../observability/route-stats.js';
 import { RuntimeStats } from '../observability/runtime-stats.js';
+import { RateLimitCounters } from '../observability/rate-limit-counters.js';
+import { RateLimitTable } from '../shm/rate-limit-table.js';
+import type { RateLimitDeps } from '../pipeline/types.js';
 import * as C from '../shm/control-layout.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
@@ -34,6 +37,8 @@ let inFlight = 0;
 let drainDone: (() => void) | null = null;
 const stats = new RouteStats();
 let runtime!: RuntimeStats;
+/** The shared table and this worker's refusal counters: one for the thread's life, every generation uses them. */
+let rateLimits!: RateLimitDeps;
 const slot = (field: number): number => C.workerSlot(init.index, field);
 
 function onFinish(ex: UwsExchange): void {
@@ -58,7 +63,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   const previous = current;
   if (previous === undefined) return;
   try {
-    current = buildGeneration(msg.generation, previous, logger, init.faultInjection);
+    current = buildGeneration(msg.generation, previous, logger, init.faultInjection, rateLimits);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
@@ -123,7 +128,11 @@ function onMessage(msg: ToWorker): void {
   switch (msg.type) {
     case 'generation': applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
-    case 'stats': send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot(), runtime: runtime.snapshot() }); break;
+    case 'stats': {
+      const snapshot = { ...stats.snapshot(), rateLimited: rateLimits.counters.snapshot() };
+      send({ type: 'stats', index: init.index, inFlight, stats: snapshot, runtime: runtime.snapshot() });
+      break;
+    }
     case 'assume': break; // only a spare is sent one
   }
 }
@@ -138,7 +147,8 @@ function start(assigned: WorkerInit): void {
   port.on('message', onMessage);
   try {
     build = loadUws(init.uws);
-    current = buildGeneration(init.generation, null, logger, init.faultInjection);
+    rateLimits = { table: new RateLimitTable(init.rateLimits), counters: new RateLimitCounters() };
+    current = buildGeneration(init.generation, null, logger, init.faultInjection, rateLimits);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;

@@ -19,6 +19,8 @@ export interface WorkerInit {
   uws: UwsBuildName;
   /** Control words shared with the supervisor; layout in src/shm/control-layout.ts. */
   control: SharedArrayBuffer;
+  /** The rate-limit table, one for the gateway's lifetime (reloads keep it); src/shm/rate-limit-layout.ts. */
+  rateLimits: SharedArrayBuffer;
   /**
    * Test-only (TOLLGATE_FAULT_INJECTION=1), never set in production: requests may inject faults
    * (x-tollgate-fault header) and every answer names its worker (x-tollgate-worker).
@@ -72,6 +74,8 @@ export interface WorkerUpstreamStats {
 export interface WorkerStats {
   routes: WorkerRouteStats[];
   upstreams: WorkerUpstreamStats[];
+  /** Requests refused by a rate limit (429), per route with any. */
+  rateLimited: { route: string; limited: number }[];
 }
 
 /** A spare thread has loaded its modules; it has no slot (index) until it is sent an 'assume'. */

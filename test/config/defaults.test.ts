@@ -20,6 +20,8 @@ t.test('{} gets every documented default', async (t) => {
     admin: { host: '127.0.0.1', port: 9901, token: '' },
     upstreams: {},
     routes: [],
+    plans: {},
+    rateLimits: { capacity: 100_000 },
   });
 });
 
@@ -48,6 +50,7 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     headers: { request: { set: {}, remove: [] }, response: { set: {}, remove: [] } },
     timeout: null,
     respond: null,
+    rateLimit: null,
   });
 });
 

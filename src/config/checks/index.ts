@@ -1,8 +1,9 @@
 // The cross-field checks, run on the raw config next to the schema.
 import type { Problem } from '../errors.js';
 import { checkAdmin } from './admin.js';
+import { checkRateLimits } from './rate-limits.js';
 import { checkRoutes } from './routes.js';
 
 export function crossChecks(raw: unknown): Problem[] {
-  return [...checkRoutes(raw), ...checkAdmin(raw)];
+  return [...checkRoutes(raw), ...checkAdmin(raw), ...checkRateLimits(raw)];
 }

@@ -1,5 +1,6 @@
 // The whole config file, composed from the area fragments. Cross-field rules live in ../checks/.
 import { z } from 'zod';
+import { plansSchema, rateLimitsSchema } from './rate-limits.js';
 import { routesSchema } from './routes.js';
 import { strictObjectRefusing } from './scalars.js';
 import { serverShape } from './server.js';
@@ -10,9 +11,11 @@ export const gatewaySchema = strictObjectRefusing(
     ...serverShape,
     upstreams: upstreamsSchema,
     routes: routesSchema,
+    plans: plansSchema,
+    rateLimits: rateLimitsSchema,
   },
   'top-level ',
-  ['auth', 'consumers', 'plans', 'rateLimits', 'cache', 'cluster', 'metering', 'aggregate'],
+  ['auth', 'consumers', 'cache', 'cluster', 'metering', 'aggregate'],
 );
 
 export type GatewaySchema = typeof gatewaySchema;

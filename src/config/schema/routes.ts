@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isMatchHost } from '../net-address.js';
 import { parseMatchPath, parsePathPattern, type PathPatternResult } from '../path-pattern.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
+import { routeRateLimitSchema } from './rate-limits.js';
 import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
 
 /** match.path and rewrite share the path syntax; how they relate is checked in checks/routes.ts. */
@@ -63,9 +64,10 @@ export const routeSchema = strictObjectRefusing(
       .meta({ description: 'Header changes on the way up and down' }),
     timeout: orNull(duration({ min: 1 }).meta({ description: "Time for the upstream's answer to begin; default: the upstream's timeout.response" })),
     respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
+    rateLimit: orNull(routeRateLimitSchema),
   },
   'route-level ',
-  ['auth', 'scopes', 'rateLimit', 'cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'],
+  ['auth', 'scopes', 'cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'],
 );
 
 export const routesSchema = z.array(routeSchema).default([]);

@@ -6,6 +6,8 @@ export const ERROR_CODES = {
   TG_BAD_HEADER: { status: 400, title: 'Bad Request' },
   TG_BAD_HOST: { status: 400, title: 'Bad Request' },
   TG_BAD_FRAMING: { status: 400, title: 'Bad Request' },
+  TG_UNAUTHORIZED: { status: 401, title: 'Unauthorized' },
+  TG_INSUFFICIENT_SCOPE: { status: 403, title: 'Forbidden' },
   TG_NOT_FOUND: { status: 404, title: 'Not Found' },
   TG_METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed' },
   TG_REQUEST_TIMEOUT: { status: 408, title: 'Request Timeout' },
@@ -19,6 +21,8 @@ export const ERROR_CODES = {
   TG_UPSTREAM_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
   TG_RATE_LIMITER_FULL: { status: 503, title: 'Service Unavailable' },
   TG_SHUTTING_DOWN: { status: 503, title: 'Service Unavailable' },
+  TG_AUTH_OVERLOADED: { status: 503, title: 'Service Unavailable' },
+  TG_AUTH_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
   TG_UPSTREAM_TIMEOUT: { status: 504, title: 'Gateway Timeout' },
   TG_INTERNAL: { status: 500, title: 'Internal Server Error' },
 } as const satisfies Record<string, { status: number; title: string }>;

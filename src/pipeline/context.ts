@@ -38,6 +38,11 @@ export interface RequestContext {
   /** Milliseconds from dispatch to the upstream pool until the answer's head or the failure; -1 without a call. */
   upstreamMs: number;
   /**
+   * Who made the request, set by the auth stage (the consumer an API key names, or a JWT's
+   * consumer claim); null on public routes and before auth. Sent upstream as X-Consumer-Id.
+   */
+  consumer: string | null;
+  /**
    * Headers that whatever answer this request gets carries (the rate-limit stages' RateLimit-Policy
    * and RateLimit), as a flat name/value list; null: none. Written by the exchange with the head.
    */

@@ -2,6 +2,7 @@ import type { StageFactory } from './types.js';
 import { respondStage } from '../stages/respond/index.js';
 import { proxyStage } from '../stages/proxy/index.js';
 import { faultStage } from '../stages/fault/index.js';
+import { authStage } from '../stages/auth/index.js';
 import { ipRateLimitStage, keyedRateLimitStage } from '../stages/rate-limit/index.js';
 
 /**
@@ -13,6 +14,7 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   faultStage, // test-only: in no chain unless TOLLGATE_FAULT_INJECTION=1
   // rate limits by ip go here (before auth)
   ipRateLimitStage,
+  authStage, // route `auth`: sets ctx.consumer, answers 401/403 (src/stages/auth/)
   // rate limits by consumer/header go here (after auth)
   keyedRateLimitStage,
   respondStage,

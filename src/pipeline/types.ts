@@ -3,6 +3,7 @@ import type { RequestContext } from './context.js';
 import type { UpstreamRegistry } from '../upstream/registry.js';
 import type { AddressMatcher } from '../http/cidr.js';
 import type { Logger } from '../observability/logger.js';
+import type { AuthGeneration } from '../auth/auth-runtime.js';
 import type { RateLimitCounters } from '../observability/rate-limit-counters.js';
 import type { RateLimitTable } from '../shm/rate-limit-table.js';
 
@@ -14,6 +15,8 @@ export interface StageDeps {
   upstreams: UpstreamRegistry;
   trustedProxies: AddressMatcher;
   log: Logger;
+  /** Identity settings of this generation on this worker (API keys, JWT providers). */
+  auth: AuthGeneration;
   /** The worker's view of the shared rate-limit table, and its per-route refusal counters. */
   rateLimits: RateLimitDeps;
   /** Test-only (TOLLGATE_FAULT_INJECTION=1): the fault stage joins every chain. */

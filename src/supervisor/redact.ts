@@ -1,4 +1,6 @@
 // GET /config shows the running config with its secrets replaced (SPEC §4).
+import { apiKeyFingerprint } from '../auth/api-keys.js';
+
 const SECRET_KEY = /token|secret|password|passphrase|apikeys?$/i;
 
 /**
@@ -21,6 +23,8 @@ export function redactConfig(value: unknown): unknown {
 
 /** `inHeaders`: below a `headers` key, where keys may be header names as well as config keys. */
 function redact(value: unknown, key: string, inHeaders: boolean): unknown {
+  // Consumers' API keys: a short fingerprint each, so an operator can tell which key is which.
+  if (key === 'apiKeys' && Array.isArray(value)) return value.map((k) => (typeof k === 'string' ? apiKeyFingerprint(k) : REDACTED));
   const secret = SECRET_KEY.test(key) || (inHeaders && SECRET_HEADER.test(key));
   if (secret && value !== '' && value !== null && value !== undefined) {
     return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;

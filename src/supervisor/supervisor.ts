@@ -1,6 +1,8 @@
 import type http from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import pino from 'pino';
+import { JwksService } from '../auth/jwks-service.js';
+import { AUTH_COUNTERS, newAuthCounters } from '../auth/counters.js';
 import { loadConfigFile, formatConfigError } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
 import { describePlatform, loadUws } from '../http/load-uws.js';
@@ -55,12 +57,17 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   let generationId = 1;
   const rateLimits = createRateLimits(config.rateLimits.capacity);
   const rateLimitStats = new RateLimitTableStats(rateLimits);
+  // JWKS are fetched here, once for all workers, before they start (bounded wait).
+  const jwks = new JwksService(log);
+  await jwks.add(config);
   const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), uws.name, log,
-    process.env.TOLLGATE_FAULT_INJECTION === '1', rateLimits);
+    process.env.TOLLGATE_FAULT_INJECTION === '1', rateLimits, { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) });
+  jwks.setSender((update, index) => pool.notify({ type: 'jwks', update }, index));
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
     await pool.start();
   } catch (err) {
+    jwks.close();
     await pool.drain(1_000);
     demo?.kill('SIGTERM');
     throw new StartError([(err as Error).message]);
@@ -81,6 +88,8 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       return { ok: false, errors };
     }
     const id = generationId + 1;
+    // New key sets reach the workers before the generation that uses them.
+    await jwks.add(next.config);
     try {
       await pool.applyGeneration(buildGenerationFor(id, next.config));
     } catch (err) {
@@ -89,6 +98,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     }
     generationId = id;
     config = next.config;
+    jwks.prune(config);
     log.info({ generation: id, routes: config.routes.length }, 'config reloaded');
     return { ok: true, generation: id };
   }
@@ -110,6 +120,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     reload,
   });
   const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
+    jwks.close();
     await pool.drain(1_000);
     demo?.kill('SIGTERM');
     throw new StartError([`admin: cannot listen on ${config.admin.host}:${config.admin.port}: ${err.message}`]);
@@ -127,6 +138,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     reload,
     shutdown: () => (stopped ??= (async () => {
       log.info({ timeoutMs: config.shutdownTimeout }, 'shutting down: draining workers');
+      jwks.close();
       await pool.drain(config.shutdownTimeout);
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
@@ -143,12 +155,20 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       // (every worker thread shares it); heap and event loop are each worker's own.
       statsLog.info({
         ...summary,
+        auth: sumAuthCounters(replies.map((r) => r.auth)),
+        jwks: jwks.stats(),
         rateLimits: rateLimitStats.snapshot(),
         process: { rssMiB: Math.round((process.memoryUsage().rss / (1024 * 1024)) * 10) / 10 },
         workers: pool.workerStates().map((w) => ({ ...w, ...runtimeOf.get(w.index) })),
       }, 'stats');
     },
   };
+}
+
+function sumAuthCounters(list: readonly ReturnType<typeof newAuthCounters>[]): ReturnType<typeof newAuthCounters> {
+  const sum = newAuthCounters();
+  for (const c of list) for (const k of AUTH_COUNTERS) sum[k] += c[k];
+  return sum;
 }
 
 function listenAdmin(server: http.Server, host: string, port: number): Promise<number> {

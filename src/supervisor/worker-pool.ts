@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
+import type { AuthCounters } from '../auth/counters.js';
+import type { JwksUpdate } from '../auth/jwks-messages.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
 import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRuntimeStats, WorkerStats } from '../worker/messages.js';
 
@@ -24,7 +26,18 @@ export interface StatsReply {
   inFlight: number;
   stats: WorkerStats;
   runtime: WorkerRuntimeStats;
+  auth: AuthCounters;
 }
+
+/** The supervisor's JWKS service, as the pool sees it (src/auth/jwks-service.ts). */
+export interface JwksHooks {
+  /** Key sets for a starting worker's WorkerInit. */
+  snapshot(): JwksUpdate[];
+  /** A worker saw an unknown kid. */
+  refetch(uri: string, index: number): void;
+}
+
+const NO_JWKS: JwksHooks = { snapshot: () => [], refetch: () => {} };
 
 /**
  * The supervisor's side of the worker threads: starts them, replaces one that dies (with the
@@ -50,6 +63,7 @@ export class WorkerPool {
     private readonly faultInjection: boolean,
     /** The rate-limit table every worker shares (src/shm/rate-limit-layout.ts). */
     private readonly rateLimits: SharedArrayBuffer,
+    private readonly jwks: JwksHooks = NO_JWKS,
   ) {
     this.generation = generation;
     Atomics.store(this.words, C.CURRENT_GENERATION, generation.id);
@@ -125,6 +139,13 @@ export class WorkerPool {
     return replies.filter((r): r is Extract<FromWorker, { type: 'stats' }> => r !== null && r !== EXITED && r.type === 'stats');
   }
 
+  /** Posts to one worker (when live) or every live worker, expecting no reply. */
+  notify(msg: ToWorker, index: number | null = null): void {
+    this.slots.forEach((s, i) => {
+      if (s.worker !== null && (index === null || index === i)) s.worker.postMessage(msg);
+    });
+  }
+
   /** Stops accepting on every worker, waits for in-flight requests (bounded), ends the threads. */
   async drain(timeoutMs: number): Promise<void> {
     this.stopping = true;
@@ -149,6 +170,7 @@ export class WorkerPool {
     const init: WorkerInit = {
       index, port: this.port, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
       rateLimits: this.rateLimits,
+      jwks: this.jwks.snapshot(),
     };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);
@@ -169,6 +191,10 @@ export class WorkerPool {
     worker.on('message', (msg: FromWorker | FromSpare) => {
       // A spare assigned while still loading says it is ready after it was handed its slot.
       if (msg.type === 'spare-ready') return;
+      if (msg.type === 'jwks-refetch') {
+        this.jwks.refetch(msg.uri, msg.index);
+        return;
+      }
       if (diedAt !== null && msg.type === 'listening') {
         this.log.info({ worker: index, downMs: Math.round(performance.now() - diedAt), spare: spare !== null }, 'worker replaced: the new thread is serving');
         // The next spare loads once the replacement serves, not while it starts.

@@ -1,3 +1,4 @@
+import { compileAuth, type AuthRuntime } from '../auth/auth-runtime.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { EdgeState } from '../http/edge.js';
 import { createAddressMatcher } from '../http/cidr.js';
@@ -16,11 +17,13 @@ export interface WorkerGeneration {
 
 /** Compiles every route of a generation against this worker's upstream pools. */
 export function buildGeneration(
-  gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean, rateLimits: RateLimitDeps,
+  gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean, auth: AuthRuntime, rateLimits: RateLimitDeps,
 ): WorkerGeneration {
   const config = gen.config;
   const upstreams = new UpstreamRegistry(config.upstreams, previous?.upstreams ?? null);
-  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, rateLimits };
+  const deps = {
+    config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, auth: compileAuth(config, auth), rateLimits,
+  };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {
     edge: { generation: gen.id, table: new RouteTable(gen.routeTable), routes, maxHeaderSize: config.limits.maxHeaderSize, chunkedRequests: config.limits.chunkedRequests },

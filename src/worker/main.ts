@@ -13,6 +13,8 @@ import { RateLimitCounters } from '../observability/rate-limit-counters.js';
 import { RateLimitTable } from '../shm/rate-limit-table.js';
 import type { RateLimitDeps } from '../pipeline/types.js';
 import * as C from '../shm/control-layout.js';
+import { AuthRuntime } from '../auth/auth-runtime.js';
+import { takeAuthCounters } from '../auth/counters.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
 
@@ -37,6 +39,7 @@ let inFlight = 0;
 let drainDone: (() => void) | null = null;
 const stats = new RouteStats();
 let runtime!: RuntimeStats;
+let auth!: AuthRuntime;
 /** The shared table and this worker's refusal counters: one for the thread's life, every generation uses them. */
 let rateLimits!: RateLimitDeps;
 const slot = (field: number): number => C.workerSlot(init.index, field);
@@ -63,7 +66,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   const previous = current;
   if (previous === undefined) return;
   try {
-    current = buildGeneration(msg.generation, previous, logger, init.faultInjection, rateLimits);
+    current = buildGeneration(msg.generation, previous, logger, init.faultInjection, auth, rateLimits);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
@@ -107,6 +110,7 @@ async function drain(timeoutMs: number): Promise<void> {
   const left = inFlight;
   closeSockets();
   if (current !== undefined) await current.upstreams.retire(null).catch(() => {});
+  await auth.close().catch(() => {});
   logger.info({ inFlight: left }, left === 0 ? 'worker drained' : 'worker drain timed out');
   flushLogger(logger);
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_GONE);
@@ -130,9 +134,10 @@ function onMessage(msg: ToWorker): void {
     case 'drain': void drain(msg.timeoutMs); break;
     case 'stats': {
       const snapshot = { ...stats.snapshot(), rateLimited: rateLimits.counters.snapshot() };
-      send({ type: 'stats', index: init.index, inFlight, stats: snapshot, runtime: runtime.snapshot() });
+      send({ type: 'stats', index: init.index, inFlight, stats: snapshot, runtime: runtime.snapshot(), auth: takeAuthCounters(auth.counters) });
       break;
     }
+    case 'jwks': auth.onJwks(msg.update); break;
     case 'assume': break; // only a spare is sent one
   }
 }
@@ -142,13 +147,14 @@ function start(assigned: WorkerInit): void {
   init = assigned;
   control = new Int32Array(init.control);
   runtime = new RuntimeStats();
+  auth = new AuthRuntime((uri) => send({ type: 'jwks-refetch', index: init.index, uri }), init.jwks);
   logger = createLogger(init.generation.config.log.level, { worker: init.index });
   accessLog = createAccessLog(logger, init.generation.config.log);
   port.on('message', onMessage);
   try {
     build = loadUws(init.uws);
     rateLimits = { table: new RateLimitTable(init.rateLimits), counters: new RateLimitCounters() };
-    current = buildGeneration(init.generation, null, logger, init.faultInjection, rateLimits);
+    current = buildGeneration(init.generation, null, logger, init.faultInjection, auth, rateLimits);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;

@@ -1,5 +1,7 @@
 // Every message that crosses the supervisor <-> worker boundary. postMessage drops class
 // identity, so these are plain data shapes only.
+import type { AuthCounters } from '../auth/counters.js';
+import type { JwksUpdate } from '../auth/jwks-messages.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
 
@@ -26,6 +28,8 @@ export interface WorkerInit {
    * (x-tollgate-fault header) and every answer names its worker (x-tollgate-worker).
    */
   faultInjection: boolean;
+  /** The JWKS key sets the supervisor holds now; later ones come as 'jwks' messages. */
+  jwks: JwksUpdate[];
 }
 
 /** A thread's workerData: its assignment, or null for a spare that waits for an 'assume'. */
@@ -39,7 +43,9 @@ export type ToWorker =
   | { type: 'assume'; init: WorkerInit }
   | { type: 'generation'; generation: Generation }
   | { type: 'drain'; timeoutMs: number }
-  | { type: 'stats' };
+  | { type: 'stats' }
+  /** A JWKS was fetched (or a refetch was refused during the cooldown): its keys and cooldown. */
+  | { type: 'jwks'; update: JwksUpdate };
 
 /** Answers by status class. */
 export interface StatusCounts {
@@ -101,4 +107,6 @@ export type FromWorker =
   | { type: 'generation-applied'; index: number; generation: number }
   | { type: 'generation-failed'; index: number; generation: number; message: string }
   | { type: 'drained'; index: number; inFlight: number }
-  | { type: 'stats'; index: number; inFlight: number; stats: WorkerStats; runtime: WorkerRuntimeStats };
+  | { type: 'stats'; index: number; inFlight: number; stats: WorkerStats; runtime: WorkerRuntimeStats; auth: AuthCounters }
+  /** A token named a kid the worker's copy of this JWKS lacks: fetch it again if the cooldown allows. */
+  | { type: 'jwks-refetch'; index: number; uri: string };

@@ -1,9 +1,10 @@
 // The cross-field checks, run on the raw config next to the schema.
 import type { Problem } from '../errors.js';
 import { checkAdmin } from './admin.js';
+import { checkAuth } from './auth.js';
 import { checkRateLimits } from './rate-limits.js';
 import { checkRoutes } from './routes.js';
 
 export function crossChecks(raw: unknown): Problem[] {
-  return [...checkRoutes(raw), ...checkAdmin(raw), ...checkRateLimits(raw)];
+  return [...checkRoutes(raw), ...checkAdmin(raw), ...checkAuth(raw), ...checkRateLimits(raw)];
 }

@@ -1,6 +1,7 @@
-// Rate-limit rules that span fields: a limit by consumer needs a route that authenticates.
+// Rate-limit rules that span fields: a limit by consumer needs a route that authenticates, and a
+// consumer's plan must be one of `plans`.
 import type { Problem } from '../errors.js';
-import { asList, asMap } from './raw.js';
+import { asList, asMap, asString } from './raw.js';
 
 export function checkRateLimits(raw: unknown): Problem[] {
   const root = asMap(raw);
@@ -16,5 +17,17 @@ export function checkRateLimits(raw: unknown): Problem[] {
       });
     }
   });
+  const plans = asMap(root?.['plans']) ?? {};
+  for (const [name, value] of Object.entries(asMap(root?.['consumers']) ?? {})) {
+    const plan = asString(asMap(value)?.['plan']);
+    if (plan !== null && !Object.hasOwn(plans, plan)) {
+      const known = Object.keys(plans);
+      problems.push({
+        path: ['consumers', name, 'plan'],
+        at: 'value',
+        message: `plan "${plan}" is not defined in "plans"${known.length > 0 ? ` (plans: ${known.join(', ')})` : ''}`,
+      });
+    }
+  }
   return problems;
 }

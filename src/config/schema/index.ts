@@ -1,5 +1,6 @@
 // The whole config file, composed from the area fragments. Cross-field rules live in ../checks/.
 import { z } from 'zod';
+import { authSchema, consumersSchema } from './auth.js';
 import { plansSchema, rateLimitsSchema } from './rate-limits.js';
 import { routesSchema } from './routes.js';
 import { strictObjectRefusing } from './scalars.js';
@@ -10,12 +11,14 @@ export const gatewaySchema = strictObjectRefusing(
   {
     ...serverShape,
     upstreams: upstreamsSchema,
+    auth: authSchema,
+    consumers: consumersSchema,
     routes: routesSchema,
     plans: plansSchema,
     rateLimits: rateLimitsSchema,
   },
   'top-level ',
-  ['auth', 'consumers', 'cache', 'cluster', 'metering', 'aggregate'],
+  ['cache', 'cluster', 'metering', 'aggregate'],
 );
 
 export type GatewaySchema = typeof gatewaySchema;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { isMatchHost } from '../net-address.js';
 import { parseMatchPath, parsePathPattern, type PathPatternResult } from '../path-pattern.js';
+import { routeAuthShape } from './auth.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
 import { routeRateLimitSchema } from './rate-limits.js';
 import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
@@ -64,10 +65,11 @@ export const routeSchema = strictObjectRefusing(
       .meta({ description: 'Header changes on the way up and down' }),
     timeout: orNull(duration({ min: 1 }).meta({ description: "Time for the upstream's answer to begin; default: the upstream's timeout.response" })),
     respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
+    ...routeAuthShape,
     rateLimit: orNull(routeRateLimitSchema),
   },
   'route-level ',
-  ['auth', 'scopes', 'cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'],
+  ['cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'],
 );
 
 export const routesSchema = z.array(routeSchema).default([]);

@@ -7,6 +7,8 @@ import type { RequestContext } from '../../pipeline/context.js';
 const OWN = new Set([
   'host', 'expect', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host',
   'x-request-id', 'traceparent',
+  // Who the caller is, as the auth stage found (ctx.consumer): never taken from a client.
+  'x-consumer-id',
 ]);
 // Claims about the client or the hop before us that only a trusted proxy may make: forwarded as
 // sent from trustedProxies, removed from anyone else (a client could pose as another address).
@@ -23,6 +25,7 @@ export interface RequestHeaderPlan {
   forwardedHost: string | null;
   requestId: string | null;
   traceparent: string | null;
+  consumerId: string | null;
   trusted: AddressMatcher;
   scheme: string;
 }
@@ -45,6 +48,7 @@ export function planRequestHeaders(ops: HeaderOps, trusted: AddressMatcher, sche
     forwardedHost: own.get('x-forwarded-host') ?? null,
     requestId: own.get('x-request-id') ?? null,
     traceparent: own.get('traceparent') ?? null,
+    consumerId: own.get('x-consumer-id') ?? null,
   };
 }
 
@@ -79,6 +83,8 @@ export function upstreamHeaders(ctx: RequestContext, plan: RequestHeaderPlan): s
     'x-request-id', plan.requestId ?? ctx.requestId,
     'traceparent', plan.traceparent ?? ctx.traceparent,
   );
+  const consumer = plan.consumerId ?? ctx.consumer;
+  if (consumer !== null) out.push('x-consumer-id', consumer);
   for (let i = 0; i < plan.set.length; i++) out.push(plan.set[i]!);
   return out;
 }

@@ -19,6 +19,8 @@ t.test('{} gets every documented default', async (t) => {
     log: { level: 'info', access: true, sampling: 1, accessFields: ACCESS_FIELDS },
     admin: { host: '127.0.0.1', port: 9901, token: '' },
     upstreams: {},
+    auth: { jwt: {}, apiKey: null, offload: 'auto', pool: { threads: 1, maxQueue: 256 }, tokenCache: 10_000 },
+    consumers: {},
     routes: [],
     plans: {},
     rateLimits: { capacity: 100_000 },
@@ -50,6 +52,8 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     headers: { request: { set: {}, remove: [] }, response: { set: {}, remove: [] } },
     timeout: null,
     respond: null,
+    auth: null,
+    scopes: null,
     rateLimit: null,
   });
 });

@@ -99,6 +99,9 @@ export class RateLimitTable {
   private readonly seedB: number;
   private home = 0;
   private readonly lanes = new Int32Array(2);
+  /** Two int32 halves and the 64-bit key they make, over one buffer: one BigInt per key, no shifts. */
+  private readonly keyHalves = new Int32Array(2);
+  private readonly keyWord = new BigInt64Array(this.keyHalves.buffer);
   /**
    * Left by the last charge()/peek() for the caller to read at once (one thread, synchronous), so
    * that a check allocates no result object. ALLOWED: the new TAT; LIMITED: the TAT that refused;
@@ -272,9 +275,11 @@ export class RateLimitTable {
     const a = mix(this.lanes[0]! ^ value.length);
     const b = mix(this.lanes[1]! ^ Math.imul(value.length, 0x9e3779b1));
     this.home = (a >>> 0) % this.capacity;
-    // a (signed) in the high half, b (unsigned) in the low half: a signed 64-bit value, as the
-    // BigInt64Array gives it back. 0 marks an empty slot, so it is never a key.
-    const key = (BigInt(a) << 32n) | BigInt(b >>> 0);
+    // The halves as one signed 64-bit value, read the way the table's BigInt64Array reads it (the
+    // platform's byte order either way). 0 marks an empty slot, so it is never a key.
+    this.keyHalves[0] = b;
+    this.keyHalves[1] = a;
+    const key = this.keyWord[0]!;
     return key === EMPTY ? 1n : key;
   }
 

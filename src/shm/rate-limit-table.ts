@@ -172,15 +172,16 @@ export class RateLimitTable {
     for (let restart = 0; restart < MAX_RESTARTS; restart++) {
       const slot = this.find(key, home, false);
       if (slot === STUCK_SLOT) return STUCK;
-      const now = process.hrtime.bigint();
-      this.now = now;
       if (slot === NOT_FOUND) {
-        this.tat = now;
+        this.now = this.tat = process.hrtime.bigint();
         return ALLOWED;
       }
       const at = slotWord(slot, TAT);
       const tat = Atomics.load(words, at);
       if (tat === RETIRED || Atomics.load(words, at - TAT + KEY) !== key) continue;
+      // After the TAT, as in charge().
+      const now = process.hrtime.bigint();
+      this.now = now;
       this.tat = tat > now ? tat : now;
       return this.tat - now > tolerance ? LIMITED : ALLOWED;
     }

@@ -195,7 +195,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       remoteAddress: ex.remoteAddress,
       requestId: id,
       traceparent: isValidTraceparent(traceparent) ? traceparent : newTraceparent(),
-      params, route, exchange: ex, startTime: ex.startTime, upstreamTarget: '', upstreamStatus: 0, upstreamMs: -1,
+      params, route, exchange: ex, startTime: ex.startTime, upstreamTarget: '', upstreamStatus: 0, upstreamMs: -1, consumer: null,
     };
     ex.ctx = ctx;
     route.handle(ctx);

@@ -37,4 +37,6 @@ export interface RequestContext {
   upstreamStatus: number;
   /** Milliseconds from dispatch to the upstream pool until the answer's head or the failure; -1 without a call. */
   upstreamMs: number;
+  /** The authenticated consumer's name; null when the route has no auth or the client is anonymous. */
+  consumer: string | null;
 }

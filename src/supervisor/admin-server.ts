@@ -9,6 +9,8 @@ export interface AdminPort {
   readiness(): object;
   config(): object;
   routes(): object[];
+  /** Upstreams with their targets' health and circuit state. */
+  upstreams(): object[];
   reload(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }>;
 }
 
@@ -53,6 +55,7 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
     switch (path) {
       case '/config': return method === 'GET' ? { status: 200, body: port.config() } : notAllowed('GET');
       case '/routes': return method === 'GET' ? { status: 200, body: port.routes() } : notAllowed('GET');
+      case '/upstreams': return method === 'GET' ? { status: 200, body: port.upstreams() } : notAllowed('GET');
       case '/reload': {
         if (method !== 'POST') return notAllowed('POST');
         const result = await port.reload();

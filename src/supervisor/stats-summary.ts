@@ -4,6 +4,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { GatewayConfig } from '../config/types.js';
 import { newLatencyHistogram } from '../observability/route-stats.js';
 import type { StatusCounts, WorkerStats } from '../worker/messages.js';
+import type { TargetSnapshot, UpstreamSnapshot } from './upstream-supervision.js';
 
 interface Merged {
   requests: number;
@@ -37,6 +38,12 @@ export interface UpstreamSummary {
   p90Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Each target's health and circuit state (and in-flight count with least-requests), at the snapshot. */
+  targetStates?: TargetSnapshot[];
+  /** With retry: first tries and retries over the retry budget's window (the last 10 s). */
+  retries?: UpstreamSnapshot['retries'];
+  /** With discover: lookups, failures and the last error of the DNS discovery. */
+  discovery?: UpstreamSnapshot['discovery'];
 }
 
 export interface StatsSummary {
@@ -72,9 +79,11 @@ function figures(m: Merged, seconds: number): { requests: number; rps: number; p
 
 /**
  * Merges the workers' replies for an interval of `seconds`. Every configured upstream is listed,
- * with zeros when it had no calls; routes appear once they served a request.
+ * with zeros when it had no calls; routes appear once they served a request. `states` (the
+ * supervisor's upstream snapshot) adds each upstream's current targets (discovered ones too) and
+ * their health and circuit state.
  */
-export function summariseStats(workers: readonly WorkerStats[], config: GatewayConfig, seconds: number): StatsSummary {
+export function summariseStats(workers: readonly WorkerStats[], config: GatewayConfig, seconds: number, states: readonly UpstreamSnapshot[] = []): StatsSummary {
   const routes = new Map<string, Merged>();
   const upstreams = new Map<string, Merged>();
   for (const w of workers) {
@@ -91,7 +100,16 @@ export function summariseStats(workers: readonly WorkerStats[], config: GatewayC
     upstreams: Object.entries(config.upstreams).map(([name, u]) => {
       const m = upstreams.get(name) ?? emptyMerged();
       const { requests, rps, ...latency } = figures(m, interval);
-      return { upstream: name, targets: u.targets.map((t) => t.url), requests, rps, failed: m.failed, statuses: m.statuses, ...latency };
+      const state = states.find((s) => s.upstream === name);
+      const summary: UpstreamSummary = {
+        upstream: name, targets: state?.targets.map((t) => t.url) ?? u.targets.map((t) => t.url),
+        requests, rps, failed: m.failed, statuses: m.statuses, ...latency,
+      };
+      if (state === undefined) return summary;
+      summary.targetStates = state.targets;
+      if (state.retries !== undefined) summary.retries = state.retries;
+      if (state.discovery !== undefined) summary.discovery = state.discovery;
+      return summary;
     }),
   };
 }

@@ -9,6 +9,7 @@ import { assertPortFree, findFreePort } from './free-port.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
 import { redactConfig } from './redact.js';
 import { summariseStats } from './stats-summary.js';
+import { UpstreamSupervision } from './upstream-supervision.js';
 import { WorkerPool } from './worker-pool.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
 
@@ -52,18 +53,29 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const port = config.listen.port === 0 ? await findFreePort(config.listen.host) : config.listen.port;
   await assertPortFree(config.listen.host, port);
   let generationId = 1;
-  const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config), uws.name, log,
-    process.env.TOLLGATE_FAULT_INJECTION === '1');
+  let reloading: Promise<unknown> = Promise.resolve();
+  // Health checks, DNS discovery and the shared upstream state, once per node. Discovery updates
+  // queue behind a reload in progress, so a reload and a discovery never assign targets at once.
+  const supervision = new UpstreamSupervision(log, {
+    push: (upstream, assignment) => pool.setTargets(upstream, assignment),
+    serial: (task) => {
+      reloading = reloading.then(task, task);
+    },
+  });
+  const firstPlan = await supervision.plan(config);
+  const pool = new WorkerPool(workerCount, port, buildGenerationFor(generationId, config, firstPlan.assignments), uws.name, log,
+    process.env.TOLLGATE_FAULT_INJECTION === '1', supervision.buffer);
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
     await pool.start();
   } catch (err) {
+    supervision.stop();
     await pool.drain(1_000);
     demo?.kill('SIGTERM');
     throw new StartError([(err as Error).message]);
   }
+  supervision.commit(firstPlan);
 
-  let reloading: Promise<unknown> = Promise.resolve();
   async function reloadOnce(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }> {
     const next = loadConfigFile(opts.configFile);
     if (!next.ok) {
@@ -78,12 +90,21 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       return { ok: false, errors };
     }
     const id = generationId + 1;
+    let plan: Awaited<ReturnType<typeof supervision.plan>>;
     try {
-      await pool.applyGeneration(buildGenerationFor(id, next.config));
+      plan = await supervision.plan(next.config);
     } catch (err) {
+      log.error({ err }, 'config reload rejected; keeping the running config');
+      return { ok: false, errors: [(err as Error).message] };
+    }
+    try {
+      await pool.applyGeneration(buildGenerationFor(id, next.config, plan.assignments));
+    } catch (err) {
+      supervision.abort(plan);
       log.error({ err }, 'config reload failed on a worker; rolled back');
       return { ok: false, errors: [(err as Error).message] };
     }
+    supervision.commit(plan);
     generationId = id;
     config = next.config;
     log.info({ generation: id, routes: config.routes.length }, 'config reloaded');
@@ -104,9 +125,11 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       id: r.id, path: r.match.path, methods: r.match.methods, host: r.match.host,
       upstream: r.upstream, rewrite: r.rewrite, respond: r.respond !== null,
     })),
+    upstreams: () => supervision.snapshot(),
     reload,
   });
   const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
+    supervision.stop();
     await pool.drain(1_000);
     demo?.kill('SIGTERM');
     throw new StartError([`admin: cannot listen on ${config.admin.host}:${config.admin.port}: ${err.message}`]);
@@ -124,6 +147,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     reload,
     shutdown: () => (stopped ??= (async () => {
       log.info({ timeoutMs: config.shutdownTimeout }, 'shutting down: draining workers');
+      supervision.stop();
       await pool.drain(config.shutdownTimeout);
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
@@ -133,7 +157,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     async logStats() {
       const replies = await pool.stats();
       const now = Date.now();
-      const summary = summariseStats(replies.map((r) => r.stats), config, (now - lastStatsAt) / 1000);
+      const summary = summariseStats(replies.map((r) => r.stats), config, (now - lastStatsAt) / 1000, supervision.snapshot(now));
       lastStatsAt = now;
       const runtimeOf = new Map(replies.map((r) => [r.index, r.runtime]));
       // Written whatever log.level says: the operator asked for it. RSS is the whole process

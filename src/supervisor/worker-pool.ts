@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
-import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRuntimeStats, WorkerStats } from '../worker/messages.js';
+import type { FromSpare, FromWorker, Generation, ToWorker, UpstreamAssignment, WorkerBoot, WorkerInit, WorkerRuntimeStats, WorkerStats } from '../worker/messages.js';
 
 const WORKER_URL = new URL('../worker/main.js', import.meta.url);
 const RESPAWN_WINDOW_MS = 10_000;
@@ -48,6 +48,7 @@ export class WorkerPool {
     private readonly uws: UwsBuildName,
     private readonly log: pino.Logger,
     private readonly faultInjection: boolean,
+    private readonly upstreamState: SharedArrayBuffer,
   ) {
     this.generation = generation;
     Atomics.store(this.words, C.CURRENT_GENERATION, generation.id);
@@ -118,6 +119,16 @@ export class WorkerPool {
     throw new Error(failed?.type === 'generation-failed' ? failed.message : 'a worker did not confirm the new config in time');
   }
 
+  /**
+   * A discovered upstream's new targets: sent to every live worker, and kept in the current
+   * generation so that a worker started later (a replacement) starts with them.
+   */
+  setTargets(upstream: string, assignment: UpstreamAssignment): void {
+    this.generation = { ...this.generation, assignments: { ...this.generation.assignments, [upstream]: assignment } };
+    const msg: ToWorker = { type: 'targets', upstream, assignment };
+    for (const s of this.slots) s.worker?.postMessage(msg);
+  }
+
   async stats(): Promise<StatsReply[]> {
     const replies = await this.broadcast({ type: 'stats' }, (m) => m.type === 'stats', 2_000);
     return replies.filter((r): r is Extract<FromWorker, { type: 'stats' }> => r !== null && r !== EXITED && r.type === 'stats');
@@ -146,6 +157,7 @@ export class WorkerPool {
   private spawn(index: number, diedAt: number | null): void {
     const init: WorkerInit = {
       index, port: this.port, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
+      upstreamState: this.upstreamState,
     };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);

@@ -1,10 +1,9 @@
 import type { GatewayConfig } from '../config/types.js';
 import type { EdgeState } from '../http/edge.js';
 import { createAddressMatcher } from '../http/cidr.js';
-import type { Logger } from '../observability/logger.js';
 import { compileRoute } from '../pipeline/compile.js';
 import { RouteTable } from '../routing/route-table.js';
-import { UpstreamRegistry } from '../upstream/registry.js';
+import { UpstreamRegistry, type UpstreamEnv } from '../upstream/registry.js';
 import type { Generation } from './messages.js';
 
 export interface WorkerGeneration {
@@ -14,9 +13,10 @@ export interface WorkerGeneration {
 }
 
 /** Compiles every route of a generation against this worker's upstream pools. */
-export function buildGeneration(gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean): WorkerGeneration {
+export function buildGeneration(gen: Generation, previous: WorkerGeneration | null, env: UpstreamEnv, faultInjection: boolean): WorkerGeneration {
   const config = gen.config;
-  const upstreams = new UpstreamRegistry(config.upstreams, previous?.upstreams ?? null);
+  const log = env.log;
+  const upstreams = new UpstreamRegistry(config.upstreams, gen.assignments, env, previous?.upstreams ?? null);
   const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {

@@ -10,6 +10,8 @@ import { createAccessLog, type AccessLog } from '../observability/access-log.js'
 import { RouteStats } from '../observability/route-stats.js';
 import { RuntimeStats } from '../observability/runtime-stats.js';
 import * as C from '../shm/control-layout.js';
+import { upstreamStateViews } from '../shm/upstream-state-layout.js';
+import type { UpstreamEnv } from '../upstream/registry.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
 
@@ -34,6 +36,7 @@ let inFlight = 0;
 let drainDone: (() => void) | null = null;
 const stats = new RouteStats();
 let runtime!: RuntimeStats;
+let upstreamEnv!: UpstreamEnv;
 const slot = (field: number): number => C.workerSlot(init.index, field);
 
 function onFinish(ex: UwsExchange): void {
@@ -58,7 +61,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   const previous = current;
   if (previous === undefined) return;
   try {
-    current = buildGeneration(msg.generation, previous, logger, init.faultInjection);
+    current = buildGeneration(msg.generation, previous, upstreamEnv, init.faultInjection);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
@@ -123,6 +126,7 @@ function onMessage(msg: ToWorker): void {
   switch (msg.type) {
     case 'generation': applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
+    case 'targets': current?.upstreams.updateTargets(msg.upstream, msg.assignment); break;
     case 'stats': send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot(), runtime: runtime.snapshot() }); break;
     case 'assume': break; // only a spare is sent one
   }
@@ -138,7 +142,8 @@ function start(assigned: WorkerInit): void {
   port.on('message', onMessage);
   try {
     build = loadUws(init.uws);
-    current = buildGeneration(init.generation, null, logger, init.faultInjection);
+    upstreamEnv = { state: upstreamStateViews(init.upstreamState), log: logger };
+    current = buildGeneration(init.generation, null, upstreamEnv, init.faultInjection);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;

@@ -8,6 +8,24 @@ export interface Generation {
   id: number;
   config: GatewayConfig;
   routeTable: SharedArrayBuffer;
+  /** Every upstream's slots in the upstream-state buffer and its targets (static or discovered). */
+  assignments: Record<string, UpstreamAssignment>;
+}
+
+/** A target and its slot in the upstream-state buffer (src/shm/upstream-state-layout.ts). */
+export interface TargetAssignment {
+  /** The target's origin. */
+  url: string;
+  weight: number;
+  slot: number;
+  epoch: number;
+}
+
+/** An upstream's own slot (retry budget) and its targets. */
+export interface UpstreamAssignment {
+  slot: number;
+  epoch: number;
+  targets: TargetAssignment[];
 }
 
 export interface WorkerInit {
@@ -19,6 +37,8 @@ export interface WorkerInit {
   uws: UwsBuildName;
   /** Control words shared with the supervisor; layout in src/shm/control-layout.ts. */
   control: SharedArrayBuffer;
+  /** Health, circuit state, in-flight counts and retry budgets, shared by every worker; src/shm/upstream-state-layout.ts. */
+  upstreamState: SharedArrayBuffer;
   /**
    * Test-only (TOLLGATE_FAULT_INJECTION=1), never set in production: requests may inject faults
    * (x-tollgate-fault header) and every answer names its worker (x-tollgate-worker).
@@ -37,6 +57,8 @@ export type ToWorker =
   | { type: 'assume'; init: WorkerInit }
   | { type: 'generation'; generation: Generation }
   | { type: 'drain'; timeoutMs: number }
+  /** DNS discovery changed an upstream's targets: applied at once, without a new generation. */
+  | { type: 'targets'; upstream: string; assignment: UpstreamAssignment }
   | { type: 'stats' };
 
 /** Answers by status class. */

@@ -2,7 +2,8 @@
 import type { Problem } from '../errors.js';
 import { checkAdmin } from './admin.js';
 import { checkRoutes } from './routes.js';
+import { checkUpstreams } from './upstreams.js';
 
 export function crossChecks(raw: unknown): Problem[] {
-  return [...checkRoutes(raw), ...checkAdmin(raw)];
+  return [...checkRoutes(raw), ...checkAdmin(raw), ...checkUpstreams(raw)];
 }

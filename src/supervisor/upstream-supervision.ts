@@ -4,8 +4,8 @@
 // made), then committed once every worker applied it, or aborted when one did not.
 import type { GatewayConfig } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
-import { clearWindow } from '../shm/sliding-window.js';
 import * as L from '../shm/upstream-state-layout.js';
+import { resetTargetSlot, resetUpstreamSlot } from '../shm/upstream-slots.js';
 import { DnsDiscovery, type DiscoveredTarget, type DiscoveryStats } from '../upstream/dns-discovery.js';
 import { HealthChecker } from '../upstream/health-checker.js';
 import { RetryBudget } from '../upstream/retry-budget.js';
@@ -200,25 +200,4 @@ export class UpstreamSupervision {
       checker.start();
     }
   }
-}
-
-/** Prepares a target slot for a new owner; the epoch is written last. */
-function resetTargetSlot(views: L.UpstreamStateViews, slot: number, epoch: number): void {
-  const w = views.words;
-  const base = L.targetBase(slot);
-  Atomics.store(w, base + L.T_IN_FLIGHT, L.inFlightWord(epoch, 0));
-  Atomics.store(w, base + L.T_HEALTH, L.HEALTH_UP);
-  Atomics.store(w, base + L.T_DOWNS, 0);
-  Atomics.store(w, base + L.T_FAIL_STREAK, 0);
-  Atomics.store(w, base + L.T_CIRCUIT, L.CIRCUIT_CLOSED);
-  Atomics.store(w, base + L.T_OPENINGS, 0);
-  Atomics.store(views.times, L.reopenAtIndex(slot), 0n);
-  clearWindow(w, base + L.T_BUCKETS);
-  Atomics.store(w, base + L.T_EPOCH, epoch);
-}
-
-function resetUpstreamSlot(words: Int32Array, slot: number, epoch: number): void {
-  const base = L.upstreamBase(slot);
-  clearWindow(words, base + L.U_BUCKETS);
-  Atomics.store(words, base + L.U_EPOCH, epoch);
 }

@@ -60,7 +60,8 @@ class RoundRobinPicker extends PickerBase {
         const t = this.targets[schedule[at]!]!;
         if (pass === 0 && tried!.includes(t)) continue;
         if (!t.shared.eligible(now) || !this.admit(t, now)) continue;
-        this.next = at + 1 === n ? 0 : at + 1;
+        // A retry leaves the rotation where it was: the target it lands on keeps its own turn.
+        if (tried === null) this.next = at + 1 === n ? 0 : at + 1;
         return t;
       }
     }

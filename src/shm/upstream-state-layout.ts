@@ -17,7 +17,7 @@
  * Header (HEADER_WORDS):
  *   word 0  MAGIC
  *   word 1  reserved
- *   words 2..3  BASE_MS: Date.now() when the buffer was made (Float64), written once before the
+ *   words 2..3  BASE_MS: the shared clock (shm/shared-clock.ts) when the buffer was made (Float64), written once before the
  *           buffer is posted to any worker (postMessage orders it before every read). Bucket ids
  *           count from it, so they fit an Int32 for years.
  *
@@ -33,7 +33,7 @@
  *   +5  T_CIRCUIT        CLOSED / OPEN / HALF_OPEN (workers, by CAS)
  *   +6  T_OPENINGS       times the circuit opened (workers)
  *   +7  reserved
- *   +8  T_REOPEN_AT      (BigInt64) Date.now() after which an open circuit lets one probe through;
+ *   +8  T_REOPEN_AT      (BigInt64) shared-clock time after which an open circuit lets one probe through;
  *                        claimed by compareExchange, so exactly one worker of the node probes
  *   +10 T_BUCKETS        BUCKETS x BUCKET_WORDS: the circuit breaker's sliding window
  *
@@ -46,6 +46,8 @@
  * Bucket (BUCKET_WORDS words): B_ID (window index the counts belong to, -1 = empty), B_COUNT,
  * B_MARKED (failures for the breaker, retries for the budget). See shm/sliding-window.ts.
  */
+import { sharedNow } from './shared-clock.js';
+
 export const UPSTREAM_STATE_MAGIC = 0x54475531; // "TGU1"
 export const MAGIC = 0;
 export const HEADER_WORDS = 4;
@@ -114,7 +116,7 @@ export function createUpstreamState(): SharedArrayBuffer {
   const sab = new SharedArrayBuffer(TOTAL_WORDS * 4);
   const words = new Int32Array(sab);
   words[MAGIC] = UPSTREAM_STATE_MAGIC;
-  new Float64Array(sab, BASE_MS_BYTE_OFFSET, 1)[0] = Date.now();
+  new Float64Array(sab, BASE_MS_BYTE_OFFSET, 1)[0] = sharedNow();
   return sab;
 }
 

@@ -157,7 +157,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     async logStats() {
       const replies = await pool.stats();
       const now = Date.now();
-      const summary = summariseStats(replies.map((r) => r.stats), config, (now - lastStatsAt) / 1000, supervision.snapshot(now));
+      const summary = summariseStats(replies.map((r) => r.stats), config, (now - lastStatsAt) / 1000, supervision.snapshot());
       lastStatsAt = now;
       const runtimeOf = new Map(replies.map((r) => [r.index, r.runtime]));
       // Written whatever log.level says: the operator asked for it. RSS is the whole process

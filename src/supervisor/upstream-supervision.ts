@@ -4,6 +4,7 @@
 // made), then committed once every worker applied it, or aborted when one did not.
 import type { GatewayConfig } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
+import { sharedNow } from '../shm/shared-clock.js';
 import * as L from '../shm/upstream-state-layout.js';
 import { resetTargetSlot, resetUpstreamSlot } from '../shm/upstream-slots.js';
 import { DnsDiscovery, type DiscoveredTarget, type DiscoveryStats } from '../upstream/dns-discovery.js';
@@ -109,7 +110,7 @@ export class UpstreamSupervision {
   }
 
   /** Targets with their health and circuit state, per upstream, in config order. */
-  snapshot(now = Date.now()): UpstreamSnapshot[] {
+  snapshot(now = sharedNow()): UpstreamSnapshot[] {
     if (this.committed === null) return [];
     const { config, assignments } = this.committed;
     const w = this.views.words;

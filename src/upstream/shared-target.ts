@@ -28,6 +28,9 @@ export type Admission = typeof REFUSE | typeof ADMIT | typeof PROBE;
 
 const sums: WindowSums = { count: 0, marked: 0 };
 
+/** The whole millisecond (shared clock, as REOPEN_AT holds it) `ms` after `now`. */
+const until = (now: number, ms: number): bigint => BigInt(Math.ceil(now + ms));
+
 export class SharedTarget {
   private readonly words: Int32Array;
   private readonly times: BigInt64Array;
@@ -64,7 +67,7 @@ export class SharedTarget {
   eligible(now: number): boolean {
     if (this.policy.checkHealth && !this.healthy()) return false;
     if (this.policy.breaker === null || this.circuit() === L.CIRCUIT_CLOSED) return true;
-    return BigInt(now) >= Atomics.load(this.times, this.reopenAt);
+    return BigInt(Math.floor(now)) >= Atomics.load(this.times, this.reopenAt);
   }
 
   /**
@@ -77,8 +80,8 @@ export class SharedTarget {
     const breaker = this.policy.breaker;
     if (breaker === null || this.circuit() === L.CIRCUIT_CLOSED) return ADMIT;
     const at = Atomics.load(this.times, this.reopenAt);
-    if (BigInt(now) < at) return REFUSE;
-    if (Atomics.compareExchange(this.times, this.reopenAt, at, BigInt(now + breaker.cooldownMs)) !== at) return REFUSE;
+    if (BigInt(Math.floor(now)) < at) return REFUSE;
+    if (Atomics.compareExchange(this.times, this.reopenAt, at, until(now, breaker.cooldownMs)) !== at) return REFUSE;
     // Only the OPEN -> HALF_OPEN move logs: a replacement probe finds it half-open already.
     if (Atomics.compareExchange(this.words, this.base + L.T_CIRCUIT, L.CIRCUIT_OPEN, L.CIRCUIT_HALF_OPEN) === L.CIRCUIT_OPEN) {
       this.log.info({ ...this.labels, circuit: 'half-open' }, 'circuit half-open: one probe request goes through');
@@ -137,7 +140,7 @@ export class SharedTarget {
     sumWindow(w, start, id, sums);
     if (sums.count < breaker.minRequests || sums.marked < breaker.errorRate * sums.count) return;
     // REOPEN_AT first: a worker that sees OPEN must never read the time of an earlier opening.
-    Atomics.store(this.times, this.reopenAt, BigInt(now + breaker.cooldownMs));
+    Atomics.store(this.times, this.reopenAt, until(now, breaker.cooldownMs));
     if (Atomics.compareExchange(w, this.base + L.T_CIRCUIT, L.CIRCUIT_CLOSED, L.CIRCUIT_OPEN) === L.CIRCUIT_CLOSED) {
       Atomics.add(w, this.base + L.T_OPENINGS, 1);
       this.log.warn({
@@ -174,7 +177,7 @@ export class SharedTarget {
       }
       return;
     }
-    Atomics.store(this.times, this.reopenAt, BigInt(now + breaker.cooldownMs));
+    Atomics.store(this.times, this.reopenAt, until(now, breaker.cooldownMs));
     if (Atomics.compareExchange(w, this.base + L.T_CIRCUIT, L.CIRCUIT_HALF_OPEN, L.CIRCUIT_OPEN) === L.CIRCUIT_HALF_OPEN) {
       Atomics.add(w, this.base + L.T_OPENINGS, 1);
       this.log.warn({ ...this.labels, circuit: 'open', cooldownMs: breaker.cooldownMs }, 'circuit opened again: the probe failed');

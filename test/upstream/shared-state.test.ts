@@ -3,6 +3,7 @@
 // slot reuse, and the pickers that read them. (The gateway tests drive the same code across
 // real worker threads.)
 import t, { type Test } from 'tap';
+import { sharedNow } from '../../dist/shm/shared-clock.js';
 import * as L from '../../dist/shm/upstream-state-layout.js';
 import { resetTargetSlot } from '../../dist/shm/upstream-slots.js';
 import { SlotAllocator } from '../../dist/supervisor/slot-allocator.js';
@@ -41,7 +42,7 @@ t.test('circuit breaker: opens at the error rate, one probe per node after the c
   const { workers: [a, b], lines } = await twoWorkers(t, '{ targets: [http://10.0.0.1:1], circuitBreaker: { errorRate: 50%, minRequests: 4, cooldown: 150ms } }');
   const ta = a!.targets[0]!.shared;
   const tb = b!.targets[0]!.shared;
-  const now = Date.now();
+  const now = sharedNow();
   ta.record(false, false, now);
   tb.record(false, false, now);
   ta.record(true, false, now);
@@ -50,25 +51,25 @@ t.test('circuit breaker: opens at the error rate, one probe per node after the c
   t.equal(tb.circuit(), L.CIRCUIT_CLOSED, 'a success never opens it');
   ta.record(false, false, now);
   t.equal(tb.circuit(), L.CIRCUIT_OPEN, '3 failures of 5 calls, from either worker, open it for both');
-  t.equal(tb.eligible(Date.now()), false);
-  t.equal(ta.admit(Date.now()), REFUSE, 'answered at once while open');
+  t.equal(tb.eligible(sharedNow()), false);
+  t.equal(ta.admit(sharedNow()), REFUSE, 'answered at once while open');
   t.equal(lines.filter((l) => l.msg.startsWith('circuit opened')).length, 1, 'the opening is logged once');
   t.match(lines.find((l) => l.msg.startsWith('circuit opened'))?.obj, { upstream: 'u', target: 'http://10.0.0.1:1', circuit: 'open', failed: 3, requests: 5 });
   await sleep(170);
-  const later = Date.now();
+  const later = sharedNow();
   t.equal(ta.eligible(later), true);
   const admissions = [ta.admit(later), tb.admit(later), ta.admit(later), tb.admit(later)];
   t.same(admissions, [PROBE, REFUSE, REFUSE, REFUSE], 'exactly one probe');
   t.equal(tb.circuit(), L.CIRCUIT_HALF_OPEN);
-  ta.record(false, true, Date.now());
+  ta.record(false, true, sharedNow());
   t.equal(tb.circuit(), L.CIRCUIT_OPEN, 'a failed probe opens it again');
-  t.equal(tb.admit(Date.now()), REFUSE);
+  t.equal(tb.admit(sharedNow()), REFUSE);
   await sleep(170);
-  t.equal(tb.admit(Date.now()), PROBE, 'the next cooldown lets the next probe through, from any worker');
-  tb.record(true, true, Date.now());
+  t.equal(tb.admit(sharedNow()), PROBE, 'the next cooldown lets the next probe through, from any worker');
+  tb.record(true, true, sharedNow());
   t.equal(ta.circuit(), L.CIRCUIT_CLOSED, 'a successful probe closes it');
-  t.equal(ta.admit(Date.now()), ADMIT);
-  ta.record(false, false, Date.now());
+  t.equal(ta.admit(sharedNow()), ADMIT);
+  ta.record(false, false, sharedNow());
   t.equal(ta.circuit(), L.CIRCUIT_CLOSED, 'the window restarted empty: one failure does not reopen it');
   t.same(lines.map((l) => l.msg.split(':')[0]), ['circuit opened', 'circuit half-open', 'circuit opened again', 'circuit half-open', 'circuit closed']);
 });
@@ -77,7 +78,7 @@ t.test('passive health: failures in a row across workers take a target out; a su
   const { workers: [a, b], lines } = await twoWorkers(t, '{ targets: [http://10.0.0.1:1, http://10.0.0.2:1], healthCheck: { path: /h, passiveFailures: 3 } }');
   const ta = a!.targets[0]!.shared;
   const tb = b!.targets[0]!.shared;
-  const now = Date.now();
+  const now = sharedNow();
   ta.record(false, false, now);
   tb.record(false, false, now);
   ta.record(true, false, now);
@@ -98,9 +99,9 @@ t.test('in-flight counts are shared, and a reused slot never mixes owners', asyn
   const [a1, a2] = a!.targets.map((x) => x.shared);
   t.ok(a1!.acquire() && b!.targets[0]!.shared.acquire());
   t.equal(a1!.inFlight(), 2);
-  t.equal(b!.picker.pick('', null, Date.now()), b!.targets[1], 'least-requests picks the idle target');
+  t.equal(b!.picker.pick('', null, sharedNow()), b!.targets[1], 'least-requests picks the idle target');
   t.ok(a2!.acquire() && a2!.acquire() && a2!.acquire());
-  t.equal(a!.picker.pick('', null, Date.now()), a!.targets[0], 'then the first again, 2 in flight against 3');
+  t.equal(a!.picker.pick('', null, sharedNow()), a!.targets[0], 'then the first again, 2 in flight against 3');
   a1!.release();
   t.equal(b!.targets[0]!.shared.inFlight(), 1);
 
@@ -124,7 +125,7 @@ t.test('in-flight counts are shared, and a reused slot never mixes owners', asyn
   t.ok(fresh.acquire());
   old.release();
   t.equal(fresh.inFlight(), 1, 'nor uncount');
-  old.record(false, false, Date.now());
+  old.record(false, false, sharedNow());
   t.equal(fresh.healthy(), true, 'nor report outcomes on it');
   t.equal(slots.assign('u\0http://d:1'), null, 'no slot left');
 });
@@ -133,7 +134,7 @@ t.test('retry budget: a share of the first tries over the window, shared, with a
   const views = L.upstreamStateViews(L.createUpstreamState());
   const one = new RetryBudget(views, 0, 0, 0.2, 3);
   const two = new RetryBudget(views, 0, 0, 0.2, 3);
-  const now = Date.now();
+  const now = sharedNow();
   let granted = 0;
   for (let i = 0; i < 5; i++) if ((i % 2 === 0 ? one : two).tryRetry(now)) granted++;
   t.equal(granted, 3, 'with no traffic, the floor');
@@ -149,7 +150,7 @@ t.test('retry budget: a share of the first tries over the window, shared, with a
 
 t.test('pickers skip targets that are down; consistent-hash falls back along the ring', async (t) => {
   const { workers: [a, b], views, plan } = await twoWorkers(t, '{ targets: [http://10.0.0.1:1, http://10.0.0.2:1, http://10.0.0.3:1], balance: consistent-hash, healthCheck: { path: /h } }');
-  const now = Date.now();
+  const now = sharedNow();
   const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
   const owners = new Map(keys.map((k) => [k, a!.picker.pick(k, null, now)!.origin]));
   t.same(keys.map((k) => b!.picker.pick(k, null, now)!.origin), keys.map((k) => owners.get(k)), 'every worker maps a key to the same target');

@@ -8,6 +8,7 @@ import { planResponseHeaders } from './response-headers.js';
 import { RequestBodyStream } from './request-body.js';
 import { UpstreamCall, type CallOptions } from './upstream-call.js';
 import { ResilientCall, compileResilience, unavailable } from './resilient-call.js';
+import { sharedTime } from '../../shm/shared-clock.js';
 import { replyUpstreamFailure } from './upstream-errors.js';
 
 /**
@@ -55,7 +56,7 @@ export const proxyStage: StageFactory = (route, deps) => {
   const r = compileResilience(upstream);
   return (ctx) => {
     if (tooLarge(ctx)) return;
-    const now = Date.now();
+    const now = sharedTime(ctx.startTime);
     // Read per request: DNS discovery replaces the picker when the targets change.
     const picker = upstream.picker;
     const target = picker.pick(r.keyOf(ctx), null, now);

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { UpstreamConfig } from '../../config/types.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { guarded } from '../../pipeline/guard.js';
+import { sharedNow, sharedTime } from '../../shm/shared-clock.js';
 import { CIRCUIT_CLOSED } from '../../shm/upstream-state-layout.js';
 import type { Upstream } from '../../upstream/registry.js';
 import type { Target } from '../../upstream/target.js';
@@ -107,7 +108,7 @@ export class ResilientCall extends UpstreamCall {
 
   /** The route's timeout covers every try and back-off; retry.tryTimeout bounds one try. */
   protected override tryTimeout(): number {
-    const now = performance.now();
+    const now = this.dispatchedAt; // read by dispatch() just now
     if (this.deadline === 0) this.deadline = now + this.opts.timeout;
     const left = Math.max(1, Math.ceil(this.deadline - now));
     const perTry = this.r.retry?.tryTimeoutMs ?? null;
@@ -115,7 +116,7 @@ export class ResilientCall extends UpstreamCall {
   }
 
   protected override head(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
-    this.report(statusCode < 500);
+    this.report(statusCode < 500, sharedTime(this.headAt));
     if (this.r.retry?.on.has(statusCode) === true && this.mayRetry()) {
       // Read the rest of this answer and drop it (the connection stays reusable), then retry.
       this.discarding = true;
@@ -153,7 +154,7 @@ export class ResilientCall extends UpstreamCall {
     if (this.status === 0) {
       const condition = retryCondition(err);
       // A request the gateway could not write (a bad header) says nothing about the target.
-      if (err.code !== 'TG_UP_BAD_REQUEST') this.report(false);
+      if (err.code !== 'TG_UP_BAD_REQUEST') this.report(false, sharedNow());
       if (condition !== null && this.r.retry?.on.has(condition) === true && this.mayRetry()) {
         this.opts.log.debug({
           route: this.ctx.route.id, upstream: this.target.origin, requestId: this.ctx.requestId, try: this.tries, err: { code: err.code, message: err.message },
@@ -166,10 +167,10 @@ export class ResilientCall extends UpstreamCall {
   }
 
   /** Reports this try's outcome once to the target's breaker and passive health detection. */
-  private report(ok: boolean): void {
+  private report(ok: boolean, now: number): void {
     if (this.reported || !this.r.recordOutcomes) return;
     this.reported = true;
-    this.target.shared.record(ok, this.probe, Date.now());
+    this.target.shared.record(ok, this.probe, now);
   }
 
   private release(): void {
@@ -188,7 +189,7 @@ export class ResilientCall extends UpstreamCall {
     const full = retry.backoffMs * 2 ** (this.tries - 1);
     this.delay = full / 2 + Math.random() * (full / 2);
     if (this.ctx.exchange.finished || performance.now() + this.delay >= this.deadline) return false;
-    return this.r.upstream.budget!.tryRetry(Date.now());
+    return this.r.upstream.budget!.tryRetry(sharedNow());
   }
 
   private retryLater(): void {
@@ -201,7 +202,7 @@ export class ResilientCall extends UpstreamCall {
     this.retryTimer = null;
     if (this.settled || this.ctx.exchange.finished) return;
     const upstream = this.r.upstream;
-    const target = upstream.picker.pick(this.r.keyOf(this.ctx), this.tried, Date.now());
+    const target = upstream.picker.pick(this.r.keyOf(this.ctx), this.tried, sharedNow());
     if (target === null) {
       this.settled = true;
       replyUpstreamFailure(this.ctx, unavailable(upstream));

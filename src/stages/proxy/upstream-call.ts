@@ -37,7 +37,9 @@ export class UpstreamCall implements UpstreamHandler {
   private heldLength = 0;
   private streaming = false;
   protected settled = false;
-  private dispatchedAt = 0;
+  /** performance.now() at this try's dispatch, and when its answer's head came. */
+  protected dispatchedAt = 0;
+  protected headAt = 0;
   body: Readable | null = null;
 
   constructor(
@@ -104,6 +106,7 @@ export class UpstreamCall implements UpstreamHandler {
 
   onHead(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
     try {
+      this.headAt = performance.now();
       this.head(statusCode, rawHeaders, contentLength, resume);
     } catch (err) {
       this.ctx.exchange.fail(err, 'upstream response head handler');
@@ -136,7 +139,7 @@ export class UpstreamCall implements UpstreamHandler {
   }
 
   protected head(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
-    this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
+    this.ctx.upstreamMs = this.headAt - this.dispatchedAt;
     this.ctx.upstreamStatus = statusCode;
     const headers = clientHeaders(rawHeaders, this.opts.responsePlan);
     this.status = statusCode;

@@ -11,7 +11,7 @@ import * as L from '../shm/upstream-state-layout.js';
 export type HealthCheckConfig = NonNullable<UpstreamConfig['healthCheck']>;
 
 /** One check: resolves with the answer's status, or a reason for failing (never rejects). */
-export function probeTarget(origin: string, path: string, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+export function probeTarget(origin: string, path: string, timeoutMs: number, signal?: AbortSignal): Promise<{ ok: boolean; detail: string }> {
   const url = new URL(origin);
   const secure = url.protocol === 'https:';
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
@@ -30,6 +30,7 @@ export function probeTarget(origin: string, path: string, timeoutMs: number): Pr
       path,
       method: 'GET',
       agent: false,
+      signal,
       servername: secure && isIP(hostname) === 0 ? hostname : undefined,
       headers: { host: url.host, 'user-agent': 'tollgate-health-check', connection: 'close' },
     }, (res) => {
@@ -46,6 +47,8 @@ export function probeTarget(origin: string, path: string, timeoutMs: number): Pr
 export class HealthChecker {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Ends a check in flight when the checker stops (a stopping gateway waits for no socket). */
+  private readonly abort = new AbortController();
   private successes = 0;
   private failures = 0;
   /** T_DOWNS as last seen: a change means someone else (passive detection) took the target out. */
@@ -67,7 +70,7 @@ export class HealthChecker {
 
   start(): void {
     const run = async (): Promise<void> => {
-      const result = await probeTarget(this.origin, this.spec.path, this.spec.timeout);
+      const result = await probeTarget(this.origin, this.spec.path, this.spec.timeout, this.abort.signal);
       if (this.stopped) return;
       this.apply(result.ok, result.detail);
       this.timer = setTimeout(() => void run(), this.spec.interval);
@@ -80,6 +83,7 @@ export class HealthChecker {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    this.abort.abort();
   }
 
   private apply(ok: boolean, detail: string): void {

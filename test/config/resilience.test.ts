@@ -89,3 +89,8 @@ t.test('discover errors: targets together with discover, ports, resolvers, names
   ]);
   t.same(errorsOf(t, 'upstreams:\n  u: { balance: least-requests }\n'), ['gw.yaml:2:6 upstreams.u: an upstream needs "targets" or "discover"']);
 });
+
+t.test('the shared upstream state bounds the targets of a node', async (t) => {
+  const targets = Array.from({ length: 4097 }, (_, i) => `http://10.${i >> 8}.${i & 255}.1`).join(', ');
+  t.same(errorsOf(t, `upstreams:\n  big: { targets: [${targets}] }\n`), ['gw.yaml:1:1 upstreams: 4097 targets: at most 4096 in all (discovered ones included)']);
+});

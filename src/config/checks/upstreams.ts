@@ -1,5 +1,6 @@
 // Rules that span the keys of one upstream: targets or discover, hashOn with consistent-hash,
 // weights a hash ring can hold, the port of a DNS-discovered upstream.
+import { TARGET_CAPACITY, UPSTREAM_CAPACITY } from '../../shm/upstream-state-layout.js';
 import type { Problem } from '../errors.js';
 import { asList, asMap, asString, type RawMap } from './raw.js';
 
@@ -9,10 +10,16 @@ export const MAX_HASH_WEIGHT = 100;
 export function checkUpstreams(raw: unknown): Problem[] {
   const upstreams = asMap(asMap(raw)?.['upstreams']);
   if (upstreams === null) return [];
-  return Object.entries(upstreams).flatMap(([name, value]) => {
+  const problems = Object.entries(upstreams).flatMap(([name, value]) => {
     const upstream = asMap(value);
     return upstream === null ? [] : checkUpstream(name, upstream);
   });
+  // Every upstream and target has a slot in the node's shared upstream state.
+  const names = Object.keys(upstreams).length;
+  const targets = Object.values(upstreams).reduce((n: number, u) => n + asList(asMap(u)?.['targets']).length, 0);
+  if (names > UPSTREAM_CAPACITY) problems.push({ path: ['upstreams'], at: 'key', message: `${names} upstreams: at most ${UPSTREAM_CAPACITY}` });
+  if (targets > TARGET_CAPACITY) problems.push({ path: ['upstreams'], at: 'key', message: `${targets} targets: at most ${TARGET_CAPACITY} in all (discovered ones included)` });
+  return problems;
 }
 
 function checkUpstream(name: string, u: RawMap): Problem[] {

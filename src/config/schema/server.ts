@@ -74,7 +74,7 @@ export const adminSchema = z
     token: z.string().default('').meta({ description: 'Bearer token for every admin path but /health and /ready; keep it in the environment (${TOLLGATE_ADMIN_TOKEN})' }),
   })
   .prefault({})
-  .meta({ description: 'The admin API, on its own port: /health, /ready, /config, /routes, POST /reload' });
+  .meta({ description: 'The admin API, on its own port: /health, /ready, /config, /routes, /upstreams, POST /reload' });
 
 export const serverShape = {
   listen: listenSchema,

@@ -22,8 +22,8 @@ export const scenarios = [
     // Compare with `small`, same run: what health checks and a circuit breaker (healthy, closed)
     // cost a plain proxy route. The direct baseline is the same /small run.
     name: 'small-checked',
-    title: 'plain proxy, small JSON, upstream with health checks and a circuit breaker (GET /checked/small)',
-    request: { method: 'GET', path: '/checked/small' },
+    title: 'plain proxy, small JSON, upstream with health checks and a circuit breaker (GET /small-checked)',
+    request: { method: 'GET', path: '/small-checked' },
     direct: { method: 'GET', path: '/small' },
   },
   {

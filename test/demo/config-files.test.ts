@@ -56,7 +56,7 @@ t.test('bench/gateway.bench.yaml is valid and routes every bench scenario', asyn
   t.equal(config.log.access, false);
   t.same(config.upstreams['users']?.targets.map((target) => target.url), ['http://127.0.0.1:9001']);
   const paths = config.routes.map((route) => route.match.path);
-  t.same(paths.sort(), ['/bytes/:n', '/checked/small', '/echo', '/small', '/static']);
+  t.same(paths.sort(), ['/bytes/:n', '/echo', '/small', '/small-checked', '/static']);
   t.match(config.upstreams['users-checked'], { targets: [{ url: 'http://127.0.0.1:9001' }], healthCheck: { path: '/health' }, circuitBreaker: {} },
     'small-checked: the same target with health checks and a breaker');
   const staticRoute = config.routes.find((route) => route.match.path === '/static');

@@ -122,6 +122,11 @@ class HashPicker extends PickerBase {
     const { hashes, owners } = this.ring;
     const points = hashes.length;
     if (n === 0) return null;
+    // The marks are Int32: start over before the stamp would pass what they can hold.
+    if (this.stamp === 0x7fffffff) {
+      this.visited.fill(0);
+      this.stamp = 0;
+    }
     const stamp = ++this.stamp;
     let fallback: Target | null = null;
     let seen = 0;

@@ -21,6 +21,14 @@ export const scenarios = [
     request: { method: 'GET', path: '/small' },
   },
   {
+    // Compare with `small`, same run: what health checks and a circuit breaker (healthy, closed)
+    // cost a plain proxy route. The direct baseline is the same /small run.
+    name: 'small-checked',
+    title: 'plain proxy, small JSON, upstream with health checks and a circuit breaker (GET /small-checked)',
+    request: { method: 'GET', path: '/small-checked' },
+    direct: { method: 'GET', path: '/small' },
+  },
+  {
     name: 'bytes-64k',
     title: 'plain proxy, 64 KiB body (GET /bytes/65536)',
     request: { method: 'GET', path: '/bytes/65536' },

@@ -58,10 +58,12 @@ t.test('bench/gateway.bench.yaml is valid and routes every bench scenario', asyn
   t.equal(config.log.access, false);
   t.same(config.upstreams['users']?.targets.map((target) => target.url), ['http://127.0.0.1:9001']);
   const paths = config.routes.map((route) => route.match.path);
-  t.same(paths.sort(), ['/auth/small', '/bytes/:n', '/echo', '/small', '/static']);
+  t.same(paths.sort(), ['/auth/small', '/bytes/:n', '/echo', '/small', '/small-checked', '/static']);
   const authRoute = config.routes.find((route) => route.id === 'small-auth');
   t.same(authRoute?.auth, ['jwt:bench'], 'the authenticated bench route needs the bench token');
   t.equal(authRoute?.rateLimit?.by, 'consumer', 'and is rate-limited by consumer');
+  t.match(config.upstreams['users-checked'], { targets: [{ url: 'http://127.0.0.1:9001' }], healthCheck: { path: '/health' }, circuitBreaker: {} },
+    'small-checked: the same target with health checks and a breaker');
   const staticRoute = config.routes.find((route) => route.match.path === '/static');
   t.equal(staticRoute?.respond?.status, 200);
   for (const scenario of scenarios) {

@@ -50,7 +50,7 @@ t.test('healthCheck, circuitBreaker and retry errors point at their key', async 
     'gw.yaml:4:26 upstreams.u.healthCheck.path: invalid health check path "health": it starts with "/" and has no spaces or control characters',
     'gw.yaml:4:50 upstreams.u.healthCheck.unhealthyAfter: must be at least 1',
     'gw.yaml:4:53 upstreams.u.healthCheck.intervl: unknown key "intervl" (did you mean "interval"?)',
-    'gw.yaml:5:31 upstreams.u.circuitBreaker.window: must be at least 1000ms',
+    'gw.yaml:5:31 upstreams.u.circuitBreaker.window: must be at least 1s',
     'gw.yaml:5:50 upstreams.u.circuitBreaker.minRequests: must be at least 1',
     'gw.yaml:6:24 upstreams.u.retry.attempts: must be at most 10',
     'gw.yaml:6:42 upstreams.u.retry.on.1: a status code to retry on is from 400 to 599',

@@ -2,6 +2,7 @@
 // the error rate, answers 503 at once while open (no connection to the target), lets exactly one
 // probe through per node after the cooldown, and closes when the probe succeeds. The state shows
 // in the SIGUSR2 snapshot and on the admin API's /upstreams.
+import { parseMetrics, total } from '../helpers/prometheus.js';
 import t from 'tap';
 import { startGateway } from '../helpers/gateway-process.js';
 import { startFailingUpstream } from '../helpers/failing-upstream.js';
@@ -47,10 +48,13 @@ routes:
   t.equal(a.requests(), hits, 'no request reached the target while open');
   t.equal(a.connections(), connections, 'no connection was even attempted');
   t.equal(await circuitOf(), 'open', 'admin /upstreams shows it open');
+  const families = parseMetrics((await freshRequest(gw.adminUrl + '/metrics')).text);
+  t.equal(total(families, 'tollgate_circuit_open', { upstream: 'svc', target: a.url }), 1, '/metrics: tollgate_circuit_open is 1 for the target');
+  t.equal(total(families, 'tollgate_target_up', { upstream: 'svc', target: a.url }), 1, 'and the target is still up by its health');
   gw.child.kill('SIGUSR2');
   const stats = await gw.waitForLog((l) => l.msg === 'stats', 5_000);
-  const svc = (stats.upstreams as { upstream: string; targetStates: { url: string; circuit: string; circuitOpenings: number; health: string }[] }[])[0]!;
-  t.match(svc.targetStates, [{ url: a.url, circuit: 'open', circuitOpenings: 1, health: 'up' }], 'and the SIGUSR2 snapshot');
+  const svc = (stats.upstreams as { upstream: string; targets: { url: string; circuit: string; circuitOpenings: number; health: string }[] }[])[0]!;
+  t.match(svc.targets, [{ url: a.url, circuit: 'open', circuitOpenings: 1, health: 'up' }], 'and the SIGUSR2 snapshot');
 
   // After the cooldown the target is fixed but slow: concurrent requests from both workers find
   // one probe in flight, and only that one reaches the target.

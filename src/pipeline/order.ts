@@ -4,6 +4,7 @@ import { proxyStage } from '../stages/proxy/index.js';
 import { faultStage } from '../stages/fault/index.js';
 import { authStage } from '../stages/auth/index.js';
 import { corsStage } from '../stages/cors/index.js';
+import { aggregateStage } from '../stages/aggregate/index.js';
 
 /**
  * The one place that orders the stages, first to last. Each factory decides from the route's
@@ -16,6 +17,7 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   // rate limits by ip go here (before auth)
   authStage, // route `auth`: sets ctx.consumer, answers 401/403 (src/stages/auth/)
   // rate limits by consumer/header go here (after auth)
+  aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,
   proxyStage,
 ];

@@ -2,20 +2,15 @@ import t from 'tap';
 import { errorsOf } from './fixtures/load.js';
 
 t.test('top-level keys of later features are refused at their key', async (t) => {
-  const keys = ['plans', 'rateLimits', 'cache', 'cluster', 'metering', 'aggregate'];
+  const keys = ['plans', 'rateLimits', 'cache', 'cluster', 'metering'];
   const yaml = keys.map((key) => `${key}: {}\n`).join('');
   t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 1}:1 ${key}: top-level "${key}" is not supported yet`));
 });
 
 t.test('route-level keys of later features are refused at their key', async (t) => {
-  const keys = ['rateLimit', 'cache', 'aggregate', 'websocket', 'fallback', 'translate'];
+  const keys = ['rateLimit', 'cache', 'websocket', 'fallback', 'translate'];
   const yaml = `upstreams: { u: { targets: [http://x] } }\nroutes:\n  - id: r\n    match: { path: /r }\n    upstream: u\n${keys.map((k) => `    ${k}: true\n`).join('')}`;
   t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 6}:5 routes.0.${key}: route-level "${key}" is not supported yet`));
-});
-
-t.test('a route with only "aggregate" gets that error alone', async (t) => {
-  const yaml = 'routes:\n  - id: r\n    match: { path: /r }\n    aggregate: []\n';
-  t.same(errorsOf(t, yaml), ['gw.yaml:4:5 routes.0.aggregate: route-level "aggregate" is not supported yet']);
 });
 
 t.test('upstream-level keys of later features are refused at their key', async (t) => {

@@ -1,5 +1,6 @@
 // The whole config file, composed from the area fragments. Cross-field rules live in ../checks/.
 import { z } from 'zod';
+import { aggregateSettingsSchema } from './aggregate.js';
 import { authSchema, consumersSchema } from './auth.js';
 import { routesSchema } from './routes.js';
 import { strictObjectRefusing } from './scalars.js';
@@ -13,9 +14,10 @@ export const gatewaySchema = strictObjectRefusing(
     auth: authSchema,
     consumers: consumersSchema,
     routes: routesSchema,
+    aggregate: aggregateSettingsSchema.meta({ description: 'Where aggregation merges answers (routes set aggregate calls)' }),
   },
   'top-level ',
-  ['plans', 'rateLimits', 'cache', 'cluster', 'metering', 'aggregate'],
+  ['plans', 'rateLimits', 'cache', 'cluster', 'metering'],
 );
 
 export type GatewaySchema = typeof gatewaySchema;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isMatchHost } from '../net-address.js';
 import { parseMatchPath, parsePathPattern, type PathPatternResult } from '../path-pattern.js';
 import { routeAuthShape } from './auth.js';
+import { aggregateCallsSchema } from './aggregate.js';
 import { corsSchema } from './cors.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
 import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
@@ -66,10 +67,11 @@ export const routeSchema = strictObjectRefusing(
     timeout: orNull(duration({ min: 1 }).meta({ description: "Time for the upstream's answer to begin; default: the upstream's timeout.response" })),
     respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
     ...routeAuthShape,
+    aggregate: orNull(aggregateCallsSchema.meta({ description: 'Calls made in parallel, answered as one JSON object keyed by each call\'s "as" (instead of upstream or respond)' })),
     cors: orNull(corsSchema.meta({ description: 'Cross-origin access from browsers: preflights answered by the gateway, allow headers on answers' })),
   },
   'route-level ',
-  ['rateLimit', 'cache', 'aggregate', 'websocket', 'fallback', 'translate'],
+  ['rateLimit', 'cache', 'websocket', 'fallback', 'translate'],
 );
 
 export const routesSchema = z.array(routeSchema).default([]);

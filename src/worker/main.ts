@@ -14,6 +14,7 @@ import { registerUpstreamGauges } from '../observability/upstream-gauges.js';
 import { WORKER_IN_FLIGHT } from '../observability/metric-catalogue.js';
 import * as C from '../shm/control-layout.js';
 import { AuthRuntime } from '../auth/auth-runtime.js';
+import { closeMergePool } from '../stages/aggregate/merge-pool.js';
 import { authCounterFlush } from '../auth/counters.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import { WorkerListeners, type AppTraffic, type Scheme } from './listeners.js';
@@ -126,6 +127,7 @@ async function drain(timeoutMs: number): Promise<void> {
   closeSockets();
   if (current !== undefined) await current.upstreams.retire(null).catch(() => {});
   await auth.close().catch(() => {});
+  await closeMergePool().catch(() => {});
   logger.info({ inFlight: left }, left === 0 ? 'worker drained' : 'worker drain timed out');
   flushLogger(logger);
   pushMetrics(0);

@@ -23,6 +23,7 @@ t.test('{} gets every documented default', async (t) => {
     auth: { jwt: {}, apiKey: null, offload: 'auto', pool: { threads: 1, maxQueue: 256 }, tokenCache: 10_000 },
     consumers: {},
     routes: [],
+    aggregate: { offloadAbove: 65_536 },
   });
 });
 
@@ -53,6 +54,8 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     respond: null,
     auth: null,
     scopes: null,
+    aggregate: null,
+    cors: null,
   });
 });
 

@@ -33,6 +33,6 @@ export const aggregateCallsSchema = z.array(aggregateCallSchema).min(1, { error:
 /** Top-level `aggregate`. The default comes from bench/aggregate (bench/README.md has the table). */
 export const aggregateSettingsSchema = z
   .strictObject({
-    offloadAbove: size().prefault('256kb').meta({ description: 'Combined size of the bodies above which parsing and merging run in the worker pool instead of inline' }),
+    offloadAbove: size().prefault('64kb').meta({ description: 'Combined size of the bodies above which parsing and merging run in the worker pool instead of inline' }),
   })
   .prefault({});

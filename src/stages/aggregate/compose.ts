@@ -9,6 +9,8 @@ export interface CallShape {
   select: readonly string[] | null;
   rename: Readonly<Record<string, string>> | null;
   merge: boolean;
+  /** A body that is not JSON leaves this call out (partial) instead of failing the merge. */
+  optional: boolean;
 }
 
 interface CompiledShape {
@@ -16,14 +18,16 @@ interface CompiledShape {
   select: readonly JsonPath[] | null;
   rename: readonly (readonly [JsonPath, JsonPath])[] | null;
   merge: boolean;
+  optional: boolean;
 }
 
 /** One input: the call's body, or null when the call failed (an optional one, left out). */
 export type CallBody = Uint8Array | null;
 
 export type ComposeResult =
-  | { ok: true; json: string }
-  /** `call`: index of the first body that is not JSON. */
+  /** `partial`: an optional call's body was not JSON and is left out. */
+  | { ok: true; json: string; partial: boolean }
+  /** `call`: index of the first required call whose body is not JSON. */
   | { ok: false; call: number };
 
 const compiled = new WeakMap<readonly CallShape[], CompiledShape[]>();
@@ -34,6 +38,7 @@ function compile(shapes: readonly CallShape[]): CompiledShape[] {
     out = shapes.map((s) => ({
       as: s.as,
       merge: s.merge,
+      optional: s.optional,
       select: s.select === null ? null : s.select.map(compilePath),
       rename: s.rename === null ? null : Object.entries(s.rename).map(([from, to]) => [compilePath(from), compilePath(to)] as const),
     }));
@@ -47,27 +52,31 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 /**
  * Parses and merges the bodies in call order: each result goes under its `as`, or, with
  * `merge: true` and an object result, its fields go to the top level (later calls win on a
- * clash). Invalid UTF-8 or JSON in a body reports that call instead.
+ * clash). Invalid UTF-8 or JSON in an optional call's body leaves it out (partial); in a
+ * required one's, reports that call instead.
  */
 export function composeBodies(bodies: readonly CallBody[], shapes: readonly CallShape[]): ComposeResult {
   const specs = compile(shapes);
   const out: Record<string, unknown> = {};
+  let partial = false;
   for (let i = 0; i < bodies.length; i++) {
     const body = bodies[i];
     if (body === null || body === undefined) continue;
+    const spec = specs[i]!;
     let value: unknown;
     try {
       value = JSON.parse(decoder.decode(body));
     } catch {
-      return { ok: false, call: i };
+      if (!spec.optional) return { ok: false, call: i };
+      partial = true;
+      continue;
     }
-    const spec = specs[i]!;
     if (spec.select !== null) value = selectPaths(value, spec.select);
     if (spec.rename !== null) value = renamePaths(value, spec.rename);
     if (spec.merge && typeof value === 'object' && value !== null && !Array.isArray(value)) mergeInto(out, value as Record<string, unknown>);
     else out[spec.as] = value;
   }
-  return { ok: true, json: JSON.stringify(out) };
+  return { ok: true, json: JSON.stringify(out), partial };
 }
 
 /** Copies own fields as data: a body's own "__proto__" key stays a field and never sets a prototype (Object.assign would). */

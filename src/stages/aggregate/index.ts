@@ -6,7 +6,8 @@ import { guarded } from '../../pipeline/guard.js';
 import { replyProblem } from '../../pipeline/problem-reply.js';
 import type { Handler, StageFactory } from '../../pipeline/types.js';
 import { compileCallPath, type CallPathBuilder } from './call-path.js';
-import { composeBodies, type CallBody, type CallShape, type ComposeResult } from './compose.js';
+import { composeBodies, type CallBody, type CallShape } from './compose.js';
+import { composeInPool, type ComposeTaskResult } from './merge-pool.js';
 import { FanOutCall, type CallOutcome } from './fan-out-call.js';
 import { ClientGoneError } from '../proxy/upstream-call.js';
 import type { Upstream } from '../../upstream/registry.js';
@@ -46,7 +47,7 @@ export const aggregateStage: StageFactory = (route, deps) => {
       forwardAuth: c.forwardAuth,
     };
   });
-  const shapes: CallShape[] = calls.map((c) => ({ as: c.as, select: c.select, rename: c.rename, merge: c.merge }));
+  const shapes: CallShape[] = calls.map((c) => ({ as: c.as, select: c.select, rename: c.rename, merge: c.merge, optional: c.optional }));
   const offloadAbove = deps.config.aggregate.offloadAbove;
   const responseSet = Object.entries(route.headers.response.set).flat();
   const okHeaders = ['content-type', 'application/json', ...responseSet];
@@ -81,28 +82,29 @@ export const aggregateStage: StageFactory = (route, deps) => {
     let over = false;
     const startedAt = performance.now();
 
-    const finish = guarded(ex, 'aggregate merge', (result: ComposeResult) => {
+    const finish = guarded(ex, 'aggregate merge', (result: ComposeTaskResult) => {
       if (ex.finished) return;
-      if (!result.ok) {
-        const failed = compiled[result.call]!;
-        log.warn({ route: ctx.route.id, upstream: failed.upstream.name, requestId: ctx.requestId, kind: 'protocol' }, 'aggregate call answered with a body that is not JSON');
-        if (failed.optional) {
-          // Left out like any failed optional call, and the rest merged again without it.
-          bodies[result.call] = null;
-          partial = true;
-          merge();
+      if (!(result instanceof Uint8Array)) {
+        if (!result.ok) {
+          const failed = compiled[result.call]!;
+          log.warn({ route: ctx.route.id, upstream: failed.upstream.name, requestId: ctx.requestId, kind: 'protocol' }, 'aggregate call answered with a body that is not JSON');
+          replyProblem(ex, ctx.requestId, 'TG_UPSTREAM_FAILED', 'An upstream of this aggregate answered with a body that is not JSON.', null, ex.hasBody);
           return;
         }
-        replyProblem(ex, ctx.requestId, 'TG_UPSTREAM_FAILED', 'An upstream of this aggregate answered with a body that is not JSON.', null, ex.hasBody);
-        return;
+        if (result.partial) partial = true;
       }
       const headers = partial ? partialHeaders : okHeaders;
-      if (ctx.method === 'HEAD') ex.replyNoBody(200, headers, Buffer.byteLength(result.json));
-      else ex.reply(200, headers, result.json, ex.hasBody);
+      const body = result instanceof Uint8Array ? Buffer.from(result.buffer, result.byteOffset, result.byteLength) : result.json;
+      if (ctx.method === 'HEAD') ex.replyNoBody(200, headers, Buffer.byteLength(body));
+      else ex.reply(200, headers, body, ex.hasBody);
     });
 
     const merge = (): void => {
-      finish(composeBodies(bodies, shapes));
+      if (size <= offloadAbove) {
+        finish(composeBodies(bodies, shapes));
+        return;
+      }
+      composeInPool(bodies, shapes).then(finish, (err: unknown) => ex.fail(err, 'aggregate merge in the pool'));
     };
 
     const settle = (i: number, outcome: CallOutcome): void => {

@@ -25,7 +25,8 @@ const send = (res: http.ServerResponse, status: number, body: string, type = 'ap
   res.end(body);
 };
 
-t.test('fan-out, shaping, partial answers, failures and cancellation', async (t) => {
+for (const offload of [false, true]) {
+t.test(`fan-out, shaping, partial answers, failures and cancellation (merged ${offload ? 'in the pool' : 'inline'})`, async (t) => {
   const users = await jsonUpstream((req, res) => {
     const id = /\/v2\/users\/([^/?]+)/.exec(req.url!)?.[1] ?? '?';
     send(res, 200, JSON.stringify({ id, name: `User ${id}`, email: 'x@example.com', address: { city: 'Paris', zip: '75001' }, tags: [{ k: 1, v: 'a' }, { k: 2, v: 'b' }] }));
@@ -42,6 +43,7 @@ listen: { host: 127.0.0.1, port: 0 }
 workers: 1
 admin: { host: 127.0.0.1, port: 0 }
 log: { level: error, access: false }
+aggregate: { offloadAbove: ${offload ? 0 : '1gb'} }
 auth: { apiKey: { header: x-api-key } }
 consumers: { acme: { apiKeys: ["acme-key-0123456789abcdef"] } }
 upstreams:
@@ -130,6 +132,7 @@ routes:
   t.equal(timedOut.status, 504, "a required call's own timeout");
   t.ok(Date.now() - started < 5_000);
 });
+}
 
 t.test('config checks at their position', async (t) => {
   const file = writeConfig(`

@@ -5,6 +5,7 @@ import { faultStage } from '../stages/fault/index.js';
 import { authStage } from '../stages/auth/index.js';
 import { corsStage } from '../stages/cors/index.js';
 import { aggregateStage } from '../stages/aggregate/index.js';
+import { translateStage } from '../stages/translate/index.js';
 
 /**
  * The one place that orders the stages, first to last. Each factory decides from the route's
@@ -17,6 +18,7 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   // rate limits by ip go here (before auth)
   authStage, // route `auth`: sets ctx.consumer, answers 401/403 (src/stages/auth/)
   // rate limits by consumer/header go here (after auth)
+  translateStage, // route `translate`: JSON <-> MessagePack around the terminal stages (src/stages/translate/)
   aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,
   proxyStage,

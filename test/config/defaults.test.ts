@@ -55,6 +55,7 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     auth: null,
     scopes: null,
     aggregate: null,
+    translate: true,
     cors: null,
   });
 });

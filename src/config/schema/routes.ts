@@ -68,10 +68,11 @@ export const routeSchema = strictObjectRefusing(
     respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
     ...routeAuthShape,
     aggregate: orNull(aggregateCallsSchema.meta({ description: 'Calls made in parallel, answered as one JSON object keyed by each call\'s "as" (instead of upstream or respond)' })),
+    translate: z.boolean().default(true).meta({ description: 'JSON <-> MessagePack for clients sending or accepting application/msgpack; false turns it off' }),
     cors: orNull(corsSchema.meta({ description: 'Cross-origin access from browsers: preflights answered by the gateway, allow headers on answers' })),
   },
   'route-level ',
-  ['rateLimit', 'cache', 'websocket', 'fallback', 'translate'],
+  ['rateLimit', 'cache', 'websocket', 'fallback'],
 );
 
 export const routesSchema = z.array(routeSchema).default([]);

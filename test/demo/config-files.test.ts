@@ -40,7 +40,7 @@ t.test('config/gateway.yaml is valid and points at the demo upstreams', async (t
   t.ok(routes.get('health')?.respond, 'the gateway answers /health itself');
   t.same(
     [...routes.keys()].sort(),
-    ['echo', 'flaky', 'health', 'order', 'orders', 'slow', 'status', 'user', 'users'],
+    ['dashboard', 'echo', 'flaky', 'health', 'order', 'orders', 'slow', 'status', 'user', 'users'],
   );
 });
 

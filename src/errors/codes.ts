@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   TG_BAD_FRAMING: { status: 400, title: 'Bad Request' },
   TG_UNAUTHORIZED: { status: 401, title: 'Unauthorized' },
   TG_INSUFFICIENT_SCOPE: { status: 403, title: 'Forbidden' },
+  TG_CORS_REFUSED: { status: 403, title: 'Forbidden' },
   TG_NOT_FOUND: { status: 404, title: 'Not Found' },
   TG_METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed' },
   TG_REQUEST_TIMEOUT: { status: 408, title: 'Request Timeout' },

@@ -4,6 +4,9 @@ import { proxyStage } from '../stages/proxy/index.js';
 import { faultStage } from '../stages/fault/index.js';
 import { authStage } from '../stages/auth/index.js';
 import { ipRateLimitStage, keyedRateLimitStage } from '../stages/rate-limit/index.js';
+import { corsStage } from '../stages/cors/index.js';
+import { aggregateStage } from '../stages/aggregate/index.js';
+import { translateStage } from '../stages/translate/index.js';
 
 /**
  * The one place that orders the stages, first to last. Each factory decides from the route's
@@ -12,11 +15,14 @@ import { ipRateLimitStage, keyedRateLimitStage } from '../stages/rate-limit/inde
  */
 export const STAGE_ORDER: readonly StageFactory[] = [
   faultStage, // test-only: in no chain unless TOLLGATE_FAULT_INJECTION=1
+  corsStage, // route `cors`: answers preflights, adds the allow headers (src/stages/cors/)
   // rate limits by ip go here (before auth)
   ipRateLimitStage,
   authStage, // route `auth`: sets ctx.consumer, answers 401/403 (src/stages/auth/)
   // rate limits by consumer/header go here (after auth)
   keyedRateLimitStage,
+  translateStage, // route `translate`: JSON <-> MessagePack around the terminal stages (src/stages/translate/)
+  aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,
   proxyStage,
 ];

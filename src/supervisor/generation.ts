@@ -1,6 +1,7 @@
 import type { ConfigPath } from '../config/errors.js';
 import type { ListenerConfig } from '../config/schema/listen.js';
 import type { GatewayConfig } from '../config/types.js';
+import { routeTableMethods } from '../config/schema/cors.js';
 import { buildRouteTable } from '../routing/build-route-table.js';
 import type { Generation, UpstreamAssignment } from '../worker/messages.js';
 
@@ -11,7 +12,7 @@ import type { Generation, UpstreamAssignment } from '../worker/messages.js';
 export function buildGenerationFor(id: number, config: GatewayConfig, assignments: Record<string, UpstreamAssignment>): Generation {
   const routeTable = buildRouteTable(config.routes.map((r) => ({
     path: r.match.path,
-    methods: r.match.methods,
+    methods: routeTableMethods(r.match.methods, r.cors),
     host: r.match.host,
   })));
   return { id, config, routeTable, assignments };

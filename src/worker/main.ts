@@ -17,6 +17,7 @@ import { RateLimitTable } from '../shm/rate-limit-table.js';
 import type { RateLimitDeps } from '../pipeline/types.js';
 import * as C from '../shm/control-layout.js';
 import { AuthRuntime } from '../auth/auth-runtime.js';
+import { closeMergePool } from '../stages/aggregate/merge-pool.js';
 import { authCounterFlush } from '../auth/counters.js';
 import { upstreamStateViews } from '../shm/upstream-state-layout.js';
 import type { UpstreamEnv } from '../upstream/registry.js';
@@ -134,6 +135,7 @@ async function drain(timeoutMs: number): Promise<void> {
   closeSockets();
   if (current !== undefined) await current.upstreams.retire(null).catch(() => {});
   await auth.close().catch(() => {});
+  await closeMergePool().catch(() => {});
   logger.info({ inFlight: left }, left === 0 ? 'worker drained' : 'worker drain timed out');
   flushLogger(logger);
   pushMetrics(0);

@@ -25,6 +25,7 @@ t.test('{} gets every documented default', async (t) => {
     routes: [],
     plans: {},
     rateLimits: { capacity: 100_000 },
+    aggregate: { offloadAbove: 65_536 },
   });
 });
 
@@ -61,6 +62,9 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     auth: null,
     scopes: null,
     rateLimit: null,
+    aggregate: null,
+    translate: true,
+    cors: null,
   });
 });
 

@@ -2,20 +2,20 @@ import t from 'tap';
 import { errorsOf } from './fixtures/load.js';
 
 t.test('top-level keys of later features are refused at their key', async (t) => {
-  const keys = ['cache', 'cluster', 'metering', 'aggregate'];
+  const keys = ['cache', 'cluster', 'metering'];
   const yaml = keys.map((key) => `${key}: {}\n`).join('');
   t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 1}:1 ${key}: top-level "${key}" is not supported yet`));
 });
 
 t.test('route-level keys of later features are refused at their key', async (t) => {
-  const keys = ['cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'];
+  const keys = ['cache', 'websocket', 'fallback'];
   const yaml = `upstreams: { u: { targets: [http://x] } }\nroutes:\n  - id: r\n    match: { path: /r }\n    upstream: u\n${keys.map((k) => `    ${k}: true\n`).join('')}`;
   t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 6}:5 routes.0.${key}: route-level "${key}" is not supported yet`));
 });
 
-t.test('a route with only "aggregate" gets that error alone', async (t) => {
-  const yaml = 'routes:\n  - id: r\n    match: { path: /r }\n    aggregate: []\n';
-  t.same(errorsOf(t, yaml), ['gw.yaml:4:5 routes.0.aggregate: route-level "aggregate" is not supported yet']);
+t.test('an upstream needs targets or discover', async (t) => {
+  const yaml = 'upstreams:\n  u: { balance: round-robin }\n';
+  t.same(errorsOf(t, yaml), ['gw.yaml:2:5 upstreams.u: an upstream needs "targets" or "discover"']);
 });
 
 t.test('any other unknown key is an error at every level, with the closest known key as a suggestion', async (t) => {

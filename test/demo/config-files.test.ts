@@ -42,7 +42,7 @@ t.test('config/gateway.yaml is valid and points at the demo upstreams', async (t
   t.same(routes.get('limited')?.rateLimit, { limit: 5, window: 10_000, by: 'ip' });
   t.same(
     [...routes.keys()].sort(),
-    ['echo', 'flaky', 'health', 'limited', 'order', 'orders', 'slow', 'status', 'user', 'users'],
+    ['dashboard', 'echo', 'flaky', 'health', 'limited', 'order', 'orders', 'slow', 'status', 'user', 'users'],
   );
 });
 

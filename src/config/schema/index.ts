@@ -1,5 +1,6 @@
 // The whole config file, composed from the area fragments. Cross-field rules live in ../checks/.
 import { z } from 'zod';
+import { aggregateSettingsSchema } from './aggregate.js';
 import { authSchema, consumersSchema } from './auth.js';
 import { plansSchema, rateLimitsSchema } from './rate-limits.js';
 import { routesSchema } from './routes.js';
@@ -16,9 +17,10 @@ export const gatewaySchema = strictObjectRefusing(
     routes: routesSchema,
     plans: plansSchema,
     rateLimits: rateLimitsSchema,
+    aggregate: aggregateSettingsSchema.meta({ description: 'Where aggregation merges answers (routes set aggregate calls)' }),
   },
   'top-level ',
-  ['cache', 'cluster', 'metering', 'aggregate'],
+  ['cache', 'cluster', 'metering'],
 );
 
 export type GatewaySchema = typeof gatewaySchema;

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { isMatchHost } from '../net-address.js';
 import { parseMatchPath, parsePathPattern, type PathPatternResult } from '../path-pattern.js';
 import { routeAuthShape } from './auth.js';
+import { aggregateCallsSchema } from './aggregate.js';
+import { corsSchema } from './cors.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
 import { routeRateLimitSchema } from './rate-limits.js';
 import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
@@ -67,9 +69,12 @@ export const routeSchema = strictObjectRefusing(
     respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
     ...routeAuthShape,
     rateLimit: orNull(routeRateLimitSchema),
+    aggregate: orNull(aggregateCallsSchema.meta({ description: 'Calls made in parallel, answered as one JSON object keyed by each call\'s "as" (instead of upstream or respond)' })),
+    translate: z.boolean().default(true).meta({ description: 'JSON <-> MessagePack for clients sending or accepting application/msgpack; false turns it off' }),
+    cors: orNull(corsSchema.meta({ description: 'Cross-origin access from browsers: preflights answered by the gateway, allow headers on answers' })),
   },
   'route-level ',
-  ['cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'],
+  ['cache', 'websocket', 'fallback'],
 );
 
 export const routesSchema = z.array(routeSchema).default([]);

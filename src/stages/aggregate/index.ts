@@ -11,7 +11,21 @@ import { composeInPool, type ComposeTaskResult } from './merge-pool.js';
 import { FanOutCall, type CallOutcome } from './fan-out-call.js';
 import { ClientGoneError } from '../proxy/upstream-call.js';
 import type { Upstream } from '../../upstream/registry.js';
+import type { Target } from '../../upstream/target.js';
+import { unavailable } from '../proxy/resilient-call.js';
+import type { UpstreamFailure } from '../proxy/upstream-errors.js';
+import { sharedTime } from '../../shm/shared-clock.js';
 import type { UpstreamMeter } from '../../observability/request-meters.js';
+
+/**
+ * A target for one call: the plain round-robin pick, or the upstream's picker (balancing mode,
+ * health, open circuits) keyed by the consumer or the client address for consistent-hash. Aggregate
+ * calls do not report their outcomes to the breaker or retry: those are the proxy stage's.
+ */
+function pickTarget(upstream: Upstream, ctx: RequestContext): Target | null {
+  if (upstream.plainPick !== null) return upstream.plainPick();
+  return upstream.picker.pick(ctx.consumer ?? ctx.remoteAddress, null, sharedTime(ctx.startTime));
+}
 
 /** Largest body one call may answer with: it is held whole to be merged. */
 const MAX_CALL_BODY = 32 * 1024 * 1024;
@@ -136,16 +150,27 @@ export const aggregateStage: StageFactory = (route, deps) => {
       over = true;
       for (const call of running) call.cancel(new ClientGoneError());
     });
+    // A call whose upstream has no target to take it now (all down, or every circuit open)
+    // fails as unavailable without a connection, like a proxied request would.
+    const refused: (UpstreamFailure | null)[] = [];
     compiled.forEach((call, i) => {
-      const target = call.upstream.pick();
-      if (i === 0) ctx.upstreamTarget = target.origin;
+      const target = pickTarget(call.upstream, ctx);
+      refused.push(target === null ? unavailable(call.upstream) : null);
+      if (target === null) return;
+      if (ctx.upstreamTarget === '') ctx.upstreamTarget = target.origin;
       const fanOut = new FanOutCall(target, call.meter, MAX_CALL_BODY, guarded(ex, 'aggregate call', (outcome: CallOutcome) => settle(i, outcome)));
       running.push(fanOut);
     });
     // Started after all are built: a call failing at dispatch cancels the others, all of them.
+    let next = 0;
     compiled.forEach((call, i) => {
       if (over) return;
-      running[i]!.start(call.path(ctx.params, ctx.hasQuery ? ctx.query : ''), contextHeaders(ctx, call.forwardAuth), null, call.timeout);
+      const failure = refused[i]!;
+      if (failure !== null) {
+        settle(i, { ok: false, failure });
+        return;
+      }
+      running[next++]!.start(call.path(ctx.params, ctx.hasQuery ? ctx.query : ''), contextHeaders(ctx, call.forwardAuth), null, call.timeout);
     });
   };
   return handler;

@@ -157,3 +157,44 @@ routes:
   t.match(text, /routes\.0\.aggregate\.2\.select\.0: invalid field path "a\.\.b"/);
   t.match(text, /routes\.0\.aggregate\.2\.rename/);
 });
+
+t.test('a call whose upstream has no healthy target fails without a connection: left out when optional, 503 when required', async (t) => {
+  const users = await jsonUpstream((_req, res) => send(res, 200, '{"id":1}'));
+  const sick = await jsonUpstream((req, res) => send(res, req.url === '/health' ? 500 : 200, '{"ok":true}'));
+  t.teardown(() => Promise.all([users.close(), sick.close()]));
+  const gw = await startGateway(`
+listen: { host: 127.0.0.1, port: 0 }
+workers: 1
+admin: { host: 127.0.0.1, port: 0 }
+log: { level: error, access: false }
+upstreams:
+  users: { targets: ['${users.url}'] }
+  sick: { targets: ['${sick.url}'], healthCheck: { path: /health, interval: 1s, unhealthyAfter: 1 } }
+routes:
+  - id: optional
+    match: { path: /optional }
+    aggregate:
+      - { upstream: users, path: /u, as: user }
+      - { upstream: sick, path: /s, as: sick, optional: true }
+  - id: required
+    match: { path: /required }
+    aggregate:
+      - { upstream: users, path: /u, as: user }
+      - { upstream: sick, path: /s, as: sick }
+`);
+  t.teardown(() => gw.stop());
+  const healthOf = async (): Promise<string> => {
+    const list = JSON.parse((await fetchText(`${gw.adminUrl}/upstreams`)).text) as { upstream: string; targets: { health: string }[] }[];
+    return list.find((u) => u.upstream === 'sick')!.targets[0]!.health;
+  };
+  for (let i = 0; i < 100 && (await healthOf()) !== 'down'; i++) await new Promise((r) => setTimeout(r, 100));
+  t.equal(await healthOf(), 'down', 'the health check took the target down');
+  const callsBefore = sick.seen.filter((s) => s.url !== '/health').length;
+  const optional = await fetchText(`${gw.url}/optional`);
+  t.equal(optional.status, 200);
+  t.same(JSON.parse(optional.text), { user: { id: 1 } }, 'the call to the down upstream is left out');
+  t.equal(optional.headers['x-tollgate-partial'], 'true');
+  const required = await fetchText(`${gw.url}/required`);
+  t.equal(required.status, 503, 'a required call to a down upstream is 503');
+  t.equal(sick.seen.filter((s) => s.url !== '/health').length, callsBefore, 'no request reached the down target');
+});

@@ -15,7 +15,7 @@ t.test('route-level keys of later features are refused at their key', async (t) 
 
 t.test('an upstream needs targets or discover', async (t) => {
   const yaml = 'upstreams:\n  u: { balance: round-robin }\n';
-  t.same(errorsOf(t, yaml), ['gw.yaml:2:5 upstreams.u: an upstream needs "targets" or "discover"']);
+  t.same(errorsOf(t, yaml), ['gw.yaml:2:6 upstreams.u: an upstream needs "targets" or "discover"']);
 });
 
 t.test('any other unknown key is an error at every level, with the closest known key as a suggestion', async (t) => {

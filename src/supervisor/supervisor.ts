@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import pino from 'pino';
 import { JwksService } from '../auth/jwks-service.js';
@@ -18,6 +19,7 @@ import { redactConfig } from './redact.js';
 import { certificateReport, tcpMigrateReq, type CertificateLine } from './tls-report.js';
 import { statsSnapshot } from './stats-snapshot.js';
 import { WorkerPool } from './worker-pool.js';
+import { UsageStore } from '../metering/usage-store.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
 
 export interface StartOptions {
@@ -73,11 +75,40 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   let generationId = 1;
   const metrics = new MetricStore();
   for (const result of ['success', 'failure']) metrics.add(CONFIG_RELOADS, [result], 0);
+  const usageDir = join(config.dataDir, 'usage');
+  let usage: UsageStore;
+  try {
+    usage = UsageStore.open(usageDir);
+  } catch (err) {
+    throw new StartError([`metering: cannot open the usage store (LMDB) at ${usageDir}: ${(err as Error).message}`]);
+  }
   // JWKS are fetched here, once for all workers, before they start (bounded wait).
   const jwks = new JwksService(log);
   await jwks.add(config);
   const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config), uws.name, log,
-    process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) });
+    process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) },
+    (delta) => usage.apply(delta));
+  /** Asks the workers for what they counted, then writes every pending usage row to LMDB. */
+  const flushUsage = async (): Promise<void> => {
+    try {
+      await pool.flushMetrics();
+      await usage.flush();
+    } catch (err) {
+      // The batch stays pending and the next flush retries it (counted once: usage-store.ts).
+      log.error({ err }, 'usage flush to LMDB failed; retried at the next flush');
+    }
+  };
+  let usageTimer: NodeJS.Timeout | null = null;
+  const scheduleUsageFlush = (): void => {
+    if (usageTimer !== null) clearInterval(usageTimer);
+    usageTimer = setInterval(() => void flushUsage(), config.metering.flushInterval);
+    usageTimer.unref();
+  };
+  const closeUsage = async (): Promise<void> => {
+    if (usageTimer !== null) clearInterval(usageTimer);
+    usageTimer = null;
+    await usage.close().catch((err: Error) => log.error({ err }, 'usage flush to LMDB failed at stop: the counts since the last flush are lost'));
+  };
   jwks.setSender((update, index) => pool.notify({ type: 'jwks', update }, index));
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
@@ -85,9 +116,11 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   } catch (err) {
     jwks.close();
     await pool.drain(1_000);
+    await closeUsage();
     demo?.kill('SIGTERM');
     throw new StartError([(err as Error).message]);
   }
+  scheduleUsageFlush();
   logCertificates(log, certificateReport(config.listen, ports, null), 'TLS certificates loaded');
 
   let reloading: Promise<unknown> = Promise.resolve();
@@ -120,6 +153,9 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     const previous = config;
     config = next.config;
     jwks.prune(config);
+    // Usage counted under the previous config is written now; the interval may have changed.
+    scheduleUsageFlush();
+    await flushUsage();
     log.info({ generation: id, routes: config.routes.length }, 'config reloaded');
     logCertificates(log, certificateReport(config.listen, ports, previous.listen), 'TLS certificates re-read');
     return { ok: true, generation: id };
@@ -154,11 +190,16 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       await refreshMetrics();
       return renderPrometheus(metrics, CATALOGUE);
     },
+    usage: async (query) => {
+      await pool.flushMetrics();
+      return usage.query(query);
+    },
     reload,
   });
   const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
     jwks.close();
     await pool.drain(1_000);
+    await closeUsage();
     demo?.kill('SIGTERM');
     throw new StartError([`admin: cannot listen on ${config.admin.host}:${config.admin.port}: ${err.message}`]);
   });
@@ -177,6 +218,8 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       log.info({ timeoutMs: config.shutdownTimeout }, 'shutting down: draining workers');
       jwks.close();
       await pool.drain(config.shutdownTimeout);
+      // Each worker pushed its last counts as it drained: nothing is left out of this flush.
+      await closeUsage();
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
       if (demo !== null) await stopChild(demo);

@@ -15,7 +15,7 @@ export const gatewaySchema = strictObjectRefusing(
     routes: routesSchema,
   },
   'top-level ',
-  ['plans', 'rateLimits', 'cache', 'cluster', 'metering', 'aggregate'],
+  ['plans', 'rateLimits', 'cache', 'cluster', 'aggregate'],
 );
 
 export type GatewaySchema = typeof gatewaySchema;

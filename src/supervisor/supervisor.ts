@@ -20,6 +20,7 @@ import { certificateReport, tcpMigrateReq, type CertificateLine } from './tls-re
 import { statsSnapshot } from './stats-snapshot.js';
 import { WorkerPool } from './worker-pool.js';
 import { UsageStore } from '../metering/usage-store.js';
+import { USAGE_FLUSHES, USAGE_ROWS_WRITTEN } from '../metering/metrics.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
 
 export interface StartOptions {
@@ -74,7 +75,11 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const listeners = config.listen.map((l, i): RunningListener => ({ host: l.host, port: ports[i]!, tls: l.tls !== null }));
   let generationId = 1;
   const metrics = new MetricStore();
-  for (const result of ['success', 'failure']) metrics.add(CONFIG_RELOADS, [result], 0);
+  for (const result of ['success', 'failure']) {
+    metrics.add(CONFIG_RELOADS, [result], 0);
+    metrics.add(USAGE_FLUSHES, [result], 0);
+  }
+  metrics.add(USAGE_ROWS_WRITTEN, [], 0);
   const usageDir = join(config.dataDir, 'usage');
   let usage: UsageStore;
   try {
@@ -88,11 +93,23 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config), uws.name, log,
     process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) },
     (delta) => usage.apply(delta));
-  /** Asks the workers for what they counted, then writes every pending usage row to LMDB. */
+  /** Writes every pending usage row to LMDB, counting the flush; throws what the write threw. */
+  const writeUsage = async (): Promise<void> => {
+    try {
+      const rows = await usage.flush();
+      if (rows === 0) return;
+      metrics.add(USAGE_FLUSHES, ['success']);
+      metrics.add(USAGE_ROWS_WRITTEN, [], rows);
+    } catch (err) {
+      metrics.add(USAGE_FLUSHES, ['failure']);
+      throw err;
+    }
+  };
+  /** Asks the workers for what they counted, then writes it. */
   const flushUsage = async (): Promise<void> => {
     try {
       await pool.flushMetrics();
-      await usage.flush();
+      await writeUsage();
     } catch (err) {
       // The batch stays pending and the next flush retries it (counted once: usage-store.ts).
       log.error({ err }, 'usage flush to LMDB failed; retried at the next flush');
@@ -107,7 +124,12 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const closeUsage = async (): Promise<void> => {
     if (usageTimer !== null) clearInterval(usageTimer);
     usageTimer = null;
-    await usage.close().catch((err: Error) => log.error({ err }, 'usage flush to LMDB failed at stop: the counts since the last flush are lost'));
+    try {
+      await writeUsage();
+    } catch (err) {
+      log.error({ err }, 'usage flush to LMDB failed at stop: the counts since the last flush are lost');
+    }
+    await usage.close().catch((err: Error) => log.error({ err }, 'closing the usage store (LMDB) failed'));
   };
   jwks.setSender((update, index) => pool.notify({ type: 'jwks', update }, index));
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;

@@ -33,6 +33,7 @@ t.test('a restart (a new store on the same env) adds to the stored rows; ranges 
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-usage-'));
   const first = UsageStore.open(dir);
   first.apply({ run: 'w1', seq: 1, rows: [row({}), row({ day: '2026-10-31' }), row({ route: 's', statusClass: '4xx' }), row({ consumer: 'globex' })] });
+  t.equal(await first.flush(), 4);
   await first.close();
   const second = UsageStore.open(dir);
   t.teardown(() => second.close());

@@ -12,6 +12,7 @@ import { Client } from 'undici';
 import { open } from 'lmdb';
 import { childEnv, configHead, fetchText, launch, startUpstreams } from './fixtures/system-fixture.js';
 import { workerOf } from './fixtures/worker-load.js';
+import { parseMetrics, total } from '../helpers/prometheus.js';
 import { startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 
 const ACME = 'acme-key-0123456789abcdef';
@@ -158,6 +159,10 @@ t.test('a reload writes the pending counts to LMDB', async (t) => {
   const stored = [...db.getRange({ start: ['acme'], end: ['acme~'] })].map(({ key, value }) => `${key[2]} ${key[3]} ${value[0]}`);
   t.same(stored.sort(), ['status 2xx 1', 'status 4xx 1'], 'both requests are in LMDB after the reload, an hour before the first timed flush');
   t.equal(sent.length, 2);
+  const families = parseMetrics((await fetchText(gw.adminUrl + '/metrics', { headers: AUTH })).text);
+  t.equal(total(families, 'tollgate_usage_flushes_total', { result: 'success' }), 1, 'one flush wrote rows');
+  t.equal(total(families, 'tollgate_usage_flushes_total', { result: 'failure' }), 0);
+  t.equal(total(families, 'tollgate_usage_rows_written_total', {}), 2, 'two rows: status 2xx and 4xx');
 });
 
 t.test('SIGKILL loses at most one flush interval (measured)', async (t) => {

@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import pino from 'pino';
 import { JwksService } from '../auth/jwks-service.js';
@@ -19,8 +18,7 @@ import { redactConfig } from './redact.js';
 import { certificateReport, tcpMigrateReq, type CertificateLine } from './tls-report.js';
 import { statsSnapshot } from './stats-snapshot.js';
 import { WorkerPool } from './worker-pool.js';
-import { UsageStore } from '../metering/usage-store.js';
-import { USAGE_FLUSHES, USAGE_ROWS_WRITTEN } from '../metering/metrics.js';
+import { UsageService } from '../metering/usage-service.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
 
 export interface StartOptions {
@@ -75,17 +73,13 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const listeners = config.listen.map((l, i): RunningListener => ({ host: l.host, port: ports[i]!, tls: l.tls !== null }));
   let generationId = 1;
   const metrics = new MetricStore();
-  for (const result of ['success', 'failure']) {
-    metrics.add(CONFIG_RELOADS, [result], 0);
-    metrics.add(USAGE_FLUSHES, [result], 0);
-  }
-  metrics.add(USAGE_ROWS_WRITTEN, [], 0);
-  const usageDir = join(config.dataDir, 'usage');
-  let usage: UsageStore;
+  for (const result of ['success', 'failure']) metrics.add(CONFIG_RELOADS, [result], 0);
+  let usage: UsageService;
   try {
-    usage = UsageStore.open(usageDir);
+    // The workers' pushes go through the pool, made below; nothing calls this before.
+    usage = UsageService.open(config.dataDir, () => pool.flushMetrics(), metrics, log);
   } catch (err) {
-    throw new StartError([`metering: cannot open the usage store (LMDB) at ${usageDir}: ${(err as Error).message}`]);
+    throw new StartError([(err as Error).message]);
   }
   // JWKS are fetched here, once for all workers, before they start (bounded wait).
   const jwks = new JwksService(log);
@@ -93,44 +87,6 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config), uws.name, log,
     process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) },
     (delta) => usage.apply(delta));
-  /** Writes every pending usage row to LMDB, counting the flush; throws what the write threw. */
-  const writeUsage = async (): Promise<void> => {
-    try {
-      const rows = await usage.flush();
-      if (rows === 0) return;
-      metrics.add(USAGE_FLUSHES, ['success']);
-      metrics.add(USAGE_ROWS_WRITTEN, [], rows);
-    } catch (err) {
-      metrics.add(USAGE_FLUSHES, ['failure']);
-      throw err;
-    }
-  };
-  /** Asks the workers for what they counted, then writes it. */
-  const flushUsage = async (): Promise<void> => {
-    try {
-      await pool.flushMetrics();
-      await writeUsage();
-    } catch (err) {
-      // The batch stays pending and the next flush retries it (counted once: usage-store.ts).
-      log.error({ err }, 'usage flush to LMDB failed; retried at the next flush');
-    }
-  };
-  let usageTimer: NodeJS.Timeout | null = null;
-  const scheduleUsageFlush = (): void => {
-    if (usageTimer !== null) clearInterval(usageTimer);
-    usageTimer = setInterval(() => void flushUsage(), config.metering.flushInterval);
-    usageTimer.unref();
-  };
-  const closeUsage = async (): Promise<void> => {
-    if (usageTimer !== null) clearInterval(usageTimer);
-    usageTimer = null;
-    try {
-      await writeUsage();
-    } catch (err) {
-      log.error({ err }, 'usage flush to LMDB failed at stop: the counts since the last flush are lost');
-    }
-    await usage.close().catch((err: Error) => log.error({ err }, 'closing the usage store (LMDB) failed'));
-  };
   jwks.setSender((update, index) => pool.notify({ type: 'jwks', update }, index));
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
@@ -138,11 +94,11 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   } catch (err) {
     jwks.close();
     await pool.drain(1_000);
-    await closeUsage();
+    await usage.close();
     demo?.kill('SIGTERM');
     throw new StartError([(err as Error).message]);
   }
-  scheduleUsageFlush();
+  usage.schedule(config.metering.flushInterval);
   logCertificates(log, certificateReport(config.listen, ports, null), 'TLS certificates loaded');
 
   let reloading: Promise<unknown> = Promise.resolve();
@@ -176,8 +132,8 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     config = next.config;
     jwks.prune(config);
     // Usage counted under the previous config is written now; the interval may have changed.
-    scheduleUsageFlush();
-    await flushUsage();
+    usage.schedule(config.metering.flushInterval);
+    await usage.flush();
     log.info({ generation: id, routes: config.routes.length }, 'config reloaded');
     logCertificates(log, certificateReport(config.listen, ports, previous.listen), 'TLS certificates re-read');
     return { ok: true, generation: id };
@@ -212,16 +168,13 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       await refreshMetrics();
       return renderPrometheus(metrics, CATALOGUE);
     },
-    usage: async (query) => {
-      await pool.flushMetrics();
-      return usage.query(query);
-    },
+    usage: (query) => usage.query(query),
     reload,
   });
   const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
     jwks.close();
     await pool.drain(1_000);
-    await closeUsage();
+    await usage.close();
     demo?.kill('SIGTERM');
     throw new StartError([`admin: cannot listen on ${config.admin.host}:${config.admin.port}: ${err.message}`]);
   });
@@ -241,7 +194,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       jwks.close();
       await pool.drain(config.shutdownTimeout);
       // Each worker pushed its last counts as it drained: nothing is left out of this flush.
-      await closeUsage();
+      await usage.close();
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
       if (demo !== null) await stopChild(demo);

@@ -325,6 +325,8 @@ export class UwsExchange implements Exchange {
     if (this.serverHeader !== null && !hasServerHeader(headers)) res.writeHeader('server', this.serverHeader);
     const extra = this.hooks.answerHeaders;
     for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!);
+    const own = this.ctx === null ? null : this.ctx.answerHeaders;
+    if (own !== null) for (let i = 0; i < own.length; i += 2) res.writeHeader(own[i]!, own[i + 1]!);
   }
 
   /**

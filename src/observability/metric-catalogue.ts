@@ -78,6 +78,14 @@ export const JWKS_FETCHES = counter('tollgate_jwks_fetches_total', ['uri'], 'JWK
 export const JWKS_FAILURES = counter('tollgate_jwks_failures_total', ['uri'], 'JWKS fetches that failed (the cached keys keep serving), per jwksUri.');
 export const JWKS_KEYS = gauge('tollgate_jwks_keys', ['uri'], 'Keys held from the last good JWKS fetch, per jwksUri.');
 
+export const RATE_LIMITED = counter('tollgate_ratelimited_total', ['route'],
+  'Requests answered 429 by a route rate limit or a plan limit, by route.',
+  { view: { on: 'route', field: 'rateLimited' } });
+export const RATE_LIMIT_SLOTS = gauge('tollgate_ratelimit_slots', ['state'],
+  'Slots of the shared rate-limit table (rateLimits.capacity): used (holding a key), capacity.');
+export const RATE_LIMIT_TABLE_EVENTS = counter('tollgate_ratelimit_table_total', ['event'],
+  'Rate-limit table events: reused (an idle slot given to a new key: the table was full), full (503: no idle slot in the key\'s probe window), stuck (503: a slot stayed marked as changing owner; expected 0).');
+
 export const WORKER_OPEN_CONNECTIONS = gauge('tollgate_worker_open_connections', [],
   'Open client connections of the worker; known only with limits.maxConnections set (uWS reports connections opening and closing to a filter the worker attaches at start, on the current build).',
   { perWorker: true, view: { on: 'worker', field: 'openConnections' } });
@@ -110,6 +118,9 @@ export const CATALOGUE: readonly MetricDef[] = [
   WORKER_LOOP_UTILIZATION,
   WORKER_OPEN_CONNECTIONS,
   CONNECTIONS_REFUSED,
+  RATE_LIMITED,
+  RATE_LIMIT_SLOTS,
+  RATE_LIMIT_TABLE_EVENTS,
   AUTH_EVENTS,
   JWKS_FETCHES,
   JWKS_FAILURES,

@@ -44,4 +44,11 @@ export interface RequestContext {
    * consumer claim); null on public routes and before auth. Sent upstream as X-Consumer-Id.
    */
   consumer: string | null;
+  /**
+   * Headers that whatever answer this request gets carries (the rate-limit stages' RateLimit-Policy
+   * and RateLimit), as a flat name/value list; null: none. Written by the exchange with the head.
+   */
+  answerHeaders: string[] | null;
+  /** Requests left in the policy answerHeaders reports (the most restrictive so far); -1: none yet. */
+  rateLimitRemaining: number;
 }

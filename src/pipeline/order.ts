@@ -3,6 +3,7 @@ import { respondStage } from '../stages/respond/index.js';
 import { proxyStage } from '../stages/proxy/index.js';
 import { faultStage } from '../stages/fault/index.js';
 import { authStage } from '../stages/auth/index.js';
+import { ipRateLimitStage, keyedRateLimitStage } from '../stages/rate-limit/index.js';
 
 /**
  * The one place that orders the stages, first to last. Each factory decides from the route's
@@ -12,8 +13,10 @@ import { authStage } from '../stages/auth/index.js';
 export const STAGE_ORDER: readonly StageFactory[] = [
   faultStage, // test-only: in no chain unless TOLLGATE_FAULT_INJECTION=1
   // rate limits by ip go here (before auth)
+  ipRateLimitStage,
   authStage, // route `auth`: sets ctx.consumer, answers 401/403 (src/stages/auth/)
   // rate limits by consumer/header go here (after auth)
+  keyedRateLimitStage,
   respondStage,
   proxyStage,
 ];

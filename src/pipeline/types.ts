@@ -6,6 +6,8 @@ import type { Logger } from '../observability/logger.js';
 import type { MetricsRecorder } from '../observability/metrics-recorder.js';
 import type { RequestMeters, RouteMeter } from '../observability/request-meters.js';
 import type { AuthGeneration } from '../auth/auth-runtime.js';
+import type { RateLimitCounters } from '../observability/rate-limit-counters.js';
+import type { RateLimitTable } from '../shm/rate-limit-table.js';
 
 /** A compiled stage chain for one route: synchronous, returns nothing; answers through ctx.exchange. */
 export type Handler = (ctx: RequestContext) => void;
@@ -17,12 +19,19 @@ export interface StageDeps {
   log: Logger;
   /** Identity settings of this generation on this worker (API keys, JWT providers). */
   auth: AuthGeneration;
+  /** The worker's view of the shared rate-limit table, and its per-route refusal counters. */
+  rateLimits: RateLimitDeps;
   /** Test-only (TOLLGATE_FAULT_INJECTION=1): the fault stage joins every chain. */
   faultInjection: boolean;
   /** This worker's metrics: a stage looks its series up here once (metric-catalogue.ts says how). */
   metrics: MetricsRecorder;
   /** The per-route and per-upstream request figures (requests, latencies, upstream answers and errors). */
   meters: RequestMeters;
+}
+
+export interface RateLimitDeps {
+  table: RateLimitTable;
+  counters: RateLimitCounters;
 }
 
 /**

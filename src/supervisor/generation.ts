@@ -62,5 +62,9 @@ export function restartOnlyChanges(before: GatewayConfig, after: GatewayConfig, 
   if ((before.limits.maxConnections === null) !== (after.limits.maxConnections === null)) {
     out.push({ path: ['limits', 'maxConnections'], message: `${after.limits.maxConnections === null ? 'removing' : 'setting'} the connection limit needs a restart (a new value applies on reload)` });
   }
+  // The shared rate-limit table is sized once, at start (src/shm/rate-limit-layout.ts).
+  if (before.rateLimits.capacity !== after.rateLimits.capacity) {
+    out.push({ path: ['rateLimits', 'capacity'], message: 'changing the size of the rate-limit table needs a restart' });
+  }
   return out;
 }

@@ -5,7 +5,8 @@
 import { readdirSync } from 'node:fs';
 import type { GatewayConfig } from '../config/types.js';
 import type { JwksStats } from '../auth/jwks-service.js';
-import { JWKS_FAILURES, JWKS_FETCHES, JWKS_KEYS, PROCESS_CPU, PROCESS_OPEN_FDS, PROCESS_RSS, PROCESS_START, WORKERS } from '../observability/metric-catalogue.js';
+import type { RateLimitTableStats } from '../shm/rate-limit-table.js';
+import { JWKS_FAILURES, JWKS_FETCHES, JWKS_KEYS, PROCESS_CPU, PROCESS_OPEN_FDS, PROCESS_RSS, PROCESS_START, RATE_LIMIT_SLOTS, RATE_LIMIT_TABLE_EVENTS, WORKERS } from '../observability/metric-catalogue.js';
 import type { MetricStore } from '../observability/metric-store.js';
 import type { WorkerState } from './stats-snapshot.js';
 
@@ -15,6 +16,8 @@ export interface SupervisorState {
   workers: readonly WorkerState[];
   /** The JWKS the supervisor fetches for every worker. */
   jwks: readonly JwksStats[];
+  /** The shared rate-limit table's figures since start. */
+  rateLimits: RateLimitTableStats;
 }
 
 export type SupervisorSampler = (store: MetricStore, state: SupervisorState) => void;
@@ -52,7 +55,15 @@ const sampleJwks: SupervisorSampler = (store, state) => {
   }
 };
 
-export const SUPERVISOR_SAMPLERS: readonly SupervisorSampler[] = [sampleProcess, sampleWorkers, sampleJwks];
+const sampleRateLimits: SupervisorSampler = (store, { rateLimits: t }) => {
+  store.set(RATE_LIMIT_SLOTS, ['used'], t.slotsUsed);
+  store.set(RATE_LIMIT_SLOTS, ['capacity'], t.capacity);
+  store.set(RATE_LIMIT_TABLE_EVENTS, ['reused'], t.reused);
+  store.set(RATE_LIMIT_TABLE_EVENTS, ['full'], t.full);
+  store.set(RATE_LIMIT_TABLE_EVENTS, ['stuck'], t.stuck);
+};
+
+export const SUPERVISOR_SAMPLERS: readonly SupervisorSampler[] = [sampleProcess, sampleWorkers, sampleJwks, sampleRateLimits];
 
 export function sampleSupervisor(store: MetricStore, state: SupervisorState): void {
   for (const sample of SUPERVISOR_SAMPLERS) sample(store, state);

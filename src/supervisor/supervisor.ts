@@ -14,6 +14,8 @@ import { CATALOGUE, CONFIG_RELOADS } from '../observability/metric-catalogue.js'
 import { MetricStore } from '../observability/metric-store.js';
 import { renderPrometheus } from '../observability/prometheus-text.js';
 import { sampleSupervisor } from './supervisor-samplers.js';
+import { createRateLimits } from './rate-limit-buffer.js';
+import { RateLimitTable } from '../shm/rate-limit-table.js';
 import { redactConfig } from './redact.js';
 import { certificateReport, tcpMigrateReq, type CertificateLine } from './tls-report.js';
 import { statsSnapshot } from './stats-snapshot.js';
@@ -81,11 +83,13 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   } catch (err) {
     throw new StartError([(err as Error).message]);
   }
+  const rateLimits = createRateLimits(config.rateLimits.capacity);
+  const rateLimitTable = new RateLimitTable(rateLimits);
   // JWKS are fetched here, once for all workers, before they start (bounded wait).
   const jwks = new JwksService(log);
   await jwks.add(config);
   const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config), uws.name, log,
-    process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) },
+    process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, rateLimits, { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) },
     (delta) => usage.apply(delta));
   jwks.setSender((update, index) => pool.notify({ type: 'jwks', update }, index));
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
@@ -150,7 +154,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   /** Brings the store up to now: every worker's counts, and what the supervisor reads itself. */
   const refreshMetrics = async (): Promise<void> => {
     await pool.flushMetrics();
-    sampleSupervisor(metrics, { config, workers: pool.workerStates(), jwks: jwks.stats() });
+    sampleSupervisor(metrics, { config, workers: pool.workerStates(), jwks: jwks.stats(), rateLimits: rateLimitTable.stats() });
   };
   /** The snapshot /routes, /upstreams and SIGUSR2 share. */
   const snapshot = async (): Promise<ReturnType<typeof statsSnapshot>> => {
@@ -208,6 +212,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
         ...(await snapshot()),
         auth: authFigures(metrics),
         jwks: jwks.stats(),
+        rateLimits: rateLimitTable.stats(),
         process: { rssMiB: Math.round((process.memoryUsage.rss() / (1024 * 1024)) * 10) / 10 },
       }, 'stats');
     },

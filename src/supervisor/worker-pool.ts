@@ -59,6 +59,8 @@ export class WorkerPool {
     private readonly faultInjection: boolean,
     /** Where every worker's metrics pushes go. */
     private readonly metrics: MetricStore,
+    /** The rate-limit table every worker shares (src/shm/rate-limit-layout.ts). */
+    private readonly rateLimits: SharedArrayBuffer,
     private readonly jwks: JwksHooks = NO_JWKS,
     /** Where every worker's usage counts go (metering/usage-store.ts). */
     private readonly usage: (delta: UsageDelta) => void = () => {},
@@ -171,6 +173,7 @@ export class WorkerPool {
   private spawn(index: number, diedAt: number | null): void {
     const init: WorkerInit = {
       index, ports: this.ports, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
+      rateLimits: this.rateLimits,
       jwks: this.jwks.snapshot(),
     };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);

@@ -8,6 +8,7 @@ import type { RequestMeters } from '../observability/request-meters.js';
 import { compileRoute } from '../pipeline/compile.js';
 import { RouteTable } from '../routing/route-table.js';
 import { UpstreamRegistry } from '../upstream/registry.js';
+import type { RateLimitDeps } from '../pipeline/types.js';
 import type { Generation } from './messages.js';
 
 export interface WorkerGeneration {
@@ -17,10 +18,15 @@ export interface WorkerGeneration {
 }
 
 /** Compiles every route of a generation against this worker's upstream pools. */
-export function buildGeneration(gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean, meters: RequestMeters, auth: AuthRuntime): WorkerGeneration {
+export function buildGeneration(
+  gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean, meters: RequestMeters, auth: AuthRuntime, rateLimits: RateLimitDeps,
+): WorkerGeneration {
   const config = gen.config;
   const upstreams = new UpstreamRegistry(config.upstreams, previous?.upstreams ?? null);
-  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, metrics: meters.metrics, meters, auth: compileAuth(config, auth) };
+  const deps = {
+    config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, metrics: meters.metrics, meters,
+    auth: compileAuth(config, auth), rateLimits,
+  };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {
     edge: {

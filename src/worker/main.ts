@@ -13,6 +13,9 @@ import { RequestMeters } from '../observability/request-meters.js';
 import { RuntimeStats } from '../observability/runtime-stats.js';
 import { registerUpstreamGauges } from '../observability/upstream-gauges.js';
 import { WORKER_IN_FLIGHT } from '../observability/metric-catalogue.js';
+import { RateLimitCounters } from '../observability/rate-limit-counters.js';
+import { RateLimitTable } from '../shm/rate-limit-table.js';
+import type { RateLimitDeps } from '../pipeline/types.js';
 import * as C from '../shm/control-layout.js';
 import { UsageMeter } from '../metering/usage-meter.js';
 import { AuthRuntime } from '../auth/auth-runtime.js';
@@ -48,6 +51,8 @@ const usage = new UsageMeter(randomUUID());
 const METRICS_PUSH_MS = 1_000;
 let auth!: AuthRuntime;
 let flushAuthCounters = (): void => {};
+/** The shared table and this worker's refusal counters: one for the thread's life, every generation uses them. */
+let rateLimits!: RateLimitDeps;
 const slot = (field: number): number => C.workerSlot(init.index, field);
 
 function onFinish(ex: UwsExchange): void {
@@ -79,7 +84,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   if (previous === undefined || listeners === null) return;
   let next: WorkerGeneration;
   try {
-    next = buildGeneration(msg.generation, previous, logger, init.faultInjection, meters, auth);
+    next = buildGeneration(msg.generation, previous, logger, init.faultInjection, meters, auth, rateLimits);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
@@ -180,7 +185,8 @@ function start(assigned: WorkerInit): void {
   try {
     build = loadUws(init.uws);
     dropUwsMark(build);
-    current = buildGeneration(init.generation, null, logger, init.faultInjection, meters, auth);
+    rateLimits = { table: new RateLimitTable(init.rateLimits), counters: new RateLimitCounters(metrics) };
+    current = buildGeneration(init.generation, null, logger, init.faultInjection, meters, auth, rateLimits);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;

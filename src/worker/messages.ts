@@ -22,6 +22,8 @@ export interface WorkerInit {
   uws: UwsBuildName;
   /** Control words shared with the supervisor; layout in src/shm/control-layout.ts. */
   control: SharedArrayBuffer;
+  /** The rate-limit table, one for the gateway's lifetime (reloads keep it); src/shm/rate-limit-layout.ts. */
+  rateLimits: SharedArrayBuffer;
   /**
    * Test-only (TOLLGATE_FAULT_INJECTION=1), never set in production: requests may inject faults
    * (x-tollgate-fault header) and every answer names its worker (x-tollgate-worker).

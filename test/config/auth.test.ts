@@ -48,7 +48,7 @@ consumers:
   t.match(jwt.hs, { clockTolerance: 0, consumerClaim: 'sub', forwardToken: false, jwksRefresh: 600_000, jwksCooldown: 30_000, issuer: null, audience: null, jwksUri: null, publicKeyFile: null });
   t.same(config.auth.apiKey, { header: 'x-api-key', query: null });
   t.match(config.auth, { offload: 'auto', pool: { threads: 1, maxQueue: 256 }, tokenCache: 10_000 });
-  t.same(config.consumers, { acme: { apiKeys: ['0123456789abcdef'] } });
+  t.same(config.consumers, { acme: { apiKeys: ['0123456789abcdef'], plan: null } });
 });
 
 t.test('without auth or consumers: nothing configured, every route public', async (t) => {
@@ -137,7 +137,7 @@ routes:
   t.same(mixed, ['gw.yaml:5:74 routes.0.scopes: an API key carries no scopes, so a route with scopes cannot accept "apiKey" (every API-key request would be refused)']);
 });
 
-t.test('consumers: keys long enough, each naming one consumer, never quoted in errors; plan not yet', async (t) => {
+t.test('consumers: keys long enough, each naming one consumer, never quoted in errors; a plan must be defined', async (t) => {
   const errors = errorsOf(t, `
 consumers:
   acme: { apiKeys: [shortkey, "has a space in it!"], plan: gold }
@@ -148,7 +148,7 @@ consumers:
   t.same(errors, [
     'gw.yaml:3:21 consumers.acme.apiKeys.0: an API key must be at least 16 characters (e.g. openssl rand -hex 24)',
     'gw.yaml:3:31 consumers.acme.apiKeys.1: an API key must be visible ASCII without spaces',
-    'gw.yaml:3:54 consumers.acme.plan: consumer-level "plan" is not supported yet',
+    'gw.yaml:3:60 consumers.acme.plan: plan "gold" is not defined in "plans"',
     'gw.yaml:5:24 consumers.initech.apiKeys.0: this API key is already listed at consumers.globex.apiKeys.0: a key names one consumer',
     'gw.yaml:6:3 consumers.bad name: invalid consumer name: use letters, digits, "_", "." and "-" (at most 128 characters)',
   ]);

@@ -24,6 +24,8 @@ t.test('{} gets every documented default', async (t) => {
     auth: { jwt: {}, apiKey: null, offload: 'auto', pool: { threads: 1, maxQueue: 256 }, tokenCache: 10_000 },
     consumers: {},
     routes: [],
+    plans: {},
+    rateLimits: { capacity: 100_000 },
   });
 });
 
@@ -54,6 +56,7 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     respond: null,
     auth: null,
     scopes: null,
+    rateLimit: null,
   });
 });
 

@@ -2,13 +2,13 @@ import t from 'tap';
 import { errorsOf } from './fixtures/load.js';
 
 t.test('top-level keys of later features are refused at their key', async (t) => {
-  const keys = ['plans', 'rateLimits', 'cache', 'cluster', 'aggregate'];
+  const keys = ['cache', 'cluster', 'aggregate'];
   const yaml = keys.map((key) => `${key}: {}\n`).join('');
   t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 1}:1 ${key}: top-level "${key}" is not supported yet`));
 });
 
 t.test('route-level keys of later features are refused at their key', async (t) => {
-  const keys = ['rateLimit', 'cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'];
+  const keys = ['cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'];
   const yaml = `upstreams: { u: { targets: [http://x] } }\nroutes:\n  - id: r\n    match: { path: /r }\n    upstream: u\n${keys.map((k) => `    ${k}: true\n`).join('')}`;
   t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 6}:5 routes.0.${key}: route-level "${key}" is not supported yet`));
 });

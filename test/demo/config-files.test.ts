@@ -38,9 +38,10 @@ t.test('config/gateway.yaml is valid and points at the demo upstreams', async (t
   t.equal(routes.get('echo')?.rewrite, '/echo/*');
   t.same(routes.get('status')?.respond?.json, { ok: true });
   t.ok(routes.get('health')?.respond, 'the gateway answers /health itself');
+  t.same(routes.get('limited')?.rateLimit, { limit: 5, window: 10_000, by: 'ip' });
   t.same(
     [...routes.keys()].sort(),
-    ['echo', 'flaky', 'health', 'order', 'orders', 'slow', 'status', 'user', 'users'],
+    ['echo', 'flaky', 'health', 'limited', 'order', 'orders', 'slow', 'status', 'user', 'users'],
   );
 });
 

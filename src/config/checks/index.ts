@@ -3,8 +3,9 @@ import type { Problem } from '../errors.js';
 import { checkAdmin } from './admin.js';
 import { checkAuth } from './auth.js';
 import { checkListeners } from './listen.js';
+import { checkRateLimits } from './rate-limits.js';
 import { checkRoutes } from './routes.js';
 
 export function crossChecks(raw: unknown): Problem[] {
-  return [...checkRoutes(raw), ...checkListeners(raw), ...checkAdmin(raw), ...checkAuth(raw)];
+  return [...checkRoutes(raw), ...checkListeners(raw), ...checkAdmin(raw), ...checkAuth(raw), ...checkRateLimits(raw)];
 }

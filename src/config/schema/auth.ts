@@ -8,7 +8,7 @@ import { readPublicKeyFile } from '../../auth/key-file.js';
 import { isLoopbackHost } from '../net-address.js';
 import { readableFile } from './files.js';
 import { headerName } from './headers.js';
-import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
+import { duration, name, orNull } from './scalars.js';
 
 export const OFFLOAD_MODES = ['auto', 'always', 'never'] as const;
 
@@ -143,7 +143,7 @@ export const authSchema = z
   .prefault({})
   .meta({ description: 'Authentication: JWT providers, API keys, where signatures are checked' });
 
-const consumer = strictObjectRefusing(
+const consumer = z.strictObject(
   {
     apiKeys: z
       .array(z.string()
@@ -151,9 +151,8 @@ const consumer = strictObjectRefusing(
         .regex(API_KEY, { error: 'an API key must be visible ASCII without spaces' }))
       .default([])
       .meta({ description: 'This consumer\'s API keys; keep them in the environment (${ACME_KEY}); compared as SHA-256 digests, never logged, /config shows a fingerprint' }),
+    plan: orNull(name('plan name').meta({ description: "Name of an entry in plans: its rateLimit applies to this consumer's requests on every route with auth, on top of the route's own rateLimit" })),
   },
-  'consumer-level ',
-  ['plan'],
 );
 
 export const consumersSchema = z.record(name('consumer name'), consumer).prefault({}).meta({ description: 'Known consumers by name (the X-Consumer-Id of requests made with their API keys)' });

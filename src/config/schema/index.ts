@@ -1,6 +1,7 @@
 // The whole config file, composed from the area fragments. Cross-field rules live in ../checks/.
 import { z } from 'zod';
 import { authSchema, consumersSchema } from './auth.js';
+import { plansSchema, rateLimitsSchema } from './rate-limits.js';
 import { routesSchema } from './routes.js';
 import { strictObjectRefusing } from './scalars.js';
 import { serverShape } from './server.js';
@@ -13,9 +14,11 @@ export const gatewaySchema = strictObjectRefusing(
     auth: authSchema,
     consumers: consumersSchema,
     routes: routesSchema,
+    plans: plansSchema,
+    rateLimits: rateLimitsSchema,
   },
   'top-level ',
-  ['plans', 'rateLimits', 'cache', 'cluster', 'aggregate'],
+  ['cache', 'cluster', 'aggregate'],
 );
 
 export type GatewaySchema = typeof gatewaySchema;

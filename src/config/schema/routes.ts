@@ -4,6 +4,7 @@ import { isMatchHost } from '../net-address.js';
 import { parseMatchPath, parsePathPattern, type PathPatternResult } from '../path-pattern.js';
 import { routeAuthShape } from './auth.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
+import { routeRateLimitSchema } from './rate-limits.js';
 import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
 
 /** match.path and rewrite share the path syntax; how they relate is checked in checks/routes.ts. */
@@ -65,9 +66,10 @@ export const routeSchema = strictObjectRefusing(
     timeout: orNull(duration({ min: 1 }).meta({ description: "Time for the upstream's answer to begin; default: the upstream's timeout.response" })),
     respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
     ...routeAuthShape,
+    rateLimit: orNull(routeRateLimitSchema),
   },
   'route-level ',
-  ['rateLimit', 'cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'],
+  ['cache', 'aggregate', 'websocket', 'fallback', 'cors', 'translate'],
 );
 
 export const routesSchema = z.array(routeSchema).default([]);

@@ -7,9 +7,12 @@ import type { MetricStore } from '../observability/metric-store.js';
 import { USAGE_FLUSHES, USAGE_ROWS_WRITTEN } from './metrics.js';
 import type { UsageDelta, UsageRow } from './usage-meter.js';
 import { UsageStore, type UsageQuery } from './usage-store.js';
+import { QuotaService } from './quota-service.js';
 
 export class UsageService {
   private timer: NodeJS.Timeout | null = null;
+  /** The quota table, stored in the same env. */
+  readonly quotas: QuotaService;
 
   private constructor(
     private readonly store: UsageStore,
@@ -18,6 +21,7 @@ export class UsageService {
     private readonly metrics: MetricStore,
     private readonly log: pino.Logger,
   ) {
+    this.quotas = new QuotaService(store);
     for (const result of ['success', 'failure']) metrics.add(USAGE_FLUSHES, [result], 0);
     metrics.add(USAGE_ROWS_WRITTEN, [], 0);
   }

@@ -24,6 +24,8 @@ type Counts = [number, number, number];
 /** consumer, day, route, status class: a consumer's days sort together for range reads. */
 type RowKey = [string, string, string, string];
 
+export type QuotaWord = [consumer: string, period: number, count: number];
+
 interface Batch {
   seq: number;
   rows: UsageRow[];
@@ -47,12 +49,35 @@ export class UsageStore {
   /** This supervisor's run: names its batches in the `flushes` table. */
   readonly run = randomUUID();
 
-  private constructor(private readonly root: RootDatabase, private readonly rows: Database<Counts, RowKey>, private readonly flushes: Database<number, string>) {}
+  /** The quota words to store with each batch (metering/quota-service.ts): consumer, period, count. */
+  private quotaSnapshot: () => QuotaWord[] = () => [];
+
+  private constructor(
+    private readonly root: RootDatabase,
+    private readonly rows: Database<Counts, RowKey>,
+    private readonly flushes: Database<number, string>,
+    private readonly quotas: Database<[number, number], string>,
+  ) {}
 
   static open(dir: string): UsageStore {
     mkdirSync(dir, { recursive: true });
     const root = open({ path: dir, maxDbs: 4 });
-    return new UsageStore(root, root.openDB<Counts, RowKey>({ name: 'usage' }), root.openDB<number, string>({ name: 'flushes' }));
+    return new UsageStore(root, root.openDB<Counts, RowKey>({ name: 'usage' }), root.openDB<number, string>({ name: 'flushes' }),
+      root.openDB<[number, number], string>({ name: 'quotas' }));
+  }
+
+  /**
+   * Stores the quota words with every batch, in its transaction. A request is charged to its
+   * quota when it starts and metered when it ends, so the words written with a batch include the
+   * charge of every request in it: quota state is as durable as usage.
+   */
+  setQuotaSnapshot(snapshot: () => QuotaWord[]): void {
+    this.quotaSnapshot = snapshot;
+  }
+
+  /** A consumer's stored quota word: its period and count. */
+  storedQuota(consumer: string): [number, number] | undefined {
+    return this.quotas.get(consumer);
   }
 
   /** A worker's push; one whose (run, seq) was already applied is dropped. */
@@ -91,6 +116,7 @@ export class UsageStore {
         void this.rows.put(key, [had[0] + row.requests, had[1] + row.bytesIn, had[2] + row.bytesOut]);
       }
       void this.flushes.put(this.run, batch.seq);
+      for (const [consumer, period, count] of this.quotaSnapshot()) void this.quotas.put(consumer, [period, count]);
       return true;
     });
   }

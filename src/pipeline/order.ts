@@ -4,6 +4,7 @@ import { proxyStage } from '../stages/proxy/index.js';
 import { faultStage } from '../stages/fault/index.js';
 import { authStage } from '../stages/auth/index.js';
 import { ipRateLimitStage, keyedRateLimitStage } from '../stages/rate-limit/index.js';
+import { quotaStage } from '../stages/quota/index.js';
 
 /**
  * The one place that orders the stages, first to last. Each factory decides from the route's
@@ -17,6 +18,7 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   authStage, // route `auth`: sets ctx.consumer, answers 401/403 (src/stages/auth/)
   // rate limits by consumer/header go here (after auth)
   keyedRateLimitStage,
+  quotaStage, // plans.NAME.quota: after the rate limits, so a request they refuse uses none of it
   respondStage,
   proxyStage,
 ];

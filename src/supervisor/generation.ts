@@ -2,16 +2,16 @@ import type { ConfigPath } from '../config/errors.js';
 import type { ListenerConfig } from '../config/schema/listen.js';
 import type { GatewayConfig } from '../config/types.js';
 import { buildRouteTable } from '../routing/build-route-table.js';
-import type { Generation } from '../worker/messages.js';
+import type { Generation, GenerationQuotas } from '../worker/messages.js';
 
 /** Builds the shared route table for a config once; every worker reads the same SAB. */
-export function buildGenerationFor(id: number, config: GatewayConfig): Generation {
+export function buildGenerationFor(id: number, config: GatewayConfig, quotas: GenerationQuotas): Generation {
   const routeTable = buildRouteTable(config.routes.map((r) => ({
     path: r.match.path,
     methods: r.match.methods,
     host: r.match.host,
   })));
-  return { id, config, routeTable };
+  return { id, config, routeTable, quotas };
 }
 
 /** A change a reload cannot apply: where it is in the new config, and what it is. */

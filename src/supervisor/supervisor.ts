@@ -88,7 +88,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   // JWKS are fetched here, once for all workers, before they start (bounded wait).
   const jwks = new JwksService(log);
   await jwks.add(config);
-  const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config), uws.name, log,
+  const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config, usage.quotas.forConfig(config)), uws.name, log,
     process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, rateLimits, { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) },
     (delta) => usage.apply(delta));
   jwks.setSender((update, index) => pool.notify({ type: 'jwks', update }, index));
@@ -126,7 +126,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     // New key sets reach the workers before the generation that uses them.
     await jwks.add(next.config);
     try {
-      await pool.applyGeneration(buildGenerationFor(id, next.config));
+      await pool.applyGeneration(buildGenerationFor(id, next.config, usage.quotas.forConfig(next.config)));
     } catch (err) {
       log.error({ err }, 'config reload failed on a worker; rolled back');
       return { ok: false, errors: [(err as Error).message] };

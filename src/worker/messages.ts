@@ -11,6 +11,13 @@ export interface Generation {
   id: number;
   config: GatewayConfig;
   routeTable: SharedArrayBuffer;
+  /** The quota table every generation shares (src/shm/quota-table.ts), and each consumer's slot in it. */
+  quotas: GenerationQuotas;
+}
+
+export interface GenerationQuotas {
+  table: SharedArrayBuffer;
+  slots: Record<string, number>;
 }
 
 export interface WorkerInit {

@@ -85,7 +85,7 @@ t.test('rateLimits.capacity: a whole number of slots; changing it needs a restar
     'gw.yaml:1:28 rateLimits.slots: unknown key "slots"',
   ]);
   const before = configOf(t, 'rateLimits: { capacity: 4 }\n');
-  t.same(restartOnlyChanges(before, configOf(t, 'rateLimits: { capacity: 8 }\n')), ['rateLimits.capacity']);
-  t.same(restartOnlyChanges(before, configOf(t, `rateLimits: { capacity: 4 }\n${withRoutes('  - { id: a, match: { path: /a }, upstream: users, rateLimit: { limit: 1, window: 1s } }\n')}`)), [],
+  t.same(restartOnlyChanges(before, configOf(t, 'rateLimits: { capacity: 8 }\n'), [0]).map((c) => c.path.join('.')), ['rateLimits.capacity']);
+  t.same(restartOnlyChanges(before, configOf(t, `rateLimits: { capacity: 4 }\n${withRoutes('  - { id: a, match: { path: /a }, upstream: users, rateLimit: { limit: 1, window: 1s } }\n')}`), [0]), [],
     'limits themselves change on reload');
 });

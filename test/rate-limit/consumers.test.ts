@@ -79,7 +79,7 @@ t.test('a request its plan refuses does not use up the route budget', async (t) 
   t.equal(later.status, 200, 'once the plan refills, the route still has budget');
   const stats = await statsOf(gw);
   const both = (stats.routes as RouteLine[]).find((r) => r.id === 'both');
-  t.ok(both !== undefined && both.lifetime.rateLimited >= 5, `refusals on /both counted (${both?.lifetime.rateLimited})`);
+  t.ok(both !== undefined && (both.lifetime.rateLimited ?? 0) >= 5, `refusals on /both counted (${both?.lifetime.rateLimited})`);
 });
 
 t.test('a limit by ip runs before authentication: a flood of bad keys is cut before any key is checked', async (t) => {

@@ -9,6 +9,7 @@ import { Client } from 'undici';
 import { configHead, fetchText, launch, startUpstreams } from './fixtures/system-fixture.js';
 import { workerOf } from './fixtures/worker-load.js';
 import type { GatewayProcess } from '../helpers/gateway-process.js';
+import { parseMetrics, total } from '../helpers/prometheus.js';
 
 const ACME = 'acme-key-0123456789abcdef';
 const SOLO = 'solo-key-0123456789abcdef';
@@ -64,6 +65,9 @@ t.test('a daily quota is exact over 3 workers, answers 429 until midnight UTC, a
   t.ok(Math.abs(Number(refused.retryAfter) - expected) <= 2, `Retry-After ${refused.retryAfter} s: until midnight UTC (${expected} s)`);
   t.match(refused.state, /^"quota-gold";r=0;t=\d+$/);
   t.equal((await get(gw, '/api/small', SOLO)).status, 200, 'a consumer without the plan is not limited');
+  const families = parseMetrics((await fetchText(`${gw.adminUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text);
+  t.equal(total(families, 'tollgate_quota_exceeded_total', { route: 'small', plan: 'gold' }), 1, 'the 429 is counted for its route and plan');
+  t.equal(total(families, 'tollgate_quota_exceeded_total', { route: 'other', plan: 'gold' }), 0);
 
   t.equal(await gw.stop('SIGTERM'), 0);
   const again = await launch(t, yaml, { workers: 3, env: { TOLLGATE_FAULT_INJECTION: '1' }, configFile: gw.configFile });

@@ -7,9 +7,13 @@ import type { QuotaPeriod } from '../../shm/quota-table.js';
 import { periodEnd, periodOf, periodSeconds } from '../../shm/quota-table.js';
 import type { StageFactory } from '../../pipeline/types.js';
 import { replyProblem } from '../../pipeline/problem-reply.js';
+import { QUOTA_EXCEEDED } from '../../metering/metrics.js';
+import type { CounterSeries } from '../../observability/metrics-recorder.js';
 
 interface ConsumerQuota {
   slot: number;
+  /** This route's 429s for the plan. */
+  exceeded: CounterSeries;
   limit: number;
   period: QuotaPeriod;
   /** quota-PLAN, the policy's name in RateLimit-Policy / RateLimit. */
@@ -24,7 +28,8 @@ export const quotaStage: StageFactory = (route, deps, next) => {
     const quota = spec.plan === null ? null : deps.config.plans[spec.plan]?.quota ?? null;
     const slot = deps.quotas.slots[consumer];
     if (quota === null || spec.plan === null || slot === undefined) continue;
-    byConsumer.set(consumer, { slot, limit: quota.limit, period: quota.period, quoted: `"quota-${spec.plan}"`, plan: spec.plan });
+    const exceeded = deps.metrics.counter(QUOTA_EXCEEDED, [route.id, spec.plan]);
+    byConsumer.set(consumer, { slot, exceeded, limit: quota.limit, period: quota.period, quoted: `"quota-${spec.plan}"`, plan: spec.plan });
   }
   if (byConsumer.size === 0) return null;
   const { table, clock } = deps.quotas;
@@ -47,6 +52,7 @@ export const quotaStage: StageFactory = (route, deps, next) => {
       next(ctx);
       return;
     }
+    quota.exceeded.value++;
     replyProblem(ctx.exchange, ctx.requestId, 'TG_QUOTA_EXCEEDED',
       `Quota of plan "${quota.plan}" (${quota.limit} request${quota.limit === 1 ? '' : 's'} per UTC ${quota.period}) used up; it starts again in ${reset} s.`,
       ['retry-after', String(reset)]);

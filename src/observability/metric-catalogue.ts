@@ -48,6 +48,11 @@ export const UPSTREAM_CONNECTIONS = gauge('tollgate_upstream_connections', ['ups
   'Keep-alive connections open to the target, summed over workers: busy (carrying a request) or idle.',
   { view: { on: 'target', field: 'connections', by: 'state' } });
 
+export const TARGET_UP = gauge('tollgate_target_up', ['upstream', 'target'],
+  'Whether the target takes traffic by its health (1) or is down by active or passive health checks (0); every target of every upstream.');
+export const CIRCUIT_OPEN = gauge('tollgate_circuit_open', ['upstream', 'target'],
+  "Whether the target's circuit breaker is open (1: answered 503 without a connection) or not (0: closed or half-open).");
+
 export const WORKERS = gauge('tollgate_workers', [], 'Worker threads serving requests.');
 
 export const CONFIG_RELOADS = counter('tollgate_config_reloads_total', ['result'],
@@ -106,6 +111,8 @@ export const CATALOGUE: readonly MetricDef[] = [
   UPSTREAM_IN_FLIGHT,
   UPSTREAM_QUEUED,
   UPSTREAM_CONNECTIONS,
+  TARGET_UP,
+  CIRCUIT_OPEN,
   WORKERS,
   CONFIG_RELOADS,
   WORKER_IN_FLIGHT,

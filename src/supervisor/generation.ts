@@ -2,16 +2,22 @@ import type { ConfigPath } from '../config/errors.js';
 import type { ListenerConfig } from '../config/schema/listen.js';
 import type { GatewayConfig } from '../config/types.js';
 import { buildRouteTable } from '../routing/build-route-table.js';
-import type { Generation, GenerationQuotas } from '../worker/messages.js';
+import type { Generation, GenerationQuotas, UpstreamAssignment } from '../worker/messages.js';
 
-/** Builds the shared route table for a config once; every worker reads the same SAB. */
-export function buildGenerationFor(id: number, config: GatewayConfig, quotas: GenerationQuotas): Generation {
+/**
+ * Builds the shared route table for a config once; every worker reads the same SAB. `assignments`
+ * are the upstreams' slots and targets (supervisor/upstream-supervision.ts); `quotas` each
+ * consumer's slot in the quota table (metering/quota-service.ts).
+ */
+export function buildGenerationFor(
+  id: number, config: GatewayConfig, assignments: Record<string, UpstreamAssignment>, quotas: GenerationQuotas,
+): Generation {
   const routeTable = buildRouteTable(config.routes.map((r) => ({
     path: r.match.path,
     methods: r.match.methods,
     host: r.match.host,
   })));
-  return { id, config, routeTable, quotas };
+  return { id, config, routeTable, assignments, quotas };
 }
 
 /** A change a reload cannot apply: where it is in the new config, and what it is. */

@@ -3,6 +3,7 @@
 // store's window, `windowSeconds`), with the totals since start under `lifetime`. Latency
 // quantiles are exact across workers (merged HDR histograms), in milliseconds with microsecond
 // decimals. Every metric of the catalogue with a `view` adds its field to the items here.
+import type { UpstreamSnapshot } from './upstream-supervision.js';
 import type { GatewayConfig } from '../config/types.js';
 import { CATALOGUE, REQUESTS, REQUEST_DURATION, UPSTREAM_DURATION, UPSTREAM_RESPONSES } from '../observability/metric-catalogue.js';
 import type { MetricDef, MetricView } from '../observability/metric-def.js';
@@ -270,4 +271,22 @@ export function statsSnapshot(store: MetricStore, config: GatewayConfig, workers
   const workerItems: Item[] = workers.map((w) => ({ ...w }));
   applyViews(store, catalogue, locator(routes, upstreams, workerItems));
   return { windowSeconds: round(seconds, 1), routes, unmatched, upstreams, workers: workerItems };
+}
+
+/**
+ * Adds what the supervisor reads from the shared upstream state (upstream-supervision.ts) to a
+ * snapshot's upstreams: each target's health and circuit state (the current targets, discovered
+ * ones included, in assignment order, keeping the pool figures the views put on them), and the
+ * retry and discovery figures of the upstreams that have them.
+ */
+export function withUpstreamStates(snapshot: StatsSnapshot, states: readonly UpstreamSnapshot[]): StatsSnapshot {
+  for (const item of snapshot.upstreams) {
+    const state = states.find((s) => s.upstream === item.upstream);
+    if (state === undefined) continue;
+    const figures = new Map(item.targets.map((t) => [originOf(t.url), t]));
+    item.targets = state.targets.map((t) => ({ ...figures.get(originOf(t.url)), ...t }));
+    if (state.retries !== undefined) item.retries = state.retries;
+    if (state.discovery !== undefined) item.discovery = state.discovery;
+  }
+  return snapshot;
 }

@@ -6,7 +6,8 @@ import { readdirSync } from 'node:fs';
 import type { GatewayConfig } from '../config/types.js';
 import type { JwksStats } from '../auth/jwks-service.js';
 import type { RateLimitTableStats } from '../shm/rate-limit-table.js';
-import { JWKS_FAILURES, JWKS_FETCHES, JWKS_KEYS, PROCESS_CPU, PROCESS_OPEN_FDS, PROCESS_RSS, PROCESS_START, RATE_LIMIT_SLOTS, RATE_LIMIT_TABLE_EVENTS, WORKERS } from '../observability/metric-catalogue.js';
+import type { UpstreamSnapshot } from './upstream-supervision.js';
+import { JWKS_FAILURES, JWKS_FETCHES, JWKS_KEYS, PROCESS_CPU, PROCESS_OPEN_FDS, PROCESS_RSS, PROCESS_START, RATE_LIMIT_SLOTS, CIRCUIT_OPEN, TARGET_UP, RATE_LIMIT_TABLE_EVENTS, WORKERS } from '../observability/metric-catalogue.js';
 import type { MetricStore } from '../observability/metric-store.js';
 import type { WorkerState } from './stats-snapshot.js';
 
@@ -18,6 +19,8 @@ export interface SupervisorState {
   jwks: readonly JwksStats[];
   /** The shared rate-limit table's figures since start. */
   rateLimits: RateLimitTableStats;
+  /** Targets with their health and circuit state, from the shared upstream state. */
+  upstreams: readonly UpstreamSnapshot[];
 }
 
 export type SupervisorSampler = (store: MetricStore, state: SupervisorState) => void;
@@ -63,7 +66,26 @@ const sampleRateLimits: SupervisorSampler = (store, { rateLimits: t }) => {
   store.set(RATE_LIMIT_TABLE_EVENTS, ['stuck'], t.stuck);
 };
 
-export const SUPERVISOR_SAMPLERS: readonly SupervisorSampler[] = [sampleProcess, sampleWorkers, sampleJwks, sampleRateLimits];
+/** Target labels as the workers' pool gauges write them: the target's origin. */
+const originOf = (url: string): string => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+};
+
+const sampleUpstreams: SupervisorSampler = (store, state) => {
+  for (const u of state.upstreams) {
+    for (const t of u.targets) {
+      const labels = [u.upstream, originOf(t.url)];
+      store.set(TARGET_UP, labels, t.health === 'up' ? 1 : 0);
+      store.set(CIRCUIT_OPEN, labels, t.circuit === 'open' ? 1 : 0);
+    }
+  }
+};
+
+export const SUPERVISOR_SAMPLERS: readonly SupervisorSampler[] = [sampleProcess, sampleWorkers, sampleJwks, sampleRateLimits, sampleUpstreams];
 
 export function sampleSupervisor(store: MetricStore, state: SupervisorState): void {
   for (const sample of SUPERVISOR_SAMPLERS) sample(store, state);

@@ -18,7 +18,8 @@ import { createRateLimits } from './rate-limit-buffer.js';
 import { RateLimitTable } from '../shm/rate-limit-table.js';
 import { redactConfig } from './redact.js';
 import { certificateReport, tcpMigrateReq, type CertificateLine } from './tls-report.js';
-import { statsSnapshot } from './stats-snapshot.js';
+import { statsSnapshot, withUpstreamStates } from './stats-snapshot.js';
+import { UpstreamSupervision } from './upstream-supervision.js';
 import { WorkerPool } from './worker-pool.js';
 import { UsageService } from '../metering/usage-service.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
@@ -88,24 +89,35 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   // JWKS are fetched here, once for all workers, before they start (bounded wait).
   const jwks = new JwksService(log);
   await jwks.add(config);
-  const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config, usage.quotas.forConfig(config)), uws.name, log,
-    process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, rateLimits, { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) },
-    (delta) => usage.apply(delta));
+  let reloading: Promise<unknown> = Promise.resolve();
+  // Health checks, DNS discovery and the shared upstream state, once per node. Discovery updates
+  // queue behind a reload in progress, so a reload and a discovery never assign targets at once.
+  const supervision = new UpstreamSupervision(log, {
+    push: (upstream, assignment) => pool.setTargets(upstream, assignment),
+    serial: (task) => {
+      reloading = reloading.then(task, task);
+    },
+  });
+  const firstPlan = await supervision.plan(config);
+  const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config, firstPlan.assignments, usage.quotas.forConfig(config)), uws.name, log,
+    process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, rateLimits, supervision.buffer,
+    { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) }, (delta) => usage.apply(delta));
   jwks.setSender((update, index) => pool.notify({ type: 'jwks', update }, index));
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
     await pool.start();
   } catch (err) {
     jwks.close();
+    supervision.stop();
     await pool.drain(1_000);
     await usage.close();
     demo?.kill('SIGTERM');
     throw new StartError([(err as Error).message]);
   }
+  supervision.commit(firstPlan);
   usage.schedule(config.metering.flushInterval);
   logCertificates(log, certificateReport(config.listen, ports, null), 'TLS certificates loaded');
 
-  let reloading: Promise<unknown> = Promise.resolve();
   async function reloadOnce(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }> {
     const next = loadConfigFile(opts.configFile, process.env, build);
     if (!next.ok) {
@@ -125,12 +137,21 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     const id = generationId + 1;
     // New key sets reach the workers before the generation that uses them.
     await jwks.add(next.config);
+    let plan: Awaited<ReturnType<typeof supervision.plan>>;
     try {
-      await pool.applyGeneration(buildGenerationFor(id, next.config, usage.quotas.forConfig(next.config)));
+      plan = await supervision.plan(next.config);
     } catch (err) {
+      log.error({ err }, 'config reload rejected; keeping the running config');
+      return { ok: false, errors: [(err as Error).message] };
+    }
+    try {
+      await pool.applyGeneration(buildGenerationFor(id, next.config, plan.assignments, usage.quotas.forConfig(next.config)));
+    } catch (err) {
+      supervision.abort(plan);
       log.error({ err }, 'config reload failed on a worker; rolled back');
       return { ok: false, errors: [(err as Error).message] };
     }
+    supervision.commit(plan);
     generationId = id;
     const previous = config;
     config = next.config;
@@ -154,12 +175,12 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   /** Brings the store up to now: every worker's counts, and what the supervisor reads itself. */
   const refreshMetrics = async (): Promise<void> => {
     await pool.flushMetrics();
-    sampleSupervisor(metrics, { config, workers: pool.workerStates(), jwks: jwks.stats(), rateLimits: rateLimitTable.stats() });
+    sampleSupervisor(metrics, { config, workers: pool.workerStates(), jwks: jwks.stats(), rateLimits: rateLimitTable.stats(), upstreams: supervision.snapshot() });
   };
   /** The snapshot /routes, /upstreams and SIGUSR2 share. */
   const snapshot = async (): Promise<ReturnType<typeof statsSnapshot>> => {
     await refreshMetrics();
-    return statsSnapshot(metrics, config, pool.workerStates());
+    return withUpstreamStates(statsSnapshot(metrics, config, pool.workerStates()), supervision.snapshot());
   };
 
   const admin = createAdminServer({ token: config.admin.token, host: config.admin.host }, {
@@ -177,6 +198,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   });
   const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
     jwks.close();
+    supervision.stop();
     await pool.drain(1_000);
     await usage.close();
     demo?.kill('SIGTERM');
@@ -196,6 +218,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     shutdown: () => (stopped ??= (async () => {
       log.info({ timeoutMs: config.shutdownTimeout }, 'shutting down: draining workers');
       jwks.close();
+      supervision.stop();
       await pool.drain(config.shutdownTimeout);
       // Each worker pushed its last counts as it drained: nothing is left out of this flush.
       await usage.close();

@@ -6,7 +6,7 @@ import type { JwksUpdate } from '../auth/jwks-messages.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
 import type { UsageDelta } from '../metering/usage-meter.js';
 import type { MetricStore } from '../observability/metric-store.js';
-import type { FromSpare, FromWorker, Generation, MetricsDelta, ToWorker, WorkerBoot, WorkerInit } from '../worker/messages.js';
+import type { FromSpare, FromWorker, Generation, MetricsDelta, ToWorker, UpstreamAssignment, WorkerBoot, WorkerInit } from '../worker/messages.js';
 
 const WORKER_URL = new URL('../worker/main.js', import.meta.url);
 const RESPAWN_WINDOW_MS = 10_000;
@@ -61,6 +61,8 @@ export class WorkerPool {
     private readonly metrics: MetricStore,
     /** The rate-limit table every worker shares (src/shm/rate-limit-layout.ts). */
     private readonly rateLimits: SharedArrayBuffer,
+    /** Health, circuit state, in-flight counts and retry budgets (src/shm/upstream-state-layout.ts). */
+    private readonly upstreamState: SharedArrayBuffer,
     private readonly jwks: JwksHooks = NO_JWKS,
     /** Where every worker's usage counts go (metering/usage-store.ts). */
     private readonly usage: (delta: UsageDelta) => void = () => {},
@@ -148,6 +150,17 @@ export class WorkerPool {
     this.slots.forEach((s, i) => {
       if (s.worker !== null && (index === null || index === i)) s.worker.postMessage(msg);
     });
+
+  }
+
+  /**
+   * A discovered upstream's new targets: sent to every live worker, and kept in the current
+   * generation so that a worker started later (a replacement) starts with them.
+   */
+  setTargets(upstream: string, assignment: UpstreamAssignment): void {
+    this.generation = { ...this.generation, assignments: { ...this.generation.assignments, [upstream]: assignment } };
+    const msg: ToWorker = { type: 'targets', upstream, assignment };
+    for (const s of this.slots) s.worker?.postMessage(msg);
   }
 
   /** Stops accepting on every worker, waits for in-flight requests (bounded), ends the threads. */
@@ -175,6 +188,7 @@ export class WorkerPool {
       index, ports: this.ports, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
       rateLimits: this.rateLimits,
       jwks: this.jwks.snapshot(),
+      upstreamState: this.upstreamState,
     };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);

@@ -7,7 +7,7 @@ import { TOLLGATE_VERSION } from '../package-version.js';
 import type { RequestMeters } from '../observability/request-meters.js';
 import { compileRoute } from '../pipeline/compile.js';
 import { RouteTable } from '../routing/route-table.js';
-import { UpstreamRegistry } from '../upstream/registry.js';
+import { UpstreamRegistry, type UpstreamEnv } from '../upstream/registry.js';
 import type { RateLimitDeps } from '../pipeline/types.js';
 import { QuotaTable, quotaClock } from '../shm/quota-table.js';
 import type { Generation } from './messages.js';
@@ -20,10 +20,11 @@ export interface WorkerGeneration {
 
 /** Compiles every route of a generation against this worker's upstream pools. */
 export function buildGeneration(
-  gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean, meters: RequestMeters, auth: AuthRuntime, rateLimits: RateLimitDeps,
+  gen: Generation, previous: WorkerGeneration | null, env: UpstreamEnv, faultInjection: boolean, meters: RequestMeters, auth: AuthRuntime, rateLimits: RateLimitDeps,
 ): WorkerGeneration {
   const config = gen.config;
-  const upstreams = new UpstreamRegistry(config.upstreams, previous?.upstreams ?? null);
+  const log = env.log;
+  const upstreams = new UpstreamRegistry(config.upstreams, gen.assignments, env, previous?.upstreams ?? null);
   const deps = {
     config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, metrics: meters.metrics, meters,
     auth: compileAuth(config, auth), rateLimits,

@@ -20,6 +20,8 @@ import * as C from '../shm/control-layout.js';
 import { UsageMeter } from '../metering/usage-meter.js';
 import { AuthRuntime } from '../auth/auth-runtime.js';
 import { authCounterFlush } from '../auth/counters.js';
+import { upstreamStateViews } from '../shm/upstream-state-layout.js';
+import type { UpstreamEnv } from '../upstream/registry.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import { WorkerListeners, type AppTraffic, type Scheme } from './listeners.js';
 import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
@@ -53,6 +55,7 @@ let auth!: AuthRuntime;
 let flushAuthCounters = (): void => {};
 /** The shared table and this worker's refusal counters: one for the thread's life, every generation uses them. */
 let rateLimits!: RateLimitDeps;
+let upstreamEnv!: UpstreamEnv;
 const slot = (field: number): number => C.workerSlot(init.index, field);
 
 function onFinish(ex: UwsExchange): void {
@@ -84,7 +87,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   if (previous === undefined || listeners === null) return;
   let next: WorkerGeneration;
   try {
-    next = buildGeneration(msg.generation, previous, logger, init.faultInjection, meters, auth, rateLimits);
+    next = buildGeneration(msg.generation, previous, upstreamEnv, init.faultInjection, meters, auth, rateLimits);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
@@ -166,6 +169,7 @@ function onMessage(msg: ToWorker): void {
     case 'drain': void drain(msg.timeoutMs); break;
     case 'metrics-flush': pushMetrics(msg.flush); break;
     case 'jwks': auth.onJwks(msg.update); break;
+    case 'targets': current?.upstreams.updateTargets(msg.upstream, msg.assignment); break;
     case 'assume': break; // only a spare is sent one
   }
 }
@@ -186,7 +190,8 @@ function start(assigned: WorkerInit): void {
     build = loadUws(init.uws);
     dropUwsMark(build);
     rateLimits = { table: new RateLimitTable(init.rateLimits), counters: new RateLimitCounters(metrics) };
-    current = buildGeneration(init.generation, null, logger, init.faultInjection, meters, auth, rateLimits);
+    upstreamEnv = { state: upstreamStateViews(init.upstreamState), log: logger };
+    current = buildGeneration(init.generation, null, upstreamEnv, init.faultInjection, meters, auth, rateLimits);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;

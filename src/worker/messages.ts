@@ -11,6 +11,8 @@ export interface Generation {
   id: number;
   config: GatewayConfig;
   routeTable: SharedArrayBuffer;
+  /** Every upstream's slots in the upstream-state buffer and its targets (static or discovered). */
+  assignments: Record<string, UpstreamAssignment>;
   /** The quota table every generation shares (src/shm/quota-table.ts), and each consumer's slot in it. */
   quotas: GenerationQuotas;
 }
@@ -18,6 +20,22 @@ export interface Generation {
 export interface GenerationQuotas {
   table: SharedArrayBuffer;
   slots: Record<string, number>;
+}
+
+/** A target and its slot in the upstream-state buffer (src/shm/upstream-state-layout.ts). */
+export interface TargetAssignment {
+  /** The target's origin. */
+  url: string;
+  weight: number;
+  slot: number;
+  epoch: number;
+}
+
+/** An upstream's own slot (retry budget) and its targets. */
+export interface UpstreamAssignment {
+  slot: number;
+  epoch: number;
+  targets: TargetAssignment[];
 }
 
 export interface WorkerInit {
@@ -31,6 +49,8 @@ export interface WorkerInit {
   control: SharedArrayBuffer;
   /** The rate-limit table, one for the gateway's lifetime (reloads keep it); src/shm/rate-limit-layout.ts. */
   rateLimits: SharedArrayBuffer;
+  /** Health, circuit state, in-flight counts and retry budgets, shared by every worker; src/shm/upstream-state-layout.ts. */
+  upstreamState: SharedArrayBuffer;
   /**
    * Test-only (TOLLGATE_FAULT_INJECTION=1), never set in production: requests may inject faults
    * (x-tollgate-fault header) and every answer names its worker (x-tollgate-worker).
@@ -54,7 +74,9 @@ export type ToWorker =
   /** Push metrics now; the answer is a 'metrics' message carrying the same `flush` id. */
   | { type: 'metrics-flush'; flush: number }
   /** A JWKS was fetched (or a refetch was refused during the cooldown): its keys and cooldown. */
-  | { type: 'jwks'; update: JwksUpdate };
+  | { type: 'jwks'; update: JwksUpdate }
+  /** DNS discovery changed an upstream's targets: applied at once, without a new generation. */
+  | { type: 'targets'; upstream: string; assignment: UpstreamAssignment };
 
 /** One series of a metric: its label values, in the order the metric declares its labels. */
 export interface SeriesValue {

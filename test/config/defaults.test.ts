@@ -45,6 +45,11 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     balance: 'round-robin',
     connections: 64,
     timeout: { connect: 2000, response: 10_000 },
+    discover: null,
+    hashOn: null,
+    retry: null,
+    healthCheck: null,
+    circuitBreaker: null,
   });
   t.same(config.routes[0], {
     id: 'users',

@@ -52,6 +52,10 @@ t.test('the examples operators ask for show what they say', async (t) => {
   const several = load('several-targets.yaml');
   t.same(several.upstreams['orders']?.targets.map((x) => x.weight), [1, 1, 2]);
 
+  const resilient = load('resilient-upstreams.yaml');
+  t.match(resilient.upstreams['users'], { balance: 'least-requests', healthCheck: { path: '/health' }, retry: { attempts: 2 }, circuitBreaker: { errorRate: 0.5 } });
+  t.match(resilient.upstreams['orders'], { targets: [], discover: { dns: '_orders._tcp.service.consul', port: null, resolver: '127.0.0.1:8600' } });
+
   const lb = load('behind-load-balancer.yaml');
   t.same(lb.trustedProxies, ['10.0.0.0/16']);
   t.equal(lb.admin.token, 'example-token', 'the admin token comes from the environment');

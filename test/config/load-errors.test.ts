@@ -35,8 +35,9 @@ t.test('every error in the file is reported in one pass, in file order', async (
 });
 
 t.test('a missing key points at its parent map', async (t) => {
-  const errors = errorsOf(t, 'upstreams:\n  users:\n    connections: 3\n');
-  t.same(errors, ['gw.yaml:3:5 upstreams.users.targets: required key is missing']);
+  const errors = errorsOf(t, 'upstreams:\n  users:\n    targets: [http://x]\n    healthCheck:\n      interval: 1s\n');
+  t.same(errors, ['gw.yaml:5:7 upstreams.users.healthCheck.path: required key is missing']);
+  t.same(errorsOf(t, 'upstreams:\n  users:\n    connections: 3\n'), ['gw.yaml:3:5 upstreams.users: an upstream needs "targets" or "discover"']);
 });
 
 t.test('a wrong type names what was expected and what was found', async (t) => {

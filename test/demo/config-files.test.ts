@@ -4,6 +4,7 @@ import t, { type Test } from 'tap';
 import { loadConfigFile, type LoadResult } from '../../dist/config/load.js';
 import { DEFAULT_DEMO_PORTS } from '../../dist/demo/index.js';
 import { scenarios } from '../../bench/scenarios/proxy.mjs';
+import { BENCH_JWT_KEY_FILE } from '../../bench/jwt-bench-key.mjs';
 
 const GATEWAY_YAML = fileURLToPath(new URL('../../config/gateway.yaml', import.meta.url));
 const BENCH_YAML = fileURLToPath(new URL('../../bench/gateway.bench.yaml', import.meta.url));
@@ -51,13 +52,18 @@ t.test('the admin token comes from TOLLGATE_ADMIN_TOKEN', async (t) => {
 });
 
 t.test('bench/gateway.bench.yaml is valid and routes every bench scenario', async (t) => {
-  const config = loaded(t, loadConfigFile(BENCH_YAML, {}));
+  const config = loaded(t, loadConfigFile(BENCH_YAML, { TOLLGATE_BENCH_JWT_KEY: BENCH_JWT_KEY_FILE }));
   t.same(config.listen, [{ host: '127.0.0.1', port: 8780, tls: null }]);
   t.equal(config.admin.port, 9981);
   t.equal(config.log.access, false);
   t.same(config.upstreams['users']?.targets.map((target) => target.url), ['http://127.0.0.1:9001']);
   const paths = config.routes.map((route) => route.match.path);
-  t.same(paths.sort(), ['/bytes/:n', '/echo', '/small', '/static']);
+  t.same(paths.sort(), ['/auth/small', '/bytes/:n', '/echo', '/small', '/small-checked', '/static']);
+  const authRoute = config.routes.find((route) => route.id === 'small-auth');
+  t.same(authRoute?.auth, ['jwt:bench'], 'the authenticated bench route needs the bench token');
+  t.equal(authRoute?.rateLimit?.by, 'consumer', 'and is rate-limited by consumer');
+  t.match(config.upstreams['users-checked'], { targets: [{ url: 'http://127.0.0.1:9001' }], healthCheck: { path: '/health' }, circuitBreaker: {} },
+    'small-checked: the same target with health checks and a breaker');
   const staticRoute = config.routes.find((route) => route.match.path === '/static');
   t.equal(staticRoute?.respond?.status, 200);
   for (const scenario of scenarios) {

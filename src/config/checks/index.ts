@@ -5,7 +5,8 @@ import { checkAuth } from './auth.js';
 import { checkListeners } from './listen.js';
 import { checkRateLimits } from './rate-limits.js';
 import { checkRoutes } from './routes.js';
+import { checkUpstreams } from './upstreams.js';
 
 export function crossChecks(raw: unknown): Problem[] {
-  return [...checkRoutes(raw), ...checkListeners(raw), ...checkAdmin(raw), ...checkAuth(raw), ...checkRateLimits(raw)];
+  return [...checkRoutes(raw), ...checkListeners(raw), ...checkAdmin(raw), ...checkAuth(raw), ...checkRateLimits(raw), ...checkUpstreams(raw)];
 }

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   TG_LENGTH_REQUIRED: { status: 411, title: 'Length Required' },
   TG_BODY_TOO_LARGE: { status: 413, title: 'Content Too Large' },
   TG_RATE_LIMITED: { status: 429, title: 'Too Many Requests' },
+  TG_QUOTA_EXCEEDED: { status: 429, title: 'Too Many Requests' },
   TG_HEADERS_TOO_LARGE: { status: 431, title: 'Request Header Fields Too Large' },
   TG_CODING_NOT_IMPLEMENTED: { status: 501, title: 'Not Implemented' },
   TG_METHOD_NOT_IMPLEMENTED: { status: 501, title: 'Not Implemented' },

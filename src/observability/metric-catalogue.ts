@@ -18,6 +18,7 @@
 // (prometheus-text.ts), and the views fill /routes, /upstreams and SIGUSR2 (supervisor/stats-snapshot.ts).
 // A metric with no series yet (no request counted it) is not written at all.
 import { counter, gauge, summary, type MetricDef } from './metric-def.js';
+import { METERING_METRICS } from '../metering/metrics.js';
 
 export const REQUESTS = counter('tollgate_requests_total', ['route', 'method', 'status'],
   'Requests answered, by route id ("(unmatched)": no route), method and status sent (499: the client went away first).');
@@ -131,6 +132,7 @@ export const CATALOGUE: readonly MetricDef[] = [
   JWKS_FETCHES,
   JWKS_FAILURES,
   JWKS_KEYS,
+  ...METERING_METRICS,
   PROCESS_RSS,
   PROCESS_CPU,
   PROCESS_START,

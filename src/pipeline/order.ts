@@ -7,6 +7,7 @@ import { ipRateLimitStage, keyedRateLimitStage } from '../stages/rate-limit/inde
 import { corsStage } from '../stages/cors/index.js';
 import { aggregateStage } from '../stages/aggregate/index.js';
 import { translateStage } from '../stages/translate/index.js';
+import { quotaStage } from '../stages/quota/index.js';
 
 /**
  * The one place that orders the stages, first to last. Each factory decides from the route's
@@ -21,6 +22,7 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   authStage, // route `auth`: sets ctx.consumer, answers 401/403 (src/stages/auth/)
   // rate limits by consumer/header go here (after auth)
   keyedRateLimitStage,
+  quotaStage, // plans.NAME.quota: after the rate limits, so a request they refuse uses none of it
   translateStage, // route `translate`: JSON <-> MessagePack around the terminal stages (src/stages/translate/)
   aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,

@@ -8,6 +8,7 @@ import type { RequestMeters, RouteMeter } from '../observability/request-meters.
 import type { AuthGeneration } from '../auth/auth-runtime.js';
 import type { RateLimitCounters } from '../observability/rate-limit-counters.js';
 import type { RateLimitTable } from '../shm/rate-limit-table.js';
+import type { QuotaTable } from '../shm/quota-table.js';
 
 /** A compiled stage chain for one route: synchronous, returns nothing; answers through ctx.exchange. */
 export type Handler = (ctx: RequestContext) => void;
@@ -21,12 +22,20 @@ export interface StageDeps {
   auth: AuthGeneration;
   /** The worker's view of the shared rate-limit table, and its per-route refusal counters. */
   rateLimits: RateLimitDeps;
+  /** The shared quota table, this generation's slot of each consumer with a quota, and the clock quotas run on. */
+  quotas: QuotaDeps;
   /** Test-only (TOLLGATE_FAULT_INJECTION=1): the fault stage joins every chain. */
   faultInjection: boolean;
   /** This worker's metrics: a stage looks its series up here once (metric-catalogue.ts says how). */
   metrics: MetricsRecorder;
   /** The per-route and per-upstream request figures (requests, latencies, upstream answers and errors). */
   meters: RequestMeters;
+}
+
+export interface QuotaDeps {
+  table: QuotaTable;
+  slots: Readonly<Record<string, number>>;
+  clock: () => number;
 }
 
 export interface RateLimitDeps {

@@ -3,6 +3,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../observability/prometheus-text.js';
 import { isLoopbackHostHeader } from './admin-host.js';
+import type { UsageRow } from '../metering/usage-meter.js';
+import { CSV_CONTENT_TYPE, parseUsageQuery, usageCsv, usageJson, wantsCsv } from '../metering/usage-query.js';
+import type { UsageQuery } from '../metering/usage-store.js';
 
 /** What the admin API reads from and asks of the supervisor. */
 export interface AdminPort {
@@ -14,6 +17,8 @@ export interface AdminPort {
   upstreams(): Promise<object[]>;
   /** The Prometheus text exposition (prometheus-text.ts). */
   metrics(): Promise<string>;
+  /** Metered usage, stored and not yet flushed (after the workers pushed theirs). */
+  usage(query: UsageQuery): Promise<UsageRow[]>;
   reload(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }>;
 }
 
@@ -24,7 +29,7 @@ export interface AdminOptions {
   host: string;
 }
 
-/** A JSON body, or `text` with its content type (only /metrics). */
+/** A JSON body, or `text` with its content type (/metrics, and /usage as CSV). */
 type Answer = { status: number; body: unknown; headers?: Record<string, string>; text?: { contentType: string; body: string } };
 
 /**
@@ -43,7 +48,7 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
   };
 
   async function route(req: http.IncomingMessage): Promise<Answer> {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, search = ''] = (req.url ?? '/').split('?', 2) as [string, string?];
     const method = req.method ?? 'GET';
     if (path === '/health') return method === 'GET' ? { status: 200, body: { status: 'ok' } } : notAllowed('GET');
     if (path === '/ready') return method === 'GET' ? { status: port.ready() ? 200 : 503, body: port.readiness() } : notAllowed('GET');
@@ -64,6 +69,7 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
         if (method !== 'GET') return notAllowed('GET');
         return { status: 200, body: null, text: { contentType: PROMETHEUS_CONTENT_TYPE, body: await port.metrics() } };
       }
+      case '/usage': return method === 'GET' ? usage(new URLSearchParams(search), req.headers.accept) : notAllowed('GET');
       case '/reload': {
         if (method !== 'POST') return notAllowed('POST');
         const result = await port.reload();
@@ -73,6 +79,17 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
       }
       default: return { status: 404, body: problem(404, 'Not Found', 'No such admin endpoint.') };
     }
+  }
+
+  async function usage(search: URLSearchParams, accept: string | undefined): Promise<Answer> {
+    const parsed = parseUsageQuery(search);
+    if (!parsed.ok) {
+      // `parameter` is an extension member naming the one at fault.
+      return { status: 400, body: { ...problem(400, 'Bad Request', `${parsed.parameter}: ${parsed.reason}`), parameter: parsed.parameter } };
+    }
+    const rows = await port.usage(parsed.query);
+    if (wantsCsv(accept)) return { status: 200, body: null, text: { contentType: CSV_CONTENT_TYPE, body: usageCsv(rows) } };
+    return { status: 200, body: usageJson(parsed.query, rows) };
   }
 
   return http.createServer((req, res) => {

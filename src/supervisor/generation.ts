@@ -3,19 +3,22 @@ import type { ListenerConfig } from '../config/schema/listen.js';
 import type { GatewayConfig } from '../config/types.js';
 import { routeTableMethods } from '../config/schema/cors.js';
 import { buildRouteTable } from '../routing/build-route-table.js';
-import type { Generation, UpstreamAssignment } from '../worker/messages.js';
+import type { Generation, GenerationQuotas, UpstreamAssignment } from '../worker/messages.js';
 
 /**
  * Builds the shared route table for a config once; every worker reads the same SAB. `assignments`
- * are the upstreams' slots and targets (supervisor/upstream-supervision.ts).
+ * are the upstreams' slots and targets (supervisor/upstream-supervision.ts); `quotas` each
+ * consumer's slot in the quota table (metering/quota-service.ts).
  */
-export function buildGenerationFor(id: number, config: GatewayConfig, assignments: Record<string, UpstreamAssignment>): Generation {
+export function buildGenerationFor(
+  id: number, config: GatewayConfig, assignments: Record<string, UpstreamAssignment>, quotas: GenerationQuotas,
+): Generation {
   const routeTable = buildRouteTable(config.routes.map((r) => ({
     path: r.match.path,
     methods: routeTableMethods(r.match.methods, r.cors),
     host: r.match.host,
   })));
-  return { id, config, routeTable, assignments };
+  return { id, config, routeTable, assignments, quotas };
 }
 
 /** A change a reload cannot apply: where it is in the new config, and what it is. */

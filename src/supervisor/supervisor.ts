@@ -21,6 +21,7 @@ import { certificateReport, tcpMigrateReq, type CertificateLine } from './tls-re
 import { statsSnapshot, withUpstreamStates } from './stats-snapshot.js';
 import { UpstreamSupervision } from './upstream-supervision.js';
 import { WorkerPool } from './worker-pool.js';
+import { UsageService } from '../metering/usage-service.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
 
 export interface StartOptions {
@@ -76,6 +77,13 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   let generationId = 1;
   const metrics = new MetricStore();
   for (const result of ['success', 'failure']) metrics.add(CONFIG_RELOADS, [result], 0);
+  let usage: UsageService;
+  try {
+    // The workers' pushes go through the pool, made below; nothing calls this before.
+    usage = UsageService.open(config.dataDir, () => pool.flushMetrics(), metrics, log);
+  } catch (err) {
+    throw new StartError([(err as Error).message]);
+  }
   const rateLimits = createRateLimits(config.rateLimits.capacity);
   const rateLimitTable = new RateLimitTable(rateLimits);
   // JWKS are fetched here, once for all workers, before they start (bounded wait).
@@ -91,9 +99,9 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     },
   });
   const firstPlan = await supervision.plan(config);
-  const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config, firstPlan.assignments), uws.name, log,
+  const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config, firstPlan.assignments, usage.quotas.forConfig(config)), uws.name, log,
     process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, rateLimits, supervision.buffer,
-    { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) });
+    { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) }, (delta) => usage.apply(delta));
   jwks.setSender((update, index) => pool.notify({ type: 'jwks', update }, index));
   const demo = opts.demoUpstreams ? await opts.demoUpstreams(config) : null;
   try {
@@ -102,10 +110,12 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     jwks.close();
     supervision.stop();
     await pool.drain(1_000);
+    await usage.close();
     demo?.kill('SIGTERM');
     throw new StartError([(err as Error).message]);
   }
   supervision.commit(firstPlan);
+  usage.schedule(config.metering.flushInterval);
   logCertificates(log, certificateReport(config.listen, ports, null), 'TLS certificates loaded');
 
   async function reloadOnce(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }> {
@@ -135,7 +145,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       return { ok: false, errors: [(err as Error).message] };
     }
     try {
-      await pool.applyGeneration(buildGenerationFor(id, next.config, plan.assignments));
+      await pool.applyGeneration(buildGenerationFor(id, next.config, plan.assignments, usage.quotas.forConfig(next.config)));
     } catch (err) {
       supervision.abort(plan);
       log.error({ err }, 'config reload failed on a worker; rolled back');
@@ -146,6 +156,9 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     const previous = config;
     config = next.config;
     jwks.prune(config);
+    // Usage counted under the previous config is written now; the interval may have changed.
+    usage.schedule(config.metering.flushInterval);
+    await usage.flush();
     log.info({ generation: id, routes: config.routes.length }, 'config reloaded');
     logCertificates(log, certificateReport(config.listen, ports, previous.listen), 'TLS certificates re-read');
     return { ok: true, generation: id };
@@ -180,12 +193,14 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       await refreshMetrics();
       return renderPrometheus(metrics, CATALOGUE);
     },
+    usage: (query) => usage.query(query),
     reload,
   });
   const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
     jwks.close();
     supervision.stop();
     await pool.drain(1_000);
+    await usage.close();
     demo?.kill('SIGTERM');
     throw new StartError([`admin: cannot listen on ${config.admin.host}:${config.admin.port}: ${err.message}`]);
   });
@@ -205,6 +220,8 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       jwks.close();
       supervision.stop();
       await pool.drain(config.shutdownTimeout);
+      // Each worker pushed its last counts as it drained: nothing is left out of this flush.
+      await usage.close();
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
       if (demo !== null) await stopChild(demo);

@@ -4,6 +4,7 @@ import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
 import type { JwksUpdate } from '../auth/jwks-messages.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
+import type { UsageDelta } from '../metering/usage-meter.js';
 import type { MetricStore } from '../observability/metric-store.js';
 import type { FromSpare, FromWorker, Generation, MetricsDelta, ToWorker, UpstreamAssignment, WorkerBoot, WorkerInit } from '../worker/messages.js';
 
@@ -63,6 +64,8 @@ export class WorkerPool {
     /** Health, circuit state, in-flight counts and retry budgets (src/shm/upstream-state-layout.ts). */
     private readonly upstreamState: SharedArrayBuffer,
     private readonly jwks: JwksHooks = NO_JWKS,
+    /** Where every worker's usage counts go (metering/usage-store.ts). */
+    private readonly usage: (delta: UsageDelta) => void = () => {},
   ) {
     this.generation = generation;
     Atomics.store(this.words, C.CURRENT_GENERATION, generation.id);
@@ -206,7 +209,10 @@ export class WorkerPool {
     worker.on('message', (msg: FromWorker | FromSpare) => {
       // A spare assigned while still loading says it is ready after it was handed its slot.
       if (msg.type === 'spare-ready') return;
-      if (msg.type === 'metrics') this.applyMetrics(index, msg.delta);
+      if (msg.type === 'metrics') {
+        this.applyMetrics(index, msg.delta);
+        if (msg.usage !== null) this.usage(msg.usage);
+      }
       if (msg.type === 'jwks-refetch') {
         this.jwks.refetch(msg.uri, msg.index);
         return;

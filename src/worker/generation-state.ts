@@ -9,6 +9,7 @@ import { compileRoute } from '../pipeline/compile.js';
 import { RouteTable } from '../routing/route-table.js';
 import { UpstreamRegistry, type UpstreamEnv } from '../upstream/registry.js';
 import type { RateLimitDeps } from '../pipeline/types.js';
+import { QuotaTable, quotaClock } from '../shm/quota-table.js';
 import type { Generation } from './messages.js';
 
 export interface WorkerGeneration {
@@ -27,6 +28,7 @@ export function buildGeneration(
   const deps = {
     config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, metrics: meters.metrics, meters,
     auth: compileAuth(config, auth), rateLimits,
+    quotas: { table: new QuotaTable(gen.quotas.table), slots: gen.quotas.slots, clock: quotaClock(faultInjection) },
   };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {

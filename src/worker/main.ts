@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
 import type pino from 'pino';
 import { performance } from 'node:perf_hooks';
 import { dropUwsMark, loadUws, type UwsBuild } from '../http/load-uws.js';
@@ -16,6 +17,7 @@ import { RateLimitCounters } from '../observability/rate-limit-counters.js';
 import { RateLimitTable } from '../shm/rate-limit-table.js';
 import type { RateLimitDeps } from '../pipeline/types.js';
 import * as C from '../shm/control-layout.js';
+import { UsageMeter } from '../metering/usage-meter.js';
 import { AuthRuntime } from '../auth/auth-runtime.js';
 import { closeMergePool } from '../stages/aggregate/merge-pool.js';
 import { authCounterFlush } from '../auth/counters.js';
@@ -46,6 +48,8 @@ let inFlight = 0;
 let drainDone: (() => void) | null = null;
 const metrics = new MetricsRecorder();
 const meters = new RequestMeters(metrics);
+/** Usage per consumer, sent with every metrics push; the supervisor writes it to LMDB. */
+const usage = new UsageMeter(randomUUID());
 /** How often a worker pushes its metrics unasked; a crash loses at most this much of its counts. */
 const METRICS_PUSH_MS = 1_000;
 let auth!: AuthRuntime;
@@ -63,6 +67,7 @@ function onFinish(ex: UwsExchange): void {
   const ctx = ex.ctx;
   const status = ex.aborted ? 499 : ex.status;
   (ctx === null ? meters.unmatched : ctx.route.meter).record(ex.method, status, durationMs);
+  if (ctx !== null && ctx.consumer !== null) usage.record(ctx.consumer, ctx.route.id, status, ex.bytesRead, ex.bytesWritten);
   accessLog(ex, ctx, status, durationMs);
   if (draining && inFlight === 0 && drainDone !== null) drainDone();
 }
@@ -70,7 +75,7 @@ function onFinish(ex: UwsExchange): void {
 /** Sends what was counted since the previous push; `flush` answers a 'metrics-flush' (0: unasked). */
 function pushMetrics(flush: number): void {
   flushAuthCounters();
-  send({ type: 'metrics', index: init.index, flush, delta: metrics.takeDelta() });
+  send({ type: 'metrics', index: init.index, flush, delta: metrics.takeDelta(), usage: usage.takeDelta() });
 }
 
 function onStart(): void {

@@ -4,6 +4,7 @@ import type { AuthCounters } from '../auth/counters.js';
 import type { JwksUpdate } from '../auth/jwks-messages.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
+import type { UsageDelta } from '../metering/usage-meter.js';
 
 /** One config generation: the frozen config and its route table, built once by the supervisor. */
 export interface Generation {
@@ -12,6 +13,13 @@ export interface Generation {
   routeTable: SharedArrayBuffer;
   /** Every upstream's slots in the upstream-state buffer and its targets (static or discovered). */
   assignments: Record<string, UpstreamAssignment>;
+  /** The quota table every generation shares (src/shm/quota-table.ts), and each consumer's slot in it. */
+  quotas: GenerationQuotas;
+}
+
+export interface GenerationQuotas {
+  table: SharedArrayBuffer;
+  slots: Record<string, number>;
 }
 
 /** A target and its slot in the upstream-state buffer (src/shm/upstream-state-layout.ts). */
@@ -109,6 +117,6 @@ export type FromWorker =
   | { type: 'generation-failed'; index: number; generation: number; message: string }
   | { type: 'drained'; index: number; inFlight: number }
   /** Sent every second with `flush` 0, and in answer to a 'metrics-flush' with its id. */
-  | { type: 'metrics'; index: number; flush: number; delta: MetricsDelta }
+  | { type: 'metrics'; index: number; flush: number; delta: MetricsDelta; usage: UsageDelta | null }
   /** A token named a kid the worker's copy of this JWKS lacks: fetch it again if the cooldown allows. */
   | { type: 'jwks-refetch'; index: number; uri: string };

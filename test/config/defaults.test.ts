@@ -18,6 +18,7 @@ t.test('{} gets every documented default', async (t) => {
     trustedProxies: [],
     log: { level: 'info', access: true, sampling: 1, accessFields: ACCESS_FIELDS },
     admin: { host: '127.0.0.1', port: 9901, token: '' },
+    metering: { flushInterval: 5_000 },
     serverTokens: false,
     upstreams: {},
     auth: { jwt: {}, apiKey: null, offload: 'auto', pool: { threads: 1, maxQueue: 256 }, tokenCache: 10_000 },

@@ -56,9 +56,9 @@ t.test('by: consumer needs the route to authenticate', async (t) => {
   ]);
 });
 
-t.test('plans: a rate limit per plan, a consumer names one that exists, quotas not yet', async (t) => {
-  const config = configOf(t, `${KEYS}plans:\n  gold: { rateLimit: { limit: 1000, window: 1s } }\n  free: {}\n`);
-  t.same(config.plans, { gold: { rateLimit: { limit: 1000, window: 1000 } }, free: { rateLimit: null } });
+t.test('plans: a rate limit and a quota per plan, a consumer names one that exists', async (t) => {
+  const config = configOf(t, `${KEYS}plans:\n  gold: { rateLimit: { limit: 1000, window: 1s }, quota: { limit: 5000, period: month } }\n  free: {}\n`);
+  t.same(config.plans, { gold: { rateLimit: { limit: 1000, window: 1000 }, quota: { limit: 5000, period: 'month' } }, free: { rateLimit: null, quota: null } });
   t.equal(config.consumers['acme']!.plan, 'gold');
   t.equal(config.consumers['solo']!.plan, null);
   const errors = errorsOf(t, [
@@ -66,14 +66,14 @@ t.test('plans: a rate limit per plan, a consumer names one that exists, quotas n
     'consumers:',
     '  acme: { apiKeys: ["acme-key-0123456789"], plan: platinum }',
     'plans:',
-    '  gold: { rateLimit: { limit: 10, window: 1s, by: ip }, quota: { limit: 1000000, period: month } }',
+    '  gold: { rateLimit: { limit: 10, window: 1s, by: ip }, quota: { limit: 1000000, period: week } }',
     '  "bad plan": {}',
     '',
   ].join('\n'));
   t.same(errors, [
     'gw.yaml:3:51 consumers.acme.plan: plan "platinum" is not defined in "plans" (plans: gold, bad plan)',
     'gw.yaml:5:47 plans.gold.rateLimit.by: unknown key "by"',
-    'gw.yaml:5:57 plans.gold.quota: plan-level "quota" is not supported yet',
+    'gw.yaml:5:90 plans.gold.quota.period: expected one of "day", "month", got the string "week"',
     'gw.yaml:6:3 plans.bad plan: invalid plan name: use letters, digits, "_", "." and "-" (at most 128 characters)',
   ]);
 });

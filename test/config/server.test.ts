@@ -58,3 +58,10 @@ t.test('workers: at most as many as the shared control block has slots for', asy
   t.same(errorsOf(t, 'workers: 1024\n'), [`gw.yaml:1:10 workers: must be at most ${MAX_WORKERS}`]);
   t.equal(configOf(t, 'workers: auto\n').workers, 'auto');
 });
+
+t.test('metering.flushInterval: a duration from 100ms to 1h', async (t) => {
+  t.equal(configOf(t, 'metering: { flushInterval: 250ms }\n').metering.flushInterval, 250);
+  t.same(errorsOf(t, 'metering: { flushInterval: 50ms }\n'), ['gw.yaml:1:28 metering.flushInterval: must be at least 100ms']);
+  t.same(errorsOf(t, 'metering: { flushInterval: 2h }\n'), ['gw.yaml:1:28 metering.flushInterval: must be at most 60m']);
+  t.same(errorsOf(t, 'metering: { interval: 5s }\n'), ['gw.yaml:1:13 metering.interval: unknown key "interval"']);
+});

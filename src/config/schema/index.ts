@@ -20,7 +20,7 @@ export const gatewaySchema = strictObjectRefusing(
     aggregate: aggregateSettingsSchema.meta({ description: 'Where aggregation merges answers (routes set aggregate calls)' }),
   },
   'top-level ',
-  ['cache', 'cluster', 'metering'],
+  ['cache', 'cluster'],
 );
 
 export type GatewaySchema = typeof gatewaySchema;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { MAX_CAPACITY } from '../../shm/rate-limit-layout.js';
 import { isHeaderToken } from './headers.js';
-import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
+import { duration, name, orNull } from './scalars.js';
 
 const limit = z.number().int().min(1).max(1_000_000_000).meta({ description: 'Requests allowed in a burst, refilled at this many per window' });
 const window = duration({ min: 1 }).meta({ description: 'Time in which `limit` requests are refilled' });
@@ -27,15 +27,17 @@ export const routeRateLimitSchema = z
   })
   .meta({ description: 'Requests allowed per window, held exactly across workers (429 beyond it)' });
 
-const planSchema = strictObjectRefusing(
-  {
-    rateLimit: orNull(
-      z.strictObject({ limit, window }).meta({ description: "Per consumer on this plan, across every route; applies together with a route's own rateLimit" }),
-    ),
-  },
-  'plan-level ',
-  ['quota'],
-);
+const planSchema = z.strictObject({
+  rateLimit: orNull(
+    z.strictObject({ limit, window }).meta({ description: "Per consumer on this plan, across every route; applies together with a route's own rateLimit" }),
+  ),
+  quota: orNull(
+    z.strictObject({
+      limit: z.number().int().min(1).max(1_000_000_000).meta({ description: 'Requests a consumer on this plan may make in a period, across every route with auth' }),
+      period: z.enum(['day', 'month']).meta({ description: 'The UTC calendar day or month; the count starts again at 0 when the next one begins' }),
+    }).meta({ description: 'Requests per consumer per UTC day or month, counted across workers and kept across restarts (in dataDir/usage); 429 with Retry-After until the period ends beyond it' }),
+  ),
+});
 
 export const plansSchema = z
   .record(name('plan name'), planSchema)

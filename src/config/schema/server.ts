@@ -80,7 +80,17 @@ export const adminSchema = z
     token: z.string().default('').meta({ description: 'Bearer token for every admin path but /health and /ready; keep it in the environment (${TOLLGATE_ADMIN_TOKEN})' }),
   })
   .prefault({})
-  .meta({ description: 'The admin API, on its own port: /health, /ready, /metrics, /config, /routes, /upstreams, POST /reload' });
+  .meta({ description: 'The admin API, on its own port: /health, /ready, /metrics, /config, /routes, /upstreams, /usage, POST /reload' });
+
+/** Usage metering (observability/usage-*.ts): what each consumer sent and received, kept in LMDB under dataDir/usage. */
+export const meteringSchema = z
+  .strictObject({
+    flushInterval: duration({ min: 100, max: 3_600_000 }).prefault('5s').meta({
+      description: 'How often usage counts are written to LMDB (dataDir/usage); also on SIGTERM/SIGINT and on reload. A crash (SIGKILL) loses at most this much',
+    }),
+  })
+  .prefault({})
+  .meta({ description: 'Usage metering: requests, bytes in and out per consumer, route, UTC day and status class, for GET /usage' });
 
 export const serverShape = {
   listen: listenSchema,
@@ -91,6 +101,7 @@ export const serverShape = {
   trustedProxies: trustedProxiesSchema,
   log: logSchema,
   admin: adminSchema,
+  metering: meteringSchema,
   serverTokens: z.boolean().default(false).meta({
     description: "Name the gateway in answers, as nginx's server_tokens: true adds `server: tollgate/VERSION` to each answer without a Server header (an upstream's own passes through either way); false adds none. The `uWebSockets: 20` header of the uWS builds is never sent",
   }),

@@ -1,4 +1,5 @@
-import type { Exchange, HeaderList } from './exchange.js';
+import type { Exchange } from './exchange.js';
+import { ForwardingExchange } from './forwarding-exchange.js';
 
 /**
  * For a stage that answers asynchronously (a JWT checked off the fast path) in front of one that
@@ -8,13 +9,14 @@ import type { Exchange, HeaderList } from './exchange.js';
  * to the later stage's readBody before resuming. An early answer (401) leaves the upload unread
  * and the connection closes after it, as for any answer to an unread upload.
  */
-export class HeldBodyExchange implements Exchange {
+export class HeldBodyExchange extends ForwardingExchange {
   private held: { chunk: Buffer; last: boolean }[] | null = [];
   private reader: ((chunk: Buffer, last: boolean) => void) | null = null;
   /** The pause this exchange made, lifted when the reader takes over. */
   private holding = true;
 
-  constructor(private readonly real: Exchange) {
+  constructor(real: Exchange) {
+    super(real);
     real.readBody((chunk, last) => {
       if (this.reader !== null) this.reader(chunk, last);
       else this.held!.push({ chunk, last });
@@ -22,16 +24,7 @@ export class HeldBodyExchange implements Exchange {
     real.pauseBody();
   }
 
-  get aborted(): boolean { return this.real.aborted; }
-  get finished(): boolean { return this.real.finished; }
-  get contentLength(): number { return this.real.contentLength; }
-  get hasBody(): boolean { return this.real.hasBody; }
-  get status(): number { return this.real.status; }
-  get bytesWritten(): number { return this.real.bytesWritten; }
-
-  onAbort(cb: () => void): void { this.real.onAbort(cb); }
-
-  readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
+  override readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
     if (this.reader !== null) throw new Error('the request body is already being read');
     this.reader = onChunk;
     // Resumed before the replay: nothing can arrive during this synchronous call, and a reader
@@ -44,15 +37,4 @@ export class HeldBodyExchange implements Exchange {
     this.held = null;
     for (const { chunk, last } of held) onChunk(chunk, last);
   }
-
-  pauseBody(): void { this.real.pauseBody(); }
-  resumeBody(): void { this.real.resumeBody(); }
-  reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void { this.real.reply(status, headers, body, closeConnection); }
-  replyNoBody(status: number, headers: HeaderList, reportedLength: number): void { this.real.replyNoBody(status, headers, reportedLength); }
-  streamStart(status: number, headers: HeaderList, totalSize: number): void { this.real.streamStart(status, headers, totalSize); }
-  streamWrite(chunk: Buffer): boolean { return this.real.streamWrite(chunk); }
-  onDrain(cb: () => void): void { this.real.onDrain(cb); }
-  streamEnd(): void { this.real.streamEnd(); }
-  abort(): void { this.real.abort(); }
-  fail(err: unknown, where: string): void { this.real.fail(err, where); }
 }

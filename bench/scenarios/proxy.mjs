@@ -2,6 +2,8 @@
 // through the gateway (bench/gateway.bench.yaml). `direct` names the baseline request when it
 // differs from the gateway's; `request` is what the gateway receives.
 
+import { BENCH_AUTH_HEADERS } from '../jwt-bench-key.mjs';
+
 const BODY_4K = 'x'.repeat(4096);
 
 /** @typedef {{ method: string, path: string, body?: string, headers?: Record<string, string> }} BenchRequest */
@@ -17,6 +19,14 @@ export const scenarios = [
     name: 'small',
     title: 'plain proxy, small JSON (GET /small)',
     request: { method: 'GET', path: '/small' },
+  },
+  {
+    // Compare with `small`, same run: what health checks and a circuit breaker (healthy, closed)
+    // cost a plain proxy route. The direct baseline is the same /small run.
+    name: 'small-checked',
+    title: 'plain proxy, small JSON, upstream with health checks and a circuit breaker (GET /small-checked)',
+    request: { method: 'GET', path: '/small-checked' },
+    direct: { method: 'GET', path: '/small' },
   },
   {
     name: 'bytes-64k',
@@ -45,6 +55,12 @@ export const scenarios = [
     title: 'cache hit, 64 KiB body (GET /cached/bytes/65536; direct = upstream /bytes/65536)',
     request: { method: 'GET', path: '/cached/bytes/65536' },
     direct: { method: 'GET', path: '/bytes/65536' },
+  },
+  {
+    name: 'small-auth',
+    title: 'small JSON through JWT (RS256, one repeated token) + a rate limit by consumer never reached (GET /auth/small; direct = upstream /small): compare with small',
+    request: { method: 'GET', path: '/auth/small', headers: BENCH_AUTH_HEADERS },
+    direct: { method: 'GET', path: '/small' },
   },
   {
     name: 'static',

@@ -1,6 +1,8 @@
 // The Tollgate config the native bench measures: plain proxy routes for each scenario's path,
 // cached routes for the cached-* scenarios (a cache hit after the first request), no access log
 // (logging every request would measure the logger). Workers come from --workers.
+// /auth/small is the small route behind a JWT and a rate limit that is never reached.
+import { BENCH_JWT_KEY_FILE } from '../../bench/jwt-bench-key.mjs';
 
 export function gatewayConfig({ port, adminPort, upstreamPort, dataDir }) {
   return `# written by native-bench/run.mjs
@@ -14,6 +16,10 @@ upstreams:
   origin:
     targets: [http://127.0.0.1:${upstreamPort}]
     connections: 64
+
+auth:
+  jwt:
+    bench: { algorithms: [RS256], publicKeyFile: ${JSON.stringify(BENCH_JWT_KEY_FILE)} }
 
 routes:
   - id: small
@@ -33,5 +39,11 @@ routes:
     match: { path: /cached/64k, methods: [GET] }
     upstream: origin
     cache: { ttl: 1h }
+  - id: auth
+    match: { path: /auth/small, methods: [GET] }
+    upstream: origin
+    rewrite: /small
+    auth: [jwt:bench]
+    rateLimit: { limit: 1000000, window: 1s, by: consumer }
 `;
 }

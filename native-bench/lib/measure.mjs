@@ -3,6 +3,7 @@
 import { httpRequest } from './probe.mjs';
 import { runWrk } from './wrk-run.mjs';
 import { withCpuPerRequest } from './cpu-time.mjs';
+import { scenariosFor } from './scenarios.mjs';
 
 /**
  * The contender order of repetition `rep`: rotated, and reversed every other time, so that no
@@ -21,7 +22,7 @@ async function verifyPaths(contender, url, scenarios) {
     const body = s.bodyBytes ? Buffer.alloc(s.bodyBytes, 120) : undefined;
     let res;
     try {
-      res = await httpRequest(url + s.path, { method: s.method, body, timeoutMs: 5_000 });
+      res = await httpRequest(url + s.path, { method: s.method, body, headers: s.headers, timeoutMs: 5_000 });
     } catch (error) {
       throw new Error(`${contender.id}: ${s.method} ${s.path} failed: ${error.message}`);
     }
@@ -68,8 +69,9 @@ export async function measureAll(ctx, opts, contenders, scenarios) {
       }
       try {
         if (instance.workers !== undefined) workersSeen[contender.id] = instance.workers;
-        await verifyPaths(contender, instance.url, scenarios);
-        for (const scenario of scenarios) runs.push(await measureScenario(ctx, opts, rep, contender, instance, scenario));
+        const mine = scenariosFor(contender, scenarios);
+        await verifyPaths(contender, instance.url, mine);
+        for (const scenario of mine) runs.push(await measureScenario(ctx, opts, rep, contender, instance, scenario));
       } finally {
         await instance.stop();
       }

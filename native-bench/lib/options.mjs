@@ -15,7 +15,7 @@ export const USAGE = `usage: node native-bench/run.mjs [options]        (npm run
   --workers LIST        Tollgate worker counts, e.g. 1,auto or 1,2,4,8,16 (default 1,auto)
   --contenders LIST     only these: direct, nginx, haproxy, reference, tollgate (all worker
                         counts) or tollgate:N, fast-gateway, fastify-http-proxy (default all)
-  --scenario LIST       only these: small, 64k, post4k (default all)
+  --scenario LIST       only these: small, 64k, post4k, auth (default all; auth runs on Tollgate only)
   --proxy-cpus LIST     cores for the proxies (default: the first online core); single-process
                         contenders use its first core, Tollgate with N workers its first N
   --load-cpus LIST      cores for wrk and the upstream (default: every other online core)

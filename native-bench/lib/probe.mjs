@@ -31,9 +31,9 @@ export async function freePort() {
  * One request on its own connection (agent: false sends Connection: close), so no keep-alive
  * socket of the bench stays open on a contender that is about to be measured or stopped.
  */
-export function httpRequest(url, { method = 'GET', body, timeoutMs = 2_000 } = {}) {
+export function httpRequest(url, { method = 'GET', body, headers: extra = {}, timeoutMs = 2_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const headers = body ? { 'content-type': 'application/octet-stream', 'content-length': body.length } : {};
+    const headers = { ...extra, ...(body ? { 'content-type': 'application/octet-stream', 'content-length': body.length } : {}) };
     const req = http.request(url, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
       const chunks = [];
       res.on('data', (chunk) => chunks.push(chunk));

@@ -14,7 +14,7 @@ const PACING = {
 // Every figure's unit is in its column header (ratios carry an x).
 export const TABLE_HEADERS = [
   'contender', 'req/s (median)', 'req/s min–max', 'p50 ms', 'p99 ms',
-  'fixed req/s', 'fixed p50 ms', 'fixed p99 ms', 'fixed p99.9 ms', 'vs nginx', 'vs direct', 'CPU us/req', 'CPU vs nginx',
+  'fixed req/s', 'fixed p50 ms', 'fixed p99 ms', 'fixed p99.9 ms', 'vs nginx', 'vs direct', 'CPU us/req', 'CPU vs nginx', 'vs plain route', 'CPU vs plain route',
 ];
 
 export function rowCells(row) {
@@ -32,6 +32,8 @@ export function rowCells(row) {
     times(row.vsDirect),
     cpuFigure(row) === null ? '-' : cpuFigure(row).toFixed(1),
     times(row.cpuVsNginx),
+    times(row.vsPlain),
+    times(row.cpuVsPlain),
   ];
 }
 

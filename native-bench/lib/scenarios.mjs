@@ -1,4 +1,5 @@
 // The requests every contender is measured with, and what the upstream answers to them.
+import { BENCH_AUTH_HEADERS } from '../../bench/jwt-bench-key.mjs';
 
 /** About 100 bytes of JSON, answered by the upstream nginx with `return 200`. */
 export const SMALL_JSON = JSON.stringify({
@@ -20,7 +21,17 @@ export const SCENARIOS = [
   // `64k`, Tollgate's rows compare a hit with the same route uncached.
   { id: 'cached-small', title: '~100 B JSON answer; a cache hit on Tollgate, proxied by the others', method: 'GET', path: '/cached/small', expectBytes: Buffer.byteLength(SMALL_JSON) },
   { id: 'cached-64k', title: '64 KiB answer; a cache hit on Tollgate, proxied by the others', method: 'GET', path: '/cached/64k', expectBytes: LARGE_BODY_BYTES },
+  // Tollgate only (the others have no JWT or limiter configured): the small route behind a JWT
+  // (RS256, one repeated token: bench/jwt-bench-key.mjs) and a rate limit by consumer that is
+  // never reached. `plain` names the scenario it is compared with (SPEC §7: at least 0.9x).
+  {
+    id: 'auth', title: '~100 B JSON answer through JWT (RS256, a repeated token) + a rate limit never reached', method: 'GET', path: '/auth/small',
+    headers: BENCH_AUTH_HEADERS, expectBytes: Buffer.byteLength(SMALL_JSON), tollgateOnly: true, plain: 'small',
+  },
 ];
+
+/** The scenarios a contender runs: every one for Tollgate, the rest skip Tollgate-only ones. */
+export const scenariosFor = (contender, scenarios) => scenarios.filter((s) => !s.tollgateOnly || contender.kind === 'tollgate');
 
 export function pickScenarios(ids) {
   if (!ids) return SCENARIOS;

@@ -70,6 +70,14 @@ export function summarize(runs, contenders, scenarios) {
     }
     rows.push(...forScenario);
   }
+  // A scenario measured against another of the same contender (auth against small).
+  for (const scenario of scenarios.filter((s) => s.plain)) {
+    for (const r of rows.filter((x) => x.scenario === scenario.id)) {
+      const plain = rows.find((x) => x.scenario === scenario.plain && x.contender === r.contender);
+      r.vsPlain = plain ? ratio(r.rps.median, plain.rps.median) : null;
+      r.cpuVsPlain = plain ? ratio(cpuFigure(r), cpuFigure(plain)) : null;
+    }
+  }
   return rows;
 }
 

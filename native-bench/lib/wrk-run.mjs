@@ -15,6 +15,7 @@ export async function runWrk({ wrk, cpus, url, scenario, threads, connections, s
     WRK_BODY_BYTES: String(scenario.bodyBytes ?? 0),
     WRK_RATE_PER_THREAD: String(rate / threads),
     WRK_THINK_MS: rate > 0 ? String((connections * 1000) / rate) : '0',
+    WRK_HEADERS: Object.entries(scenario.headers ?? {}).map(([name, value]) => `${name}: ${value}`).join('\n'),
   };
   const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', LOAD_LUA, url + scenario.path];
   const proc = spawnPinned('wrk', cpus, wrk, args, { env, keepAll: true });

@@ -3,6 +3,7 @@
 --   WRK_BODY_BYTES       request body of this many bytes (default none)
 --   WRK_RATE_PER_THREAD  fixed rate: requests/s this wrk thread offers; unset or 0 = closed loop
 --   WRK_THINK_MS         fixed rate without LuaJIT's ffi: mean think time per connection
+--   WRK_HEADERS          extra request headers, one "Name: value" per line
 -- done() prints one line `WRK_JSON {...}` with the latency percentiles in microseconds.
 
 local method = os.getenv("WRK_METHOD")
@@ -13,6 +14,10 @@ local pacing = "closed-loop"
 
 if method and method ~= "" then
   wrk.method = method
+end
+for line in (os.getenv("WRK_HEADERS") or ""):gmatch("[^\n]+") do
+  local name, value = line:match("^([^:]+):%s*(.*)$")
+  if name then wrk.headers[name] = value end
 end
 if body_bytes > 0 then
   wrk.body = string.rep("x", body_bytes)

@@ -17,8 +17,23 @@ export function issuesToProblems(issues: readonly Issue[], knownKeys: (path: Pro
     if (issue.code === 'invalid_key') {
       return [{ path, message: issue.issues[0]?.message ?? issue.message, at: 'key' }];
     }
+    if (issue.code === 'invalid_union') {
+      const branch = matchingBranch(issue.errors);
+      if (branch !== null) return issuesToProblems(branch.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })), knownKeys);
+    }
     return [{ path, message: issue.message, at: isAboutKey(issue) ? 'key' : 'value' }];
   });
+}
+
+/**
+ * A value that is one thing or another (a mapping or a list of them) failed every branch: the one
+ * branch whose type it has says what is wrong inside it, where zod would only say "Invalid input".
+ * null when no branch, or more than one, took the value's type.
+ */
+function matchingBranch(branches: readonly (readonly Issue[])[]): readonly Issue[] | null {
+  // A branch with an issue about the value itself (wrong type, not the literal) did not take it.
+  const typed = branches.filter((issues) => !issues.some((inner) => inner.path.length === 0));
+  return typed.length === 1 ? typed[0]! : null;
 }
 
 function unknownKey(key: string, known: readonly string[]): string {

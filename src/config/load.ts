@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { checkLimitsForBuild, type BuildFacts } from './checks/build-limits.js';
 import { crossChecks } from './checks/index.js';
 import { withConfigDir } from './config-dir.js';
 import { deepFreeze } from './deep-freeze.js';
@@ -10,15 +11,22 @@ import { knownKeysAt } from './did-you-mean.js';
 import { formatConfigError, formatPath, type ConfigError, type ConfigPath, type Problem } from './errors.js';
 import { maskInterpolations, resolveInterpolations } from './interpolate.js';
 import { issuesToProblems, operatorMessage } from './issue-messages.js';
-import { locate, offsetPosition } from './positions.js';
+import { locate, offsetPosition, writtenPath } from './positions.js';
 import { gatewaySchema } from './schema/index.js';
 import type { GatewayConfig } from './types.js';
 
 export { formatConfigError };
 export type { ConfigError };
-export type LoadResult = { ok: true; config: GatewayConfig } | { ok: false; errors: ConfigError[] };
+/** Where a key of the loaded config is written: its position, and its path as the file spells it. */
+export type ConfigLocator = (path: ConfigPath) => { line: number; col: number; path: string };
+export type LoadResult = { ok: true; config: GatewayConfig; where: ConfigLocator } | { ok: false; errors: ConfigError[] };
 
-export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadResult {
+/**
+ * `build`: the uWebSockets.js build the config is for (start and reload pass the one that runs,
+ * validate the one start would load); settings it cannot honour are errors. Without it, only what
+ * holds on every build is checked.
+ */
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, build?: BuildFacts): LoadResult {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -26,10 +34,10 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     const message = `cannot read config file ${resolve(file)} (${readFailure(error as NodeJS.ErrnoException)})`;
     return { ok: false, errors: [{ file, line: 1, col: 1, path: '(root)', message }] };
   }
-  return loadConfigText(text, file, env);
+  return loadConfigText(text, file, env, build);
 }
 
-export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadResult {
+export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env, build?: BuildFacts): LoadResult {
   const counter = new LineCounter();
   const masked = maskInterpolations(text);
   const doc = parseDocument(masked.text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
@@ -46,12 +54,19 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
   // Relative paths in the file (certFile, keyFile, dataDir) are taken from its directory.
   const parsed = withConfigDir(file, () => gatewaySchema.safeParse(raw, { error: operatorMessage }));
   const knownKeys = (path: ConfigPath): string[] => knownKeysAt(gatewaySchema, path);
-  const checks = [...(parsed.success ? [] : issuesToProblems(parsed.error.issues, knownKeys)), ...crossChecks(raw)];
+  const checks = [
+    ...(parsed.success ? (build === undefined ? [] : checkLimitsForBuild(parsed.data.limits, build)) : issuesToProblems(parsed.error.issues, knownKeys)),
+    ...crossChecks(raw),
+  ];
   // A value that failed to interpolate would only add a second, confusing error at the same key.
   const failedPaths = new Set(interpolation.map((p) => formatPath(p.path)));
   const problems = [...interpolation, ...checks.filter((p) => !failedPaths.has(formatPath(p.path)))];
   if (problems.length > 0 || !parsed.success) return { ok: false, errors: toErrors(problems, file, doc, counter) };
-  return { ok: true, config: deepFreeze(parsed.data) };
+  const where: ConfigLocator = (path) => {
+    const written = writtenPath(doc, path);
+    return { ...locate(doc, counter, written, 'key'), path: formatPath(written) };
+  };
+  return { ok: true, config: deepFreeze(parsed.data), where };
 }
 
 function toErrors(problems: Problem[], file: string, doc: Document, counter: LineCounter): ConfigError[] {

@@ -37,6 +37,23 @@ function childOf(node: unknown, part: string | number): { key: Node; value: Node
   return null;
 }
 
+/**
+ * The path as the file writes it: a list the schema also takes as one item (`listen: {...}` for
+ * `listen: [{...}]`) has no index there, so `listen.0.port` is `listen.port` in such a file.
+ */
+export function writtenPath(doc: Document, path: ConfigPath): ConfigPath {
+  let node: unknown = doc.contents;
+  const out: (string | number)[] = [];
+  for (const part of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (typeof part === 'number' && isMap(node)) continue;
+    out.push(part);
+    const step = childOf(node, part);
+    node = step ? step.value ?? step.key : null;
+  }
+  return out;
+}
+
 export function offsetPosition(offset: number, counter: LineCounter): Position {
   const { line, col } = counter.linePos(offset);
   return { line, col };

@@ -12,3 +12,7 @@ export type RouteConfig = GatewayConfig['routes'][number];
 export type HeaderOps = RouteConfig['headers']['request'];
 export type RespondConfig = z.output<typeof respondSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export type AuthConfig = GatewayConfig['auth'];
+export type JwtProviderConfig = AuthConfig['jwt'][string];
+export type ApiKeyConfig = NonNullable<AuthConfig['apiKey']>;
+export type ConsumerConfig = GatewayConfig['consumers'][string];

@@ -13,6 +13,7 @@ export const DEFAULT_DOCS_FILE = 'docs/config.md';
 /** The JSON Schema nodes this generator reads. */
 interface Node {
   type?: string | string[];
+  title?: string;
   description?: string;
   default?: unknown;
   deprecated?: boolean;
@@ -57,7 +58,7 @@ function typeOf(node: Node): string {
     }
     case 'array':
       // A long list of allowed names (log.accessFields) is a table of its own in the docs.
-      if ((node.items?.enum?.length ?? 0) > 8) return 'list of field names';
+      if ((node.items?.enum?.length ?? 0) > 8) return `list of ${node.items?.title ?? 'field names'}`;
       return node.items ? `list of ${plural(typeOf(node.items))}` : 'list';
     case 'object':
       if (node.properties) return 'mapping';
@@ -93,7 +94,12 @@ function rows(node: Node, prefix: string, out: Row[] = []): Row[] {
     const key = `${prefix}${name}`;
     const required = node.required?.includes(name) === true;
     out.push({ key, type: typeOf(child), default: defaultOf(child, required), meaning: child.description ?? '' });
-    if (child.properties) rows(child, `${key}.`, out);
+    // A mapping, or a key that takes one mapping or a list of them (listen, listen.tls): its keys.
+    const mapping = child.properties ? child : child.anyOf?.find((n) => n.properties);
+    if (mapping) rows(mapping, `${key}.`, out);
+    // A mapping of names to mappings (auth.jwt, consumers): its entries' keys under NAME.
+    const entry = typeof child.additionalProperties === 'object' ? child.additionalProperties : null;
+    if (entry?.properties) rows(entry, `${key}.NAME.`, out);
     const item = child.items?.properties ? child.items : child.items?.anyOf?.find((n) => n.properties);
     if (item) rows(item, `${key}[].`, out);
   }
@@ -104,6 +110,7 @@ function notSupported(node: Node, prefix: string, out: string[] = []): string[] 
   for (const [name, child] of Object.entries(node.properties ?? {})) {
     if (child.deprecated) out.push(`\`${prefix}${name}\``);
     else if (child.properties) notSupported(child, `${prefix}${name}.`, out);
+    else if (typeof child.additionalProperties === 'object' && child.additionalProperties.properties) notSupported(child.additionalProperties, `${prefix}${name}.NAME.`, out);
   }
   return out;
 }
@@ -184,7 +191,7 @@ export function configDocsText(): string {
     '## Not supported yet',
     '',
     `Refused by \`validate\` rather than accepted and ignored: ${[
-      ...notSupported({ properties: top }, ''),
+      ...notSupported(settings, ''),
       ...notSupported(upstream, 'upstreams.NAME.'),
       ...notSupported(route, 'routes[].'),
     ].join(', ')}.`,

@@ -1,43 +1,5 @@
-import { DEFAULT_DEMO_HOST, DEMO_SERVICES, type DemoService } from './demo-service.js';
+import { DEFAULT_DEMO_HOST, DEMO_SERVICES } from './demo-service.js';
 import { startDemoUpstreams, type DemoUpstreamsOptions } from './start-demo-upstreams.js';
-
-const USAGE = `usage: tollgate demo-upstreams [--host HOST] [--users-port N] [--orders-port N] [--slow-port N] [--flaky-port N]
-  starts the demo services (defaults: 127.0.0.1, ports 9001-9004; port 0 picks a free one)`;
-
-type ParsedArgs = { help: true } | { help: false; options: DemoUpstreamsOptions };
-
-function parsePort(flag: string, text: string | undefined): number {
-  const port = Number(text);
-  if (text === undefined || text === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`${flag} needs a port number between 0 and 65535, got ${JSON.stringify(text ?? '')}`);
-  }
-  return port;
-}
-
-function portFlag(flag: string): DemoService | undefined {
-  const service = flag.match(/^--(\w+)-port$/)?.[1];
-  return DEMO_SERVICES.find((s) => s === service);
-}
-
-/** Accepts `--flag value` and `--flag=value`. */
-function parseDemoArgs(argv: string[]): ParsedArgs {
-  const args = argv[0] === 'demo-upstreams' ? argv.slice(1) : argv;
-  const ports: Partial<Record<DemoService, number>> = {};
-  let host: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '-h' || arg === '--help') return { help: true };
-    const eq = arg.indexOf('=');
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-    const service = portFlag(flag);
-    if (service !== undefined) ports[service] = parsePort(flag, value);
-    else if (flag === '--host' && value !== undefined && value !== '') host = value;
-    else if (flag === '--host') throw new Error('--host needs a value');
-    else throw new Error(`unknown option ${JSON.stringify(arg)}`);
-  }
-  return { help: false, options: host === undefined ? { ports } : { host, ports } };
-}
 
 function urlOf(host: string, port: number): string {
   return host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
@@ -68,28 +30,17 @@ function waitForStop(): Promise<NodeJS.Signals | 'parent-gone'> {
   });
 }
 
-/** `tollgate demo-upstreams`: runs until SIGINT/SIGTERM; resolves the exit code. */
-export async function runDemoUpstreamsCommand(argv: string[]): Promise<number> {
-  let parsed: ParsedArgs;
-  try {
-    parsed = parseDemoArgs(argv);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 1;
-  }
-  if (parsed.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+/** `tollgate demo-upstreams` (its options checked by the CLI): runs until SIGINT/SIGTERM; resolves the exit code. */
+export async function runDemoUpstreamsCommand(options: DemoUpstreamsOptions): Promise<number> {
   let upstreams;
   try {
-    upstreams = await startDemoUpstreams(parsed.options);
+    upstreams = await startDemoUpstreams(options);
   } catch (error) {
     process.stderr.write(`${JSON.stringify({ msg: 'demo upstreams failed to start', err: (error as Error).message })}\n`);
     return 1;
   }
   const stopped = waitForStop();
-  const host = parsed.options.host ?? DEFAULT_DEMO_HOST;
+  const host = options.host ?? DEFAULT_DEMO_HOST;
   for (const service of DEMO_SERVICES) {
     const url = urlOf(host, upstreams.ports[service]);
     process.stdout.write(`${JSON.stringify({ msg: 'demo upstream listening', service, url })}\n`);

@@ -23,6 +23,8 @@ export interface EdgeState {
   maxHeaderSize: number;
   /** limits.chunkedRequests: chunked request bodies are accepted instead of answered 411. */
   chunkedRequests: boolean;
+  /** serverTokens: `tollgate/VERSION`, written on answers without a Server header; null when off. */
+  serverHeader: string | null;
 }
 
 /** What the worker gives the edge; the edge itself logs what fails a request (ExchangeHooks.onError). */
@@ -32,6 +34,8 @@ export interface EdgeHooks extends Omit<ExchangeHooks, 'onError'> {
   log: Logger;
   /** What the loaded uWS build does differently (src/http/uws-builds.ts). */
   quirks: UwsQuirks;
+  /** The scheme of the listener this edge serves: https on a TLS listener (X-Forwarded-Proto). */
+  scheme: 'http' | 'https';
 }
 
 const DIGITS = /^\d{1,15}$/;
@@ -50,6 +54,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
   // over any method without spaces or controls, '(' or '@' included (quirk standardMethodsOnly).
   const checkMethod = !quirks.standardMethodsOnly;
   const log = hooks.log;
+  const scheme = hooks.scheme;
   const exchangeHooks: ExchangeHooks = {
     draining: hooks.draining,
     onFinish: hooks.onFinish,
@@ -104,7 +109,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const coding = codings === null ? null : classifyTransferEncoding(codings);
     const chunked = coding !== null;
     const declared = chunked ? -1 : lengthLines === 0 ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
-    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, exchangeHooks, quirks);
+    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, exchangeHooks, quirks, state.serverHeader);
     handling = ex;
     ex.method = method;
     ex.path = url;
@@ -191,11 +196,12 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     }
     const route = state.routes[index]!;
     const ctx: RequestContext = {
-      method, path, query, hasQuery: rawQuery !== undefined, host, rawHost, headers, connection,
+      method, path, query, hasQuery: rawQuery !== undefined, host, rawHost, headers, connection, scheme,
       remoteAddress: ex.remoteAddress,
       requestId: id,
       traceparent: isValidTraceparent(traceparent) ? traceparent : newTraceparent(),
       params, route, exchange: ex, startTime: ex.startTime, upstreamTarget: '', upstreamStatus: 0, upstreamMs: -1,
+      consumer: null, answerHeaders: null, rateLimitRemaining: -1,
     };
     ex.ctx = ctx;
     route.handle(ctx);
@@ -209,7 +215,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       // An exception in the edge or, synchronously, in a stage: this request fails, not the worker.
       const ex = handling as UwsExchange | null; // set by handle(), which TypeScript does not follow
       if (ex !== null) ex.fail(err, 'request handler');
-      else answerUnread(res, err, log);
+      else answerUnread(res, err, log, hooks.state().serverHeader);
     } finally {
       handling = null; // keeps no finished request alive until the next one
     }
@@ -222,11 +228,12 @@ const REQUEST_FAILED = 'request failed: exception in the gateway';
  * The edge threw before the request was copied out (no exchange, no request id yet). uWS
  * forbids returning without an answer or an abort handler: a 500, and the connection closes.
  */
-function answerUnread(res: HttpResponse, err: unknown, log: Logger): void {
+function answerUnread(res: HttpResponse, err: unknown, log: Logger, serverHeader: string | null): void {
   log.error({ requestId: null, route: null, where: 'request handler, reading the request', err }, REQUEST_FAILED);
   res.cork(() => {
-    res.writeStatus(statusLine(500)).writeHeader('content-type', PROBLEM_CONTENT_TYPE)
-      .end(problemBody('TG_INTERNAL', 'The gateway failed to handle this request.', ''), true);
+    res.writeStatus(statusLine(500)).writeHeader('content-type', PROBLEM_CONTENT_TYPE);
+    if (serverHeader !== null) res.writeHeader('server', serverHeader);
+    res.end(problemBody('TG_INTERNAL', 'The gateway failed to handle this request.', ''), true);
   });
 }
 

@@ -82,6 +82,17 @@ function tryLoad(name: UwsBuildName, reasons: string[]): UwsBuild | null {
   }
 }
 
+/**
+ * Stops uWS writing its `uWebSockets: 20` header, which both builds add to every answer after
+ * Date (uWS's HttpResponse::writeMark, skipped when the loop's noMark is set) and which a
+ * handler cannot remove. uWS.js's undocumented `_cfg('silent')` sets noMark on the calling
+ * thread's loop: each worker thread calls this once before it listens. Checked on both builds by
+ * test/http/uws-builds.test.ts. uWS's own error pages (quirk ownPageSignature) still name it.
+ */
+export function dropUwsMark(build: UwsBuild): void {
+  (build.uws as Uws & { _cfg(key: string): void })._cfg('silent');
+}
+
 /** The folder of an installed package, found from its entry (the current build exports no package.json). */
 function packageRoot(packageName: string): string {
   let dir = dirname(require.resolve(packageName));

@@ -63,10 +63,30 @@ export interface UwsQuirks {
   readonly maxHeaderLines: number;
   /** The status for one header line too many, then a close; null: nothing (closed when idle). */
   readonly tooManyHeadersStatus: number | null;
-  /** Seconds a connection may stay idle (or in the middle of a request head) before uWS closes it. */
+  /**
+   * uWS's own HTTP timeouts, in seconds: a connection that has not sent a complete request head,
+   * that waits after an answer for the next one, or whose request body stalls is closed after it
+   * (uSockets checks every 4 s, so the close comes up to 4 s before or after). The default of
+   * limits.headersTimeout and limits.idleTimeout.
+   */
   readonly idleTimeoutSeconds: number;
-  /** App.filter exists: a callback on every connection opened and closed (for connection limits). */
+  /**
+   * App.setIdleTimeout and App.setResponseTimeout exist (the btc-vision build): the first sets the
+   * timer of a new connection's first request head and of a stalled request body, the second the
+   * wait after an answer for the next request head (limits.headersTimeout, limits.idleTimeout).
+   * Without them both are fixed at idleTimeoutSeconds.
+   */
+  readonly settableTimeouts: boolean;
+  /**
+   * App.filter exists: a callback on every connection opened (+1) and closed (-1); res.close()
+   * inside it closes the new connection at once (limits.maxConnections).
+   */
   readonly connectionFilter: boolean;
+  /**
+   * What names uWS in the body of its own error pages (the answers of the *Status quirks above),
+   * null where it writes none. uWS writes these pages before any handler runs: nothing removes it.
+   */
+  readonly ownPageSignature: string | null;
 }
 
 export interface UwsBuildSpec {
@@ -77,6 +97,8 @@ export interface UwsBuildSpec {
   readonly binaryDir: string;
   /** The Node ABI versions (process.versions.modules) it ships binaries for, with their Node majors. */
   readonly nodeAbis: Readonly<Record<string, number>>;
+  /** The release it is known by in messages and the README: 20.57, 20.30. */
+  readonly release: string;
   /** What it needs, in words, for the message when it does not load. */
   readonly needs: string;
   readonly quirks: UwsQuirks;
@@ -88,6 +110,7 @@ export const UWS_BUILDS: Readonly<Record<UwsBuildName, UwsBuildSpec>> = {
     packageName: 'uWebSockets.js',
     binaryDir: '',
     nodeAbis: { 115: 20, 127: 22, 137: 24, 141: 25 },
+    release: '20.57',
     needs: 'Node 20, 22, 24 or 25; on Linux glibc 2.38 or newer (Debian 13, Ubuntu 24.04, Fedora 39, RHEL 10)',
     quirks: {
       getMethodLowercasesInPlace: true,
@@ -102,7 +125,9 @@ export const UWS_BUILDS: Readonly<Record<UwsBuildName, UwsBuildSpec>> = {
       maxHeaderLines: 98,
       tooManyHeadersStatus: 431,
       idleTimeoutSeconds: 30,
+      settableTimeouts: true,
       connectionFilter: true,
+      ownPageSignature: '<i>uWebSockets/20 Server</i>',
     },
   },
   legacy: {
@@ -110,6 +135,7 @@ export const UWS_BUILDS: Readonly<Record<UwsBuildName, UwsBuildSpec>> = {
     packageName: 'uWebSockets.js-legacy',
     binaryDir: 'binaries',
     nodeAbis: { 93: 16, 108: 18, 115: 20 },
+    release: '20.30',
     needs: 'Node 16, 18 or 20',
     quirks: {
       getMethodLowercasesInPlace: true,
@@ -124,7 +150,9 @@ export const UWS_BUILDS: Readonly<Record<UwsBuildName, UwsBuildSpec>> = {
       maxHeaderLines: 48,
       tooManyHeadersStatus: null,
       idleTimeoutSeconds: 10,
+      settableTimeouts: false,
       connectionFilter: false,
+      ownPageSignature: null,
     },
   },
 };

@@ -21,6 +21,12 @@ export interface ExchangeHooks {
 
 const NO_HEADERS: readonly string[] = [];
 
+/** Names in an answer's header list are lowercase: the upstream's are lowercased, configured ones too. */
+function hasServerHeader(headers: HeaderList): boolean {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'server') return true;
+  return false;
+}
+
 /**
  * The pipeline's Exchange over one uWS HttpResponse. Every write happens inside res.cork so the
  * status line, headers and body leave in one send() where they fit.
@@ -67,6 +73,8 @@ export class UwsExchange implements Exchange {
     readonly requestId: string,
     private readonly hooks: ExchangeHooks,
     private readonly quirks: UwsQuirks,
+    /** serverTokens: the Server header of an answer that has none of its own; null: none. */
+    private readonly serverHeader: string | null,
   ) {
     res.onAborted(() => {
       this.aborted = true;
@@ -366,8 +374,11 @@ export class UwsExchange implements Exchange {
     const res = this.res;
     for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1]!);
     res.writeHeader('x-request-id', this.requestId);
+    if (this.serverHeader !== null && !hasServerHeader(headers)) res.writeHeader('server', this.serverHeader);
     const extra = this.hooks.answerHeaders;
     for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!);
+    const own = this.ctx === null ? null : this.ctx.answerHeaders;
+    if (own !== null) for (let i = 0; i < own.length; i += 2) res.writeHeader(own[i]!, own[i + 1]!);
   }
 
   /**

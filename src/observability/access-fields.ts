@@ -7,7 +7,7 @@ export const DEFAULT_ACCESS_FIELDS = [
 ] as const;
 
 /** Fields beyond the default, for those who want them: headers as the client sent them. */
-export const EXTRA_ACCESS_FIELDS = ['forwardedFor', 'referer'] as const;
+export const EXTRA_ACCESS_FIELDS = ['forwardedFor', 'referer', 'consumer'] as const;
 
 export const ACCESS_FIELDS = [...DEFAULT_ACCESS_FIELDS, ...EXTRA_ACCESS_FIELDS] as const;
 
@@ -35,4 +35,5 @@ export const ACCESS_FIELD_MEANINGS: Record<AccessField, string> = {
   traceparent: 'W3C traceparent sent upstream; null when no route matched',
   forwardedFor: 'X-Forwarded-For header as received; null when absent (not in the default)',
   referer: 'Referer header; null when absent (not in the default)',
+  consumer: 'the authenticated consumer (X-Consumer-Id sent upstream); null on public routes and refused requests (not in the default)',
 };

@@ -30,6 +30,10 @@ export interface AccessContext {
   readonly upstreamStatus: number;
   /** Milliseconds from handing the request to the upstream pool to its answer's head (or failure), -1 when no call. */
   readonly upstreamMs: number;
+  /** Set by the auth stage; null on public routes and refused requests. */
+  readonly consumer: string | null;
+  /** The query as forwarded: the auth stage removes an API key parameter from it. */
+  readonly query: string;
 }
 
 export interface AccessLogConfig {
@@ -55,7 +59,11 @@ const FIELDS: Record<Exclude<AccessField, 'time'>, Field> = {
   method: (ex) => ex.method,
   path: (ex) => ex.path,
   rawPath: (ex) => ex.rawPath,
-  query: (ex) => (ex.query === '' ? null : ex.query),
+  // Once routed, the query as forwarded: an API key sent as a parameter is never logged.
+  query: (ex, ctx) => {
+    const q = ctx === null ? ex.query : ctx.query;
+    return q === '' ? null : q;
+  },
   host: (ex) => header(ex.headers, 'host'),
   status: (_ex, _ctx, status) => status,
   durationMs: (_ex, _ctx, _status, durationMs) => round3(durationMs),
@@ -68,6 +76,7 @@ const FIELDS: Record<Exclude<AccessField, 'time'>, Field> = {
   userAgent: (ex) => header(ex.headers, 'user-agent'),
   forwardedFor: (ex) => header(ex.headers, 'x-forwarded-for'),
   referer: (ex) => header(ex.headers, 'referer'),
+  consumer: (_ex, ctx) => (ctx === null ? null : ctx.consumer),
   requestId: (ex) => ex.requestId,
   traceparent: (_ex, ctx) => (ctx === null ? null : ctx.traceparent),
 };

@@ -10,5 +10,5 @@ export function compileRoute(route: RouteConfig, index: number, deps: StageDeps)
     if (stage !== null) next = stage;
   }
   if (next === null) throw new Error(`route ${route.id}: no stage answers it (neither upstream nor respond)`);
-  return { id: route.id, index, config: route, handle: next };
+  return { id: route.id, index, config: route, handle: next, meter: deps.meters.route(route.id) };
 }

@@ -22,6 +22,8 @@ export interface RequestContext {
   headers: string[];
   /** The Connection header value(s), '' when absent: names listed there are hop-by-hop too. */
   connection: string;
+  /** The scheme the client used: https on a TLS listener, http on a plain one. */
+  scheme: 'http' | 'https';
   remoteAddress: string;
   /** The client's X-Request-Id when well-formed, else generated. */
   requestId: string;
@@ -37,4 +39,16 @@ export interface RequestContext {
   upstreamStatus: number;
   /** Milliseconds from dispatch to the upstream pool until the answer's head or the failure; -1 without a call. */
   upstreamMs: number;
+  /**
+   * Who made the request, set by the auth stage (the consumer an API key names, or a JWT's
+   * consumer claim); null on public routes and before auth. Sent upstream as X-Consumer-Id.
+   */
+  consumer: string | null;
+  /**
+   * Headers that whatever answer this request gets carries (the rate-limit stages' RateLimit-Policy
+   * and RateLimit), as a flat name/value list; null: none. Written by the exchange with the head.
+   */
+  answerHeaders: string[] | null;
+  /** Requests left in the policy answerHeaders reports (the most restrictive so far); -1: none yet. */
+  rateLimitRemaining: number;
 }

@@ -4,6 +4,12 @@ import { proxyStage } from '../stages/proxy/index.js';
 import { faultStage } from '../stages/fault/index.js';
 import { fallbackStage } from '../stages/fallback/index.js';
 import { cacheStage } from '../stages/cache/index.js';
+import { authStage } from '../stages/auth/index.js';
+import { ipRateLimitStage, keyedRateLimitStage } from '../stages/rate-limit/index.js';
+import { corsStage } from '../stages/cors/index.js';
+import { aggregateStage } from '../stages/aggregate/index.js';
+import { translateStage } from '../stages/translate/index.js';
+import { quotaStage } from '../stages/quota/index.js';
 
 /**
  * The one place that orders the stages, first to last. Each factory decides from the route's
@@ -12,9 +18,17 @@ import { cacheStage } from '../stages/cache/index.js';
  */
 export const STAGE_ORDER: readonly StageFactory[] = [
   faultStage, // test-only: in no chain unless TOLLGATE_FAULT_INJECTION=1
-  // Authentication and rate limits go here: a cache hit is still authenticated and counted.
+  corsStage, // route `cors`: answers preflights, adds the allow headers (src/stages/cors/)
+  // rate limits by ip go here (before auth)
+  ipRateLimitStage,
+  authStage, // route `auth`: sets ctx.consumer, answers 401/403 (src/stages/auth/)
+  // rate limits by consumer/header go here (after auth)
+  keyedRateLimitStage,
+  quotaStage, // plans.NAME.quota: after the rate limits, so a request they refuse uses none of it
   fallbackStage, // outside the cache: a stale entry (stale-if-error) answers before the fallback
-  cacheStage, // right before the upstream, whose answer it records
+  cacheStage, // after auth and rate limits (a hit is still authenticated and counted), right before the upstream, whose answer it records
+  translateStage, // route `translate`: JSON <-> MessagePack around the terminal stages (src/stages/translate/)
+  aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,
   proxyStage,
 ];

@@ -1,15 +1,25 @@
 import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../observability/prometheus-text.js';
 import { isLoopbackHostHeader } from './admin-host.js';
 import { PurgeError, type PurgeRequest } from './cache-control.js';
+import type { UsageRow } from '../metering/usage-meter.js';
+import { CSV_CONTENT_TYPE, parseUsageQuery, usageCsv, usageJson, wantsCsv } from '../metering/usage-query.js';
+import type { UsageQuery } from '../metering/usage-store.js';
 
 /** What the admin API reads from and asks of the supervisor. */
 export interface AdminPort {
   ready(): boolean;
   readiness(): object;
   config(): object;
-  routes(): object[];
+  /** The routes and the upstreams of the stats snapshot (stats-snapshot.ts), after a metrics flush. */
+  routes(): Promise<object[]>;
+  upstreams(): Promise<object[]>;
+  /** The Prometheus text exposition (prometheus-text.ts). */
+  metrics(): Promise<string>;
+  /** Metered usage, stored and not yet flushed (after the workers pushed theirs). */
+  usage(query: UsageQuery): Promise<UsageRow[]>;
   reload(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }>;
   /** Removes cached entries; resolves with how many (throws PurgeError for a bad request). */
   purgeCache(req: PurgeRequest): Promise<number>;
@@ -22,7 +32,8 @@ export interface AdminOptions {
   host: string;
 }
 
-type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+/** A JSON body, or `text` with its content type (/metrics, and /usage as CSV). */
+type Answer = { status: number; body: unknown; headers?: Record<string, string>; text?: { contentType: string; body: string } };
 
 /**
  * The admin listener, on its own port and never the gateway's. /health and /ready answer without
@@ -40,7 +51,7 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
   };
 
   async function route(req: http.IncomingMessage): Promise<Answer> {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, search = ''] = (req.url ?? '/').split('?', 2) as [string, string?];
     const method = req.method ?? 'GET';
     if (path === '/health') return method === 'GET' ? { status: 200, body: { status: 'ok' } } : notAllowed('GET');
     if (path === '/ready') return method === 'GET' ? { status: port.ready() ? 200 : 503, body: port.readiness() } : notAllowed('GET');
@@ -55,13 +66,21 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
     }
     switch (path) {
       case '/config': return method === 'GET' ? { status: 200, body: port.config() } : notAllowed('GET');
-      case '/routes': return method === 'GET' ? { status: 200, body: port.routes() } : notAllowed('GET');
+      case '/routes': return method === 'GET' ? { status: 200, body: await port.routes() } : notAllowed('GET');
+      case '/upstreams': return method === 'GET' ? { status: 200, body: await port.upstreams() } : notAllowed('GET');
+      case '/metrics': {
+        if (method !== 'GET') return notAllowed('GET');
+        return { status: 200, body: null, text: { contentType: PROMETHEUS_CONTENT_TYPE, body: await port.metrics() } };
+      }
+      case '/usage': return method === 'GET' ? usage(new URLSearchParams(search), req.headers.accept) : notAllowed('GET');
       case '/reload': {
         if (method !== 'POST') return notAllowed('POST');
         const result = await port.reload();
-        return result.ok ? { status: 200, body: { reloaded: true, generation: result.generation } } : { status: 400, body: { reloaded: false, errors: result.errors } };
+        if (result.ok) return { status: 200, body: { reloaded: true, generation: result.generation } };
+        // A problem document; `errors` (FILE:LINE:COL lines) and `reloaded` are its extension members.
+        return { status: 400, body: { ...problem(400, 'Bad Request', 'The config was not reloaded; the running config is kept.'), reloaded: false, errors: result.errors } };
       }
-      case '/cache': return method === 'DELETE' ? purge(new URLSearchParams((req.url ?? '').split('?')[1] ?? '')) : notAllowed('DELETE');
+      case '/cache': return method === 'DELETE' ? purge(new URLSearchParams(search)) : notAllowed('DELETE');
       default: return { status: 404, body: problem(404, 'Not Found', 'No such admin endpoint.') };
     }
   }
@@ -82,9 +101,25 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
     }
   }
 
+  async function usage(search: URLSearchParams, accept: string | undefined): Promise<Answer> {
+    const parsed = parseUsageQuery(search);
+    if (!parsed.ok) {
+      // `parameter` is an extension member naming the one at fault.
+      return { status: 400, body: { ...problem(400, 'Bad Request', `${parsed.parameter}: ${parsed.reason}`), parameter: parsed.parameter } };
+    }
+    const rows = await port.usage(parsed.query);
+    if (wantsCsv(accept)) return { status: 200, body: null, text: { contentType: CSV_CONTENT_TYPE, body: usageCsv(rows) } };
+    return { status: 200, body: usageJson(parsed.query, rows) };
+  }
+
   return http.createServer((req, res) => {
     req.resume();
     route(req).then((a) => {
+      if (a.text !== undefined) {
+        res.writeHead(a.status, { 'content-type': a.text.contentType, 'cache-control': 'no-store', ...a.headers });
+        res.end(a.text.body);
+        return;
+      }
       const isProblem = a.status >= 400 && typeof a.body === 'object' && a.body !== null && 'title' in a.body;
       res.writeHead(a.status, { 'content-type': isProblem ? PROBLEM_CONTENT_TYPE : 'application/json', 'cache-control': 'no-store', ...a.headers });
       res.end(JSON.stringify(a.body));

@@ -1,4 +1,6 @@
 // GET /config shows the running config with its secrets replaced (SPEC §4).
+import { apiKeyFingerprint } from '../auth/api-keys.js';
+
 const SECRET_KEY = /token|secret|password|passphrase|apikeys?$/i;
 
 /**
@@ -14,6 +16,33 @@ const HEADER_RULES = 'headers';
 
 export const REDACTED = '[redacted]';
 
+/**
+ * Credentials inside a URL, wherever the URL sits (cluster.redis, a target, a jwksUri): the
+ * password of `scheme://user:password@host`, and query parameters named like secret headers
+ * (`?token=`, `?api_key=`).
+ */
+function redactUrl(text: string): string {
+  if (!text.includes('://')) return text;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text;
+  }
+  let changed = false;
+  if (url.password !== '') {
+    url.password = REDACTED;
+    changed = true;
+  }
+  for (const name of [...url.searchParams.keys()]) {
+    if (SECRET_HEADER.test(name) && url.searchParams.get(name) !== '') {
+      url.searchParams.set(name, REDACTED);
+      changed = true;
+    }
+  }
+  return changed ? url.href : text;
+}
+
 /** A deep copy of the config with every secret-looking value replaced (for GET /config). */
 export function redactConfig(value: unknown): unknown {
   return redact(value, '', false);
@@ -21,10 +50,13 @@ export function redactConfig(value: unknown): unknown {
 
 /** `inHeaders`: below a `headers` key, where keys may be header names as well as config keys. */
 function redact(value: unknown, key: string, inHeaders: boolean): unknown {
+  // Consumers' API keys: a short fingerprint each, so an operator can tell which key is which.
+  if (key === 'apiKeys' && Array.isArray(value)) return value.map((k) => (typeof k === 'string' ? apiKeyFingerprint(k) : REDACTED));
   const secret = SECRET_KEY.test(key) || (inHeaders && SECRET_HEADER.test(key));
   if (secret && value !== '' && value !== null && value !== undefined) {
     return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
   }
+  if (typeof value === 'string') return redactUrl(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, '', inHeaders));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};

@@ -3,13 +3,18 @@ import { Worker } from 'node:worker_threads';
 import type pino from 'pino';
 import * as C from '../shm/control-layout.js';
 import { createCacheShm } from '../shm/cache-layout.js';
+import type { JwksUpdate } from '../auth/jwks-messages.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
-import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit, WorkerRuntimeStats, WorkerStats } from '../worker/messages.js';
+import type { UsageDelta } from '../metering/usage-meter.js';
+import type { MetricStore } from '../observability/metric-store.js';
+import type { FromSpare, FromWorker, Generation, MetricsDelta, ToWorker, UpstreamAssignment, WorkerBoot, WorkerInit } from '../worker/messages.js';
 
 const WORKER_URL = new URL('../worker/main.js', import.meta.url);
 const RESPAWN_WINDOW_MS = 10_000;
 const RESPAWN_BURST = 5;
 const RESPAWN_BACKOFF_MS = 1_000;
+/** How long a metrics flush waits for a worker; one that is late is read from its previous push. */
+const FLUSH_TIMEOUT_MS = 1_000;
 
 interface Slot {
   worker: Worker | null;
@@ -20,12 +25,15 @@ interface Slot {
 type PoolEvent = FromWorker | { type: 'exited'; index: number };
 const EXITED = Symbol('exited');
 
-export interface StatsReply {
-  index: number;
-  inFlight: number;
-  stats: WorkerStats;
-  runtime: WorkerRuntimeStats;
+/** The supervisor's JWKS service, as the pool sees it (src/auth/jwks-service.ts). */
+export interface JwksHooks {
+  /** Key sets for a starting worker's WorkerInit. */
+  snapshot(): JwksUpdate[];
+  /** A worker saw an unknown kid. */
+  refetch(uri: string, index: number): void;
 }
+
+const NO_JWKS: JwksHooks = { snapshot: () => [], refetch: () => {} };
 
 /**
  * The supervisor's side of the worker threads: starts them, replaces one that dies (with the
@@ -43,14 +51,24 @@ export class WorkerPool {
   /** A thread with its modules loaded, listening on nothing, that takes the slot of the next worker to die. */
   private spare: Worker | null = null;
   private spareReady = false;
+  private flushes = 0;
 
   constructor(
     private readonly count: number,
-    private readonly port: number,
+    private readonly ports: number[],
     generation: Generation,
     private readonly uws: UwsBuildName,
     private readonly log: pino.Logger,
     private readonly faultInjection: boolean,
+    /** Where every worker's metrics pushes go. */
+    private readonly metrics: MetricStore,
+    /** The rate-limit table every worker shares (src/shm/rate-limit-layout.ts). */
+    private readonly rateLimits: SharedArrayBuffer,
+    /** Health, circuit state, in-flight counts and retry budgets (src/shm/upstream-state-layout.ts). */
+    private readonly upstreamState: SharedArrayBuffer,
+    private readonly jwks: JwksHooks = NO_JWKS,
+    /** Where every worker's usage counts go (metering/usage-store.ts). */
+    private readonly usage: (delta: UsageDelta) => void = () => {},
   ) {
     this.generation = generation;
     Atomics.store(this.words, C.CURRENT_GENERATION, generation.id);
@@ -121,9 +139,31 @@ export class WorkerPool {
     throw new Error(failed?.type === 'generation-failed' ? failed.message : 'a worker did not confirm the new config in time');
   }
 
-  async stats(): Promise<StatsReply[]> {
-    const replies = await this.broadcast({ type: 'stats' }, (m) => m.type === 'stats', 2_000);
-    return replies.filter((r): r is Extract<FromWorker, { type: 'stats' }> => r !== null && r !== EXITED && r.type === 'stats');
+  /**
+   * Asks every worker to push its metrics now and resolves once each has (or ended, or is late):
+   * the store then holds every request finished before the call.
+   */
+  async flushMetrics(): Promise<void> {
+    const flush = ++this.flushes;
+    await this.broadcast({ type: 'metrics-flush', flush }, (m) => m.type === 'metrics' && m.flush === flush, FLUSH_TIMEOUT_MS);
+  }
+
+  /** Posts to one worker (when live) or every live worker, expecting no reply. */
+  notify(msg: ToWorker, index: number | null = null): void {
+    this.slots.forEach((s, i) => {
+      if (s.worker !== null && (index === null || index === i)) s.worker.postMessage(msg);
+    });
+
+  }
+
+  /**
+   * A discovered upstream's new targets: sent to every live worker, and kept in the current
+   * generation so that a worker started later (a replacement) starts with them.
+   */
+  setTargets(upstream: string, assignment: UpstreamAssignment): void {
+    this.generation = { ...this.generation, assignments: { ...this.generation.assignments, [upstream]: assignment } };
+    const msg: ToWorker = { type: 'targets', upstream, assignment };
+    for (const s of this.slots) s.worker?.postMessage(msg);
   }
 
   /** Stops accepting on every worker, waits for in-flight requests (bounded), ends the threads. */
@@ -148,8 +188,11 @@ export class WorkerPool {
    */
   private spawn(index: number, diedAt: number | null): void {
     const init: WorkerInit = {
-      index, port: this.port, generation: this.generation, uws: this.uws, control: this.control, cacheShm: this.cacheShm,
-      faultInjection: this.faultInjection,
+      index, ports: this.ports, generation: this.generation, uws: this.uws, control: this.control, faultInjection: this.faultInjection,
+      rateLimits: this.rateLimits,
+      jwks: this.jwks.snapshot(),
+      upstreamState: this.upstreamState,
+      cacheShm: this.cacheShm,
     };
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_STARTING);
     Atomics.store(this.words, C.workerSlot(index, C.IN_FLIGHT), 0);
@@ -170,6 +213,14 @@ export class WorkerPool {
     worker.on('message', (msg: FromWorker | FromSpare) => {
       // A spare assigned while still loading says it is ready after it was handed its slot.
       if (msg.type === 'spare-ready') return;
+      if (msg.type === 'metrics') {
+        this.applyMetrics(index, msg.delta);
+        if (msg.usage !== null) this.usage(msg.usage);
+      }
+      if (msg.type === 'jwks-refetch') {
+        this.jwks.refetch(msg.uri, msg.index);
+        return;
+      }
       if (diedAt !== null && msg.type === 'listening') {
         this.log.info({ worker: index, downMs: Math.round(performance.now() - diedAt), spare: spare !== null }, 'worker replaced: the new thread is serving');
         // The next spare loads once the replacement serves, not while it starts.
@@ -179,6 +230,15 @@ export class WorkerPool {
     });
     worker.on('error', (err) => this.log.error({ worker: index, err }, 'worker error'));
     worker.on('exit', (code) => this.onExit(index, worker, code));
+  }
+
+  private applyMetrics(index: number, delta: MetricsDelta): void {
+    try {
+      this.metrics.apply(index, delta);
+    } catch (err) {
+      // A metric missing from the catalogue is a bug to see, not a reason to stop the supervisor.
+      this.log.error({ worker: index, err }, 'metrics push refused');
+    }
   }
 
   private startSpare(): void {
@@ -204,6 +264,7 @@ export class WorkerPool {
     if (slot.worker !== worker) return;
     slot.worker = null;
     Atomics.store(this.words, C.workerSlot(index, C.STATE), C.WORKER_STATE_GONE);
+    this.metrics.workerGone(index);
     this.emit({ type: 'exited', index });
     if (this.stopping) return;
     const diedAt = performance.now();

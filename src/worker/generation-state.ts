@@ -1,10 +1,15 @@
+import { compileAuth, type AuthRuntime } from '../auth/auth-runtime.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { EdgeState } from '../http/edge.js';
 import { createAddressMatcher } from '../http/cidr.js';
 import type { Logger } from '../observability/logger.js';
+import { TOLLGATE_VERSION } from '../package-version.js';
+import type { RequestMeters } from '../observability/request-meters.js';
 import { compileRoute } from '../pipeline/compile.js';
 import { RouteTable } from '../routing/route-table.js';
-import { UpstreamRegistry } from '../upstream/registry.js';
+import { UpstreamRegistry, type UpstreamEnv } from '../upstream/registry.js';
+import type { RateLimitDeps } from '../pipeline/types.js';
+import { QuotaTable, quotaClock } from '../shm/quota-table.js';
 import type { Generation } from './messages.js';
 import type { CacheRuntime } from '../cache/runtime.js';
 
@@ -16,14 +21,28 @@ export interface WorkerGeneration {
 
 /** Compiles every route of a generation against this worker's upstream pools. */
 export function buildGeneration(
-  gen: Generation, previous: WorkerGeneration | null, log: Logger, faultInjection: boolean, cache: CacheRuntime | null,
+  gen: Generation, previous: WorkerGeneration | null, env: UpstreamEnv, faultInjection: boolean, meters: RequestMeters, auth: AuthRuntime, rateLimits: RateLimitDeps,
+  cache: CacheRuntime | null,
 ): WorkerGeneration {
   const config = gen.config;
-  const upstreams = new UpstreamRegistry(config.upstreams, previous?.upstreams ?? null);
-  const deps = { config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, cache };
+  const log = env.log;
+  const upstreams = new UpstreamRegistry(config.upstreams, gen.assignments, env, previous?.upstreams ?? null);
+  const deps = {
+    config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, metrics: meters.metrics, meters,
+    auth: compileAuth(config, auth), rateLimits,
+    quotas: { table: new QuotaTable(gen.quotas.table), slots: gen.quotas.slots, clock: quotaClock(faultInjection) },
+    cache,
+  };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {
-    edge: { generation: gen.id, table: new RouteTable(gen.routeTable), routes, maxHeaderSize: config.limits.maxHeaderSize, chunkedRequests: config.limits.chunkedRequests },
+    edge: {
+      generation: gen.id,
+      table: new RouteTable(gen.routeTable),
+      routes,
+      maxHeaderSize: config.limits.maxHeaderSize,
+      chunkedRequests: config.limits.chunkedRequests,
+      serverHeader: config.serverTokens ? `tollgate/${TOLLGATE_VERSION}` : null,
+    },
     config,
     upstreams,
   };

@@ -1,17 +1,31 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
 import type pino from 'pino';
-import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
-import { loadUws, type UwsBuild } from '../http/load-uws.js';
+import { dropUwsMark, loadUws, type UwsBuild } from '../http/load-uws.js';
+import { ConnectionLimits } from '../http/connection-limits.js';
 import { createEdge } from '../http/edge.js';
 import type { UwsExchange } from '../http/uws-exchange.js';
 import { createLogger, flushLogger } from '../observability/pino-logger.js';
 import { createAccessLog, type AccessLog } from '../observability/access-log.js';
-import { RouteStats } from '../observability/route-stats.js';
+import { MetricsRecorder } from '../observability/metrics-recorder.js';
+import { RequestMeters } from '../observability/request-meters.js';
 import { RuntimeStats } from '../observability/runtime-stats.js';
+import { registerUpstreamGauges } from '../observability/upstream-gauges.js';
+import { WORKER_IN_FLIGHT } from '../observability/metric-catalogue.js';
+import { RateLimitCounters } from '../observability/rate-limit-counters.js';
+import { RateLimitTable } from '../shm/rate-limit-table.js';
+import type { RateLimitDeps } from '../pipeline/types.js';
 import * as C from '../shm/control-layout.js';
+import { UsageMeter } from '../metering/usage-meter.js';
+import { AuthRuntime } from '../auth/auth-runtime.js';
+import { closeMergePool } from '../stages/aggregate/merge-pool.js';
+import { authCounterFlush } from '../auth/counters.js';
+import { upstreamStateViews } from '../shm/upstream-state-layout.js';
+import type { UpstreamEnv } from '../upstream/registry.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import { WorkerCache } from './cache-wiring.js';
+import { WorkerListeners, type AppTraffic, type Scheme } from './listeners.js';
 import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
 
 // A thread starts either with its assignment or as a spare: a spare has loaded its modules and
@@ -28,13 +42,22 @@ let logger!: pino.Logger;
 let accessLog!: AccessLog;
 let current: WorkerGeneration | undefined;
 let build: UwsBuild;
-let app: TemplatedApp | null = null;
-let listenSocket: us_listen_socket | null = null;
+let listeners: WorkerListeners | null = null;
+let connectionLimits: ConnectionLimits | null = null;
 let draining = false;
 let inFlight = 0;
 let drainDone: (() => void) | null = null;
-const stats = new RouteStats();
-let runtime!: RuntimeStats;
+const metrics = new MetricsRecorder();
+const meters = new RequestMeters(metrics);
+/** Usage per consumer, sent with every metrics push; the supervisor writes it to LMDB. */
+const usage = new UsageMeter(randomUUID());
+/** How often a worker pushes its metrics unasked; a crash loses at most this much of its counts. */
+const METRICS_PUSH_MS = 1_000;
+let auth!: AuthRuntime;
+let flushAuthCounters = (): void => {};
+/** The shared table and this worker's refusal counters: one for the thread's life, every generation uses them. */
+let rateLimits!: RateLimitDeps;
+let upstreamEnv!: UpstreamEnv;
 let cache: WorkerCache | null = null;
 const slot = (field: number): number => C.workerSlot(init.index, field);
 
@@ -45,10 +68,16 @@ function onFinish(ex: UwsExchange): void {
   const durationMs = performance.now() - ex.startTime;
   const ctx = ex.ctx;
   const status = ex.aborted ? 499 : ex.status;
-  if (ctx === null) stats.record('(unmatched)', status, durationMs, null, 0, -1);
-  else stats.record(ctx.route.id, status, durationMs, ctx.route.config.upstream, ctx.upstreamStatus, ctx.upstreamMs);
+  (ctx === null ? meters.unmatched : ctx.route.meter).record(ex.method, status, durationMs);
+  if (ctx !== null && ctx.consumer !== null) usage.record(ctx.consumer, ctx.route.id, status, ex.bytesRead, ex.bytesWritten);
   accessLog(ex, ctx, status, durationMs);
   if (draining && inFlight === 0 && drainDone !== null) drainDone();
+}
+
+/** Sends what was counted since the previous push; `flush` answers a 'metrics-flush' (0: unasked). */
+function pushMetrics(flush: number): void {
+  flushAuthCounters();
+  send({ type: 'metrics', index: init.index, flush, delta: metrics.takeDelta(), usage: usage.takeDelta() });
 }
 
 function onStart(): void {
@@ -58,17 +87,34 @@ function onStart(): void {
 
 function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   const previous = current;
-  if (previous === undefined) return;
+  if (previous === undefined || listeners === null) return;
+  let next: WorkerGeneration;
   try {
-    current = buildGeneration(msg.generation, previous, logger, init.faultInjection, cache!.forConfig(msg.generation.config));
+    next = buildGeneration(msg.generation, previous, upstreamEnv, init.faultInjection, meters, auth, rateLimits, cache!.forConfig(msg.generation.config));
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
     return;
   }
   const cfg = msg.generation.config;
+  try {
+    // Listeners whose certificates changed on disk are re-opened here; routes swap below, in the
+    // same synchronous step, so no request sees new certificates with old routes or the reverse.
+    const replaced = listeners.update(cfg.listen);
+    for (const { listener, certificates } of replaced) {
+      logger.debug({ listener, certificates: certificates.map((c) => ({ serverName: c.serverName, fingerprint256: c.pair.summary.fingerprint256 })) },
+        'listener re-opened with new certificates');
+    }
+  } catch (err) {
+    void next.upstreams.retire(previous.upstreams);
+    logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation: listeners');
+    send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: (err as Error).message });
+    return;
+  }
+  current = next;
   logger.level = cfg.log.level;
   accessLog = createAccessLog(logger, cfg.log);
+  connectionLimits?.apply(cfg.limits);
   // Requests already running keep their own route objects (and through them the old pools and
   // route table); retiring the old pools waits for those requests, then closes idle sockets.
   void previous.upstreams.retire(current!.upstreams);
@@ -77,24 +123,15 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
 }
 
 function closeSockets(): void {
-  if (listenSocket !== null) {
-    build.uws.us_listen_socket_close(listenSocket);
-    listenSocket = null;
-  }
-  if (app !== null) {
-    // Closes every open connection; uv handles must all be gone before the thread ends, or Node aborts.
-    (app as TemplatedApp & { close(): void }).close();
-    app = null;
-  }
+  // Closes every open connection; uv handles must all be gone before the thread ends, or Node aborts.
+  listeners?.closeAll();
+  listeners = null;
 }
 
 async function drain(timeoutMs: number): Promise<void> {
   draining = true;
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_DRAINING);
-  if (listenSocket !== null) {
-    build.uws.us_listen_socket_close(listenSocket);
-    listenSocket = null;
-  }
+  listeners?.stopAccepting();
   if (inFlight > 0) {
     await new Promise<void>((resolve) => {
       drainDone = resolve;
@@ -104,9 +141,12 @@ async function drain(timeoutMs: number): Promise<void> {
   const left = inFlight;
   closeSockets();
   if (current !== undefined) await current.upstreams.retire(null).catch(() => {});
+  await auth.close().catch(() => {});
+  await closeMergePool().catch(() => {});
   await cache?.close().catch((err: unknown) => logger.warn({ err }, 'closing the cache store failed'));
   logger.info({ inFlight: left }, left === 0 ? 'worker drained' : 'worker drain timed out');
   flushLogger(logger);
+  pushMetrics(0);
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_GONE);
   send({ type: 'drained', index: init.index, inFlight: left });
   setImmediate(() => process.exit(0));
@@ -116,6 +156,12 @@ process.on('uncaughtException', (err) => {
   if (logger === undefined) throw err; // a spare: nothing to close, nothing to log to
   logger.fatal({ err }, 'worker crashed');
   flushLogger(logger);
+  // What this worker counted since its last push, so that the totals lose none of it.
+  try {
+    pushMetrics(0);
+  } catch {
+    // The crash may have left the counts unreadable; the totals keep the previous push.
+  }
   closeSockets();
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_GONE);
   // Let uv close the sockets' handles before the thread ends.
@@ -126,7 +172,9 @@ function onMessage(msg: ToWorker): void {
   switch (msg.type) {
     case 'generation': applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
-    case 'stats': send({ type: 'stats', index: init.index, inFlight, stats: stats.snapshot(), runtime: runtime.snapshot() }); break;
+    case 'metrics-flush': pushMetrics(msg.flush); break;
+    case 'jwks': auth.onJwks(msg.update); break;
+    case 'targets': current?.upstreams.updateTargets(msg.upstream, msg.assignment); break;
     case 'assume': break; // only a spare is sent one
   }
 }
@@ -135,43 +183,56 @@ function onMessage(msg: ToWorker): void {
 function start(assigned: WorkerInit): void {
   init = assigned;
   control = new Int32Array(init.control);
-  runtime = new RuntimeStats();
+  new RuntimeStats().register(metrics);
+  metrics.gauge(WORKER_IN_FLIGHT, (emit) => emit([], inFlight));
+  registerUpstreamGauges(metrics, () => current?.upstreams);
+  auth = new AuthRuntime((uri) => send({ type: 'jwks-refetch', index: init.index, uri }), init.jwks);
+  flushAuthCounters = authCounterFlush(metrics, auth.counters);
   cache = new WorkerCache(init.cacheShm);
   logger = createLogger(init.generation.config.log.level, { worker: init.index });
   accessLog = createAccessLog(logger, init.generation.config.log);
   port.on('message', onMessage);
   try {
     build = loadUws(init.uws);
-    current = buildGeneration(init.generation, null, logger, init.faultInjection, cache.forConfig(init.generation.config));
+    dropUwsMark(build);
+    rateLimits = { table: new RateLimitTable(init.rateLimits), counters: new RateLimitCounters(metrics) };
+    upstreamEnv = { state: upstreamStateViews(init.upstreamState), log: logger };
+    current = buildGeneration(init.generation, null, upstreamEnv, init.faultInjection, meters, auth, rateLimits, cache.forConfig(init.generation.config));
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;
   }
   const cfg = init.generation.config;
-  const tls = cfg.listen.tls;
-  const uws = build.uws;
-  const a = tls ? uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uws.App();
-  app = a;
-  a.any('/*', createEdge({
+  const limits = new ConnectionLimits(build.quirks, cfg.limits, logger, metrics);
+  connectionLimits = limits;
+  const edgeFor = (scheme: Scheme, traffic: AppTraffic) => createEdge({
     state: () => current!.edge,
     draining: () => draining,
-    onStart,
-    onFinish,
+    onStart: () => {
+      traffic.started();
+      onStart();
+    },
+    onFinish: (ex) => {
+      traffic.finished();
+      onFinish(ex);
+    },
     answerHeaders: init.faultInjection ? ['x-tollgate-worker', String(init.index)] : [],
     log: logger,
     quirks: build.quirks,
-  }));
-  a.listen(cfg.listen.host, init.port, (ls) => {
-    if (!ls) {
-      closeSockets();
-      send({ type: 'listen-failed', index: init.index, message: `cannot listen on ${cfg.listen.host}:${init.port} (address in use or not available)` });
-      return;
-    }
-    listenSocket = ls;
-    Atomics.store(control, slot(C.APPLIED_GENERATION), init.generation.id);
-    Atomics.store(control, slot(C.STATE), C.WORKER_STATE_SERVING);
-    send({ type: 'listening', index: init.index, port: init.port });
+    scheme,
   });
+  const opened = new WorkerListeners(build.uws, edgeFor, logger, { opened: (app) => limits.attach(app), closed: (app) => limits.detach(app) });
+  try {
+    opened.open(cfg.listen, init.ports);
+  } catch (err) {
+    send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
+    return;
+  }
+  listeners = opened;
+  setInterval(() => pushMetrics(0), METRICS_PUSH_MS).unref();
+  Atomics.store(control, slot(C.APPLIED_GENERATION), init.generation.id);
+  Atomics.store(control, slot(C.STATE), C.WORKER_STATE_SERVING);
+  send({ type: 'listening', index: init.index, ports: init.ports });
 }
 
 /** A spare waits for a slot to take; told to drain first, it just ends (it holds no socket). */

@@ -1,19 +1,47 @@
 // Every message that crosses the supervisor <-> worker boundary. postMessage drops class
 // identity, so these are plain data shapes only.
+import type { AuthCounters } from '../auth/counters.js';
+import type { JwksUpdate } from '../auth/jwks-messages.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
+import type { UsageDelta } from '../metering/usage-meter.js';
 
 /** One config generation: the frozen config and its route table, built once by the supervisor. */
 export interface Generation {
   id: number;
   config: GatewayConfig;
   routeTable: SharedArrayBuffer;
+  /** Every upstream's slots in the upstream-state buffer and its targets (static or discovered). */
+  assignments: Record<string, UpstreamAssignment>;
+  /** The quota table every generation shares (src/shm/quota-table.ts), and each consumer's slot in it. */
+  quotas: GenerationQuotas;
+}
+
+export interface GenerationQuotas {
+  table: SharedArrayBuffer;
+  slots: Record<string, number>;
+}
+
+/** A target and its slot in the upstream-state buffer (src/shm/upstream-state-layout.ts). */
+export interface TargetAssignment {
+  /** The target's origin. */
+  url: string;
+  weight: number;
+  slot: number;
+  epoch: number;
+}
+
+/** An upstream's own slot (retry budget) and its targets. */
+export interface UpstreamAssignment {
+  slot: number;
+  epoch: number;
+  targets: TargetAssignment[];
 }
 
 export interface WorkerInit {
   index: number;
-  /** The port every worker binds (SO_REUSEPORT); the supervisor resolves port 0 beforehand. */
-  port: number;
+  /** The port of each listener (config.listen, in order) every worker binds (SO_REUSEPORT); the supervisor resolves port 0 beforehand. */
+  ports: number[];
   generation: Generation;
   /** The uWebSockets.js build the supervisor chose; every worker loads the same one. */
   uws: UwsBuildName;
@@ -21,11 +49,17 @@ export interface WorkerInit {
   control: SharedArrayBuffer;
   /** The response cache's shared words (claims, access clock, purge epoch); src/shm/cache-layout.ts. */
   cacheShm: SharedArrayBuffer;
+  /** The rate-limit table, one for the gateway's lifetime (reloads keep it); src/shm/rate-limit-layout.ts. */
+  rateLimits: SharedArrayBuffer;
+  /** Health, circuit state, in-flight counts and retry budgets, shared by every worker; src/shm/upstream-state-layout.ts. */
+  upstreamState: SharedArrayBuffer;
   /**
    * Test-only (TOLLGATE_FAULT_INJECTION=1), never set in production: requests may inject faults
    * (x-tollgate-fault header) and every answer names its worker (x-tollgate-worker).
    */
   faultInjection: boolean;
+  /** The JWKS key sets the supervisor holds now; later ones come as 'jwks' messages. */
+  jwks: JwksUpdate[];
 }
 
 /** A thread's workerData: its assignment, or null for a spare that waits for an 'assume'. */
@@ -39,41 +73,38 @@ export type ToWorker =
   | { type: 'assume'; init: WorkerInit }
   | { type: 'generation'; generation: Generation }
   | { type: 'drain'; timeoutMs: number }
-  | { type: 'stats' };
+  /** Push metrics now; the answer is a 'metrics' message carrying the same `flush` id. */
+  | { type: 'metrics-flush'; flush: number }
+  /** A JWKS was fetched (or a refetch was refused during the cooldown): its keys and cooldown. */
+  | { type: 'jwks'; update: JwksUpdate }
+  /** DNS discovery changed an upstream's targets: applied at once, without a new generation. */
+  | { type: 'targets'; upstream: string; assignment: UpstreamAssignment };
 
-/** Answers by status class. */
-export interface StatusCounts {
-  '1xx': number;
-  '2xx': number;
-  '3xx': number;
-  '4xx': number;
-  '5xx': number;
+/** One series of a metric: its label values, in the order the metric declares its labels. */
+export interface SeriesValue {
+  name: string;
+  labels: string[];
+  value: number;
 }
 
-/** One route's requests on one worker since the previous snapshot. */
-export interface WorkerRouteStats {
-  route: string;
-  requests: number;
-  statuses: StatusCounts;
-  /** Request durations in microseconds: an hdr-histogram-js compressed base64 histogram. */
-  latency: string;
+/** The latencies one worker recorded into one summary series since its previous push. */
+export interface SummaryDelta {
+  name: string;
+  labels: string[];
+  count: number;
+  /** Sum of the values, in microseconds. */
+  sumUs: number;
+  /** An hdr-histogram-js compressed base64 histogram of microseconds (observability/latency-histogram.ts). */
+  histogram: string;
 }
 
-/** One upstream's calls on one worker since the previous snapshot. */
-export interface WorkerUpstreamStats {
-  upstream: string;
-  requests: number;
-  /** Calls that got no answer (connect error, timeout, reset). */
-  failed: number;
-  /** Status classes of the answers that came. */
-  statuses: StatusCounts;
-  /** Time to the answer's head (or the failure) in microseconds, encoded as `latency` above. */
-  latency: string;
-}
-
-export interface WorkerStats {
-  routes: WorkerRouteStats[];
-  upstreams: WorkerUpstreamStats[];
+/** What a worker counted since its previous push (src/observability/metrics-recorder.ts). */
+export interface MetricsDelta {
+  /** Increments of the counters that moved. */
+  counters: SeriesValue[];
+  summaries: SummaryDelta[];
+  /** Every gauge's current value; replaces the worker's previous set. */
+  gauges: SeriesValue[];
 }
 
 /** A spare thread has loaded its modules; it has no slot (index) until it is sent an 'assume'. */
@@ -81,22 +112,13 @@ export interface FromSpare {
   type: 'spare-ready';
 }
 
-/** A worker thread's own runtime figures for the interval since its previous stats reply. */
-export interface WorkerRuntimeStats {
-  /** V8 heap of this thread's isolate (the process RSS is shared by every thread). */
-  heapUsedMiB: number;
-  heapTotalMiB: number;
-  externalMiB: number;
-  /** How late the event loop ran a 10 ms timer: quantiles and maximum over the interval. */
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
-  /** Share of the interval the event loop was busy (0..1). */
-  eventLoopUtilization: number;
-}
-
 export type FromWorker =
-  | { type: 'listening'; index: number; port: number }
+  | { type: 'listening'; index: number; ports: number[] }
   | { type: 'listen-failed'; index: number; message: string }
   | { type: 'generation-applied'; index: number; generation: number }
   | { type: 'generation-failed'; index: number; generation: number; message: string }
   | { type: 'drained'; index: number; inFlight: number }
-  | { type: 'stats'; index: number; inFlight: number; stats: WorkerStats; runtime: WorkerRuntimeStats };
+  /** Sent every second with `flush` 0, and in answer to a 'metrics-flush' with its id. */
+  | { type: 'metrics'; index: number; flush: number; delta: MetricsDelta; usage: UsageDelta | null }
+  /** A token named a kid the worker's copy of this JWKS lacks: fetch it again if the cooldown allows. */
+  | { type: 'jwks-refetch'; index: number; uri: string };

@@ -85,14 +85,19 @@ t.test('a data directory the cache cannot use stops the start with its path name
   t.match(r.stderr, `cache: cannot open the LMDB environment in ${cacheDir}`);
   t.match(r.stderr, 'a corrupted data.mdb can be deleted');
 
-  const unwritable = writeConfig(oneUpstreamYaml(up.url, { routes: ROUTES, extra: 'dataDir: ./not-a-directory' }));
-  writeFileSync(join(dirname(unwritable), 'not-a-directory'), 'a file where the data directory should be');
+  // The data directory itself is usable (usage metering keeps dataDir/usage there); its cache/ is not.
+  const unwritable = writeConfig(oneUpstreamYaml(up.url, { routes: ROUTES }));
+  const blockedCache = join(dirname(unwritable), 'data', 'cache');
+  mkdirSync(dirname(blockedCache), { recursive: true });
+  writeFileSync(blockedCache, 'a file where the cache directory should be');
   const r2 = await runCli(['start', '-c', unwritable]);
   t.equal(r2.code, 1);
-  t.match(r2.stderr, `cache: cannot open the LMDB environment in ${join(dirname(unwritable), 'not-a-directory', 'cache')}`);
+  t.match(r2.stderr, `cache: cannot open the LMDB environment in ${blockedCache}`);
 
-  const uncached = writeConfig(oneUpstreamYaml(up.url, { extra: 'dataDir: ./not-a-directory' }));
-  writeFileSync(join(dirname(uncached), 'not-a-directory'), 'no route caches: never opened');
+  const uncached = writeConfig(oneUpstreamYaml(up.url, {}));
+  const untouched = join(dirname(uncached), 'data', 'cache');
+  mkdirSync(dirname(untouched), { recursive: true });
+  writeFileSync(untouched, 'no route caches: never opened');
   const gw = await cachedGateway(t, up.url, '  - { id: p, match: { path: /p }, upstream: rec }', { configFile: uncached });
-  t.equal((await get(gw, '/p')).status, 404, 'without a cached route the data directory is not touched');
+  t.equal((await get(gw, '/p')).status, 404, 'without a cached route the cache directory is not opened');
 });

@@ -4,8 +4,8 @@ import { configOf, errorAt, errorsOf, UPSTREAM } from './fixtures/load.js';
 t.test('set variables and defaults are substituted before validation', async (t) => {
   const yaml = 'listen: { host: "${HOST}", port: ${PORT} }\ndataDir: ${DIR:-/var/tollgate}\nadmin: { token: ${TOKEN:-} }\n';
   const config = configOf(t, yaml, { HOST: '127.0.0.1', PORT: '8443' });
-  t.equal(config.listen.host, '127.0.0.1');
-  t.equal(config.listen.port, 8443, 'an unquoted value is read as YAML would read it: a number');
+  t.equal(config.listen[0]?.host, '127.0.0.1');
+  t.equal(config.listen[0]?.port, 8443, 'an unquoted value is read as YAML would read it: a number');
   t.equal(config.dataDir, '/var/tollgate');
   t.equal(config.admin.token, '', 'an empty default works, even inside a flow map');
 });

@@ -35,13 +35,15 @@ t.test('every error in the file is reported in one pass, in file order', async (
 });
 
 t.test('a missing key points at its parent map', async (t) => {
-  const errors = errorsOf(t, 'upstreams:\n  users:\n    connections: 3\n');
-  t.same(errors, ['gw.yaml:3:5 upstreams.users.targets: required key is missing']);
+  const errors = errorsOf(t, 'upstreams:\n  users:\n    targets: [http://x]\n    healthCheck:\n      interval: 1s\n');
+  t.same(errors, ['gw.yaml:5:7 upstreams.users.healthCheck.path: required key is missing']);
+  t.same(errorsOf(t, 'upstreams:\n  users:\n    connections: 3\n'), ['gw.yaml:3:5 upstreams.users: an upstream needs "targets" or "discover"']);
 });
 
 t.test('a wrong type names what was expected and what was found', async (t) => {
   t.same(errorsOf(t, 'listen: [1, 2]\nlog: { access: "yes" }\n'), [
-    'gw.yaml:1:9 listen: expected a mapping, got a list',
+    'gw.yaml:1:10 listen.0: expected a mapping, got number 1',
+    'gw.yaml:1:13 listen.1: expected a mapping, got number 2',
     'gw.yaml:2:16 log.access: expected a boolean, got the string "yes"',
   ]);
   t.same(errorsOf(t, 'admin: { token: 12345 }\n'), ['gw.yaml:1:17 admin.token: expected a string, got number 12345 (quote it to keep it a string)']);

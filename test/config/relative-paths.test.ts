@@ -1,18 +1,20 @@
 // Relative paths in a config resolve against the config file's directory, never the working
 // directory (under systemd the two differ), and a file error names the full path tried.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import { formatConfigError, loadConfigFile, loadConfigText } from '../../dist/config/load.js';
+import { makeCertificate } from '../helpers/certificates.js';
 
 /** /tmp/X/etc/gateway.yaml with etc/certs/cert.pem, and shared/key.pem beside etc/. */
 function layout(yaml: string): { root: string; file: string } {
   const root = mkdtempSync(join(tmpdir(), 'tollgate-relative-'));
   mkdirSync(join(root, 'etc', 'certs'), { recursive: true });
   mkdirSync(join(root, 'shared'));
-  writeFileSync(join(root, 'etc', 'certs', 'cert.pem'), '-----BEGIN CERTIFICATE-----\n');
-  writeFileSync(join(root, 'shared', 'key.pem'), '-----BEGIN PRIVATE KEY-----\n');
+  const made = makeCertificate(join(root, 'etc', 'certs'), 'cert');
+  renameSync(made.cert, join(root, 'etc', 'certs', 'cert.pem'));
+  renameSync(made.key, join(root, 'shared', 'key.pem'));
   const file = join(root, 'etc', 'gateway.yaml');
   writeFileSync(file, yaml);
   return { root, file };
@@ -24,7 +26,8 @@ t.test('certFile, keyFile and dataDir are taken from the config file directory, 
   const result = loadConfigFile(file, {});
   t.equal(result.ok, true, result.ok ? '' : result.errors.map(formatConfigError).join('\n'));
   if (!result.ok) return;
-  t.same(result.config.listen.tls, { certFile: join(root, 'etc', 'certs', 'cert.pem'), keyFile: join(root, 'shared', 'key.pem') });
+  const tls = result.config.listen[0]?.tls?.[0];
+  t.same([tls?.certFile, tls?.keyFile], [join(root, 'etc', 'certs', 'cert.pem'), join(root, 'shared', 'key.pem')]);
   t.equal(result.config.dataDir, join(root, 'etc', 'state'));
 });
 
@@ -35,7 +38,7 @@ t.test('the default dataDir is ./data beside the config file; absolute paths sta
   t.equal(result.ok, true);
   if (!result.ok) return;
   t.equal(result.config.dataDir, join(root, 'etc', 'data'));
-  t.equal(result.config.listen.tls?.certFile, join(root, 'etc', 'certs', 'cert.pem'));
+  t.equal(result.config.listen[0]?.tls?.[0]?.certFile, join(root, 'etc', 'certs', 'cert.pem'));
 });
 
 t.test('a missing relative file is reported as written and with the full path tried', async (t) => {

@@ -28,7 +28,7 @@ t.test('a route names a defined upstream', async (t) => {
 
 t.test('exactly one of upstream or respond', async (t) => {
   const neither = errorsOf(t, withRoutes(route('a', '    match: { path: /a }\n')));
-  t.same(neither, ['gw.yaml:5:5 routes.0: a route needs "upstream" or "respond"']);
+  t.same(neither, ['gw.yaml:5:5 routes.0: a route needs "upstream", "respond" or "aggregate"']);
   const both = errorsOf(t, withRoutes(route('a', '    match: { path: /a }\n    upstream: users\n    respond: { status: 204 }\n')));
   t.same(both, ['gw.yaml:8:14 routes.0.respond: a route has either "upstream" or "respond", not both']);
 });

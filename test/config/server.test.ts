@@ -1,37 +1,6 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import { MAX_WORKERS } from '../../dist/shm/control-layout.js';
 import { configOf, errorsOf } from './fixtures/load.js';
-
-function tlsFiles(): { dir: string; cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-tls-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  writeFileSync(cert, '-----BEGIN CERTIFICATE-----\n');
-  writeFileSync(key, '-----BEGIN PRIVATE KEY-----\n');
-  return { dir, cert, key };
-}
-
-t.test('listen.tls takes two readable files', async (t) => {
-  const { cert, key } = tlsFiles();
-  const config = configOf(t, `listen:\n  port: 8443\n  tls: { certFile: "${cert}", keyFile: "${key}" }\n`);
-  t.same(config.listen, { host: '0.0.0.0', port: 8443, tls: { certFile: cert, keyFile: key } });
-  t.notOk('tls' in configOf(t, '{}\n').listen, 'no tls key without tls');
-});
-
-t.test('missing or unusable TLS files are errors at their position', async (t) => {
-  const { dir, cert } = tlsFiles();
-  const sub = join(dir, 'a-directory');
-  mkdirSync(sub);
-  const errors = errorsOf(t, `listen:\n  tls:\n    certFile: "${join(dir, 'missing.pem')}"\n    keyFile: "${sub}"\n`);
-  t.same(errors, [
-    `gw.yaml:3:15 listen.tls.certFile: certFile "${join(dir, 'missing.pem')}" does not exist`,
-    `gw.yaml:4:14 listen.tls.keyFile: keyFile "${sub}" is not a regular file`,
-  ]);
-  t.same(errorsOf(t, `listen: { tls: { certFile: "${cert}" } }\n`), ['gw.yaml:1:16 listen.tls.keyFile: required key is missing']);
-});
 
 t.test('ports are 0..65535 and hosts are addresses or names', async (t) => {
   const errors = errorsOf(t, 'listen: { host: "not a host!", port: -1 }\nadmin: { port: 65536 }\n');
@@ -40,7 +9,7 @@ t.test('ports are 0..65535 and hosts are addresses or names', async (t) => {
     'gw.yaml:1:38 listen.port: must be at least 0',
     'gw.yaml:2:16 admin.port: must be at most 65535',
   ]);
-  t.equal(configOf(t, 'listen: { host: "::", port: 0 }\n').listen.host, '::');
+  t.equal(configOf(t, 'listen: { host: "::", port: 0 }\n').listen[0]?.host, '::');
 });
 
 t.test('a non-loopback admin listener needs a token', async (t) => {
@@ -54,6 +23,7 @@ t.test('a non-loopback admin listener needs a token', async (t) => {
 t.test('the admin API never shares the gateway port', async (t) => {
   t.same(errorsOf(t, 'listen: { port: 9000 }\nadmin: { port: 9000 }\n'), ['gw.yaml:2:16 admin.port: admin.port must differ from listen.port (9000)']);
   t.same(errorsOf(t, 'admin: { port: 8080 }\n'), ['gw.yaml:1:16 admin.port: admin.port must differ from listen.port (8080)']);
+  t.same(errorsOf(t, 'listen: [{ port: 80 }, { port: 9000 }]\nadmin: { port: 9000 }\n'), ['gw.yaml:2:16 admin.port: admin.port must differ from listen.1.port (9000)']);
   t.equal(configOf(t, 'listen: { port: 0 }\nadmin: { port: 0 }\n').admin.port, 0, 'two ephemeral ports never clash');
 });
 
@@ -70,7 +40,7 @@ t.test('log, workers, limits and shutdownTimeout', async (t) => {
   const config = configOf(t, 'log: { level: warn, access: false, sampling: 0.25 }\nworkers: 4\nlimits: { maxHeaderSize: 8kb, requestTimeout: 2m, chunkedRequests: true }\nshutdownTimeout: 5s\n');
   t.same({ ...config.log, accessFields: undefined }, { level: 'warn', access: false, sampling: 0.25, accessFields: undefined });
   t.equal(config.workers, 4);
-  t.same(config.limits, { maxBodySize: 1_048_576, requestTimeout: 120_000, maxHeaderSize: 8192, chunkedRequests: true });
+  t.same(config.limits, { maxBodySize: 1_048_576, requestTimeout: 120_000, maxHeaderSize: 8192, chunkedRequests: true, headersTimeout: null, idleTimeout: null, maxConnections: null });
   t.equal(config.shutdownTimeout, 5000);
   const errors = errorsOf(t, 'log: { sampling: 1.5 }\nworkers: 2.5\nlimits: { maxBodySize: 1tb }\ndataDir: ""\n');
   t.same(errors, [
@@ -87,4 +57,11 @@ t.test('workers: at most as many as the shared control block has slots for', asy
   t.same(errorsOf(t, `workers: ${MAX_WORKERS + 1}\n`), [`gw.yaml:1:10 workers: must be at most ${MAX_WORKERS}`]);
   t.same(errorsOf(t, 'workers: 1024\n'), [`gw.yaml:1:10 workers: must be at most ${MAX_WORKERS}`]);
   t.equal(configOf(t, 'workers: auto\n').workers, 'auto');
+});
+
+t.test('metering.flushInterval: a duration from 100ms to 1h', async (t) => {
+  t.equal(configOf(t, 'metering: { flushInterval: 250ms }\n').metering.flushInterval, 250);
+  t.same(errorsOf(t, 'metering: { flushInterval: 50ms }\n'), ['gw.yaml:1:28 metering.flushInterval: must be at least 100ms']);
+  t.same(errorsOf(t, 'metering: { flushInterval: 2h }\n'), ['gw.yaml:1:28 metering.flushInterval: must be at most 60m']);
+  t.same(errorsOf(t, 'metering: { interval: 5s }\n'), ['gw.yaml:1:13 metering.interval: unknown key "interval"']);
 });

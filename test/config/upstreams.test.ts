@@ -52,13 +52,13 @@ t.test('targets with a bad scheme are each reported once, never as duplicates of
   ]);
 });
 
-t.test('balance: round-robin now, the others later, anything else is invalid', async (t) => {
-  const errors = errorsOf(t, 'upstreams:\n  a:\n    targets: [http://x]\n    balance: consistent-hash\n  b:\n    targets: [http://x]\n    balance: random\n');
-  t.same(errors, [
-    'gw.yaml:4:14 upstreams.a.balance: balance "consistent-hash" is not supported yet (only round-robin)',
-    'gw.yaml:7:14 upstreams.b.balance: invalid balance "random": expected round-robin',
-  ]);
-  t.equal(configOf(t, 'upstreams:\n  a:\n    targets: [http://x]\n    balance: round-robin\n').upstreams['a']?.balance, 'round-robin');
+t.test('balance: round-robin, least-requests or consistent-hash', async (t) => {
+  const errors = errorsOf(t, 'upstreams:\n  a:\n    targets: [http://x]\n    balance: random\n');
+  t.same(errors, ['gw.yaml:4:14 upstreams.a.balance: invalid balance "random": expected round-robin, least-requests or consistent-hash']);
+  for (const mode of ['round-robin', 'least-requests', 'consistent-hash']) {
+    t.equal(configOf(t, `upstreams:\n  a:\n    targets: [http://x]\n    balance: ${mode}\n`).upstreams['a']?.balance, mode);
+  }
+  t.equal(configOf(t, 'upstreams:\n  a:\n    targets: [http://x]\n').upstreams['a']?.balance, 'round-robin', 'the default');
 });
 
 t.test('connections and timeouts', async (t) => {

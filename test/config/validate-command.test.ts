@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { runValidate } from '../../dist/config/validate-command.js';
+import { UWS_BUILDS } from '../../dist/http/uws-builds.js';
+import { uwsBuild } from '../helpers/uws-build.js';
 
 function sink(): { write(text: string): boolean; text: () => string } {
   let text = '';
@@ -48,4 +50,25 @@ t.test('a missing file is an error, not an exception', async (t) => {
   const err = sink();
   t.equal(runValidate('/nonexistent/gw.yaml', sink(), err), 1);
   t.equal(err.text(), '/nonexistent/gw.yaml:1:1 (root): cannot read config file /nonexistent/gw.yaml (ENOENT: no such file)\n');
+});
+
+t.test('limits that depend on the uWS build are checked against the build start would load', async (t) => {
+  const file = configFile('limits: { maxConnections: 100 }\n');
+  const legacyErr = sink();
+  t.equal(runValidate(file, sink(), legacyErr, UWS_BUILDS.legacy), 1, 'refused for the legacy build');
+  t.match(legacyErr.text(), `${file}:1:27 limits.maxConnections: the legacy uWebSockets.js build (20.30) does not tell the gateway`);
+  t.equal(runValidate(file, sink(), sink(), UWS_BUILDS.current), 0, 'accepted for the current build');
+  t.equal(runValidate(file, sink(), sink()), uwsBuild.quirks.connectionFilter ? 0 : 1, `by default: the ${uwsBuild.name} build this process loads`);
+
+  const saved = process.env.TOLLGATE_UWS;
+  process.env.TOLLGATE_UWS = 'newest';
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.TOLLGATE_UWS;
+    else process.env.TOLLGATE_UWS = saved;
+  });
+  const err = sink();
+  const out = sink();
+  t.equal(runValidate(file, out, err), 0, 'with no build to load, what holds on every build passes');
+  t.equal(out.text(), `${file}: ok (0 routes, 0 upstreams)\n`);
+  t.equal(err.text(), 'note: TOLLGATE_UWS must be current or legacy, got "newest"; limits.headersTimeout, limits.idleTimeout and limits.maxConnections were not checked against a build\n');
 });

@@ -4,6 +4,7 @@ import t, { type Test } from 'tap';
 import { loadConfigFile, type LoadResult } from '../../dist/config/load.js';
 import { DEFAULT_DEMO_PORTS } from '../../dist/demo/index.js';
 import { scenarios } from '../../bench/scenarios/proxy.mjs';
+import { BENCH_JWT_KEY_FILE } from '../../bench/jwt-bench-key.mjs';
 
 const GATEWAY_YAML = fileURLToPath(new URL('../../config/gateway.yaml', import.meta.url));
 const BENCH_YAML = fileURLToPath(new URL('../../bench/gateway.bench.yaml', import.meta.url));
@@ -19,7 +20,7 @@ function loaded(t: Test, result: LoadResult) {
 t.test('config/gateway.yaml is valid and points at the demo upstreams', async (t) => {
   t.equal(readFileSync(GATEWAY_YAML, 'utf8').split('\n')[0], '# yaml-language-server: $schema=./tollgate.schema.json');
   const config = loaded(t, loadConfigFile(GATEWAY_YAML, {}));
-  t.same(config.listen, { host: '127.0.0.1', port: 8080 }, 'npm start serves this machine only (the echo route reflects headers)');
+  t.same(config.listen, [{ host: '127.0.0.1', port: 8080, tls: null }], 'npm start serves this machine only (the echo route reflects headers)');
   t.equal(config.workers, 'auto');
   t.equal(config.dataDir, fileURLToPath(new URL('../../config/data', import.meta.url)), 'dataDir: ./data beside the file');
   t.equal(loaded(t, loadConfigFile(GATEWAY_YAML, { STATE_DIRECTORY: '/var/lib/tollgate' })).dataDir, '/var/lib/tollgate', "systemd's StateDirectory");
@@ -39,9 +40,10 @@ t.test('config/gateway.yaml is valid and points at the demo upstreams', async (t
   t.equal(routes.get('echo')?.rewrite, '/echo/*');
   t.same(routes.get('status')?.respond?.json, { ok: true });
   t.ok(routes.get('health')?.respond, 'the gateway answers /health itself');
+  t.same(routes.get('limited')?.rateLimit, { limit: 5, window: 10_000, by: 'ip' });
   t.same(
     [...routes.keys()].sort(),
-    ['echo', 'flaky', 'health', 'order', 'orders', 'slow', 'status', 'user', 'users'],
+    ['dashboard', 'echo', 'flaky', 'health', 'limited', 'order', 'orders', 'slow', 'status', 'user', 'users'],
   );
 });
 
@@ -51,15 +53,20 @@ t.test('the admin token comes from TOLLGATE_ADMIN_TOKEN', async (t) => {
 });
 
 t.test('bench/gateway.bench.yaml is valid and routes every bench scenario', async (t) => {
-  const config = loaded(t, loadConfigFile(BENCH_YAML, {}));
-  t.same(config.listen, { host: '127.0.0.1', port: 8780 });
+  const config = loaded(t, loadConfigFile(BENCH_YAML, { TOLLGATE_BENCH_JWT_KEY: BENCH_JWT_KEY_FILE }));
+  t.same(config.listen, [{ host: '127.0.0.1', port: 8780, tls: null }]);
   t.equal(config.admin.port, 9981);
   t.equal(config.log.access, false);
   t.same(config.upstreams['users']?.targets.map((target) => target.url), ['http://127.0.0.1:9001']);
   const paths = config.routes.map((route) => route.match.path);
-  t.same(paths.sort(), ['/bytes/:n', '/cached/bytes/:n', '/cached/small', '/echo', '/small', '/static']);
+  t.same(paths.sort(), ['/auth/small', '/bytes/:n', '/cached/bytes/:n', '/cached/small', '/echo', '/small', '/small-checked', '/static']);
   const cached = config.routes.filter((route) => route.cache !== null).map((route) => route.rewrite);
   t.same(cached, ['/small', '/bytes/:n'], 'the cache-hit scenarios ask for the same answers as small and bytes-64k');
+  const authRoute = config.routes.find((route) => route.id === 'small-auth');
+  t.same(authRoute?.auth, ['jwt:bench'], 'the authenticated bench route needs the bench token');
+  t.equal(authRoute?.rateLimit?.by, 'consumer', 'and is rate-limited by consumer');
+  t.match(config.upstreams['users-checked'], { targets: [{ url: 'http://127.0.0.1:9001' }], healthCheck: { path: '/health' }, circuitBreaker: {} },
+    'small-checked: the same target with health checks and a breaker');
   const staticRoute = config.routes.find((route) => route.match.path === '/static');
   t.equal(staticRoute?.respond?.status, 200);
   for (const scenario of scenarios) {

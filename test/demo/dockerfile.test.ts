@@ -100,8 +100,8 @@ t.test('the runtime stage runs `node dist/cli.js start` as a non-root user, with
   t.ok(config.ok, config.ok ? '' : config.errors.map(formatConfigError).join('\n'));
   if (!config.ok) return;
   t.equal(url, `http://127.0.0.1:${config.config.admin.port}/ready`, "the probe asks the admin API's /ready");
-  t.equal(config.config.listen.host, '0.0.0.0', 'the container config listens beyond the container');
-  t.same(one(final, 'EXPOSE')?.args.split(/\s+/), [String(config.config.listen.port)], 'EXPOSE names the listen port');
+  t.equal(config.config.listen[0]?.host, '0.0.0.0', 'the container config listens beyond the container');
+  t.same(one(final, 'EXPOSE')?.args.split(/\s+/), [String(config.config.listen[0]?.port)], 'EXPOSE names the listen port');
   t.equal(config.config.dataDir, '/var/lib/tollgate');
   t.ok(all(final, 'RUN').some((r) => r.args.includes(`-o node -g node ${config.config.dataDir}`)), 'the dataDir belongs to the user');
 });

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { startDemoUpstreams } from '../../dist/demo/index.js';
+import { CLI } from '../helpers/gateway-process.js';
 import { call, EPHEMERAL, startDemo } from './fixtures/demo-fixture.js';
 
-const DEMO_INDEX = fileURLToPath(new URL('../../dist/demo/index.js', import.meta.url));
 
 t.test('a taken port fails with a clear error naming the service', async (t) => {
   const blocker = createServer();
@@ -45,8 +44,7 @@ t.test('close() ends pending requests and frees the ports', async (t) => {
 });
 
 function runCommand(args: string[]) {
-  const script = `import(${JSON.stringify(DEMO_INDEX)}).then((m) => m.runDemoUpstreamsCommand(process.argv.slice(1))).then((code) => { process.exitCode = code; });`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'demo-upstreams', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -84,12 +82,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-t.test('demo-upstreams command rejects unknown options with exit 1', async (t) => {
+t.test('demo-upstreams command rejects unknown options as a usage error (exit 2)', async (t) => {
   const run = runCommand(['--bogus-port', '1']);
   const [code] = await run.exited;
-  t.equal(code, 1);
-  t.match(run.err(), /unknown option "--bogus-port"/);
-  t.match(run.err(), /usage: tollgate demo-upstreams/);
+  t.equal(code, 2);
+  t.match(run.err(), /^tollgate demo-upstreams: unknown option --bogus-port\nUsage: tollgate demo-upstreams /);
 });
 
 t.test('demo-upstreams command exits 1 when a port is taken', async (t) => {

@@ -8,9 +8,19 @@ import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
+/** A listener as the `tollgate started` line reports it (its port resolved). */
+export interface StartedListener {
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
 export interface GatewayProcess {
   child: ChildProcess;
+  /** The first listener's port. */
   port: number;
+  /** Every listener, in config order. */
+  listeners: StartedListener[];
   adminPort: number;
   url: string;
   adminUrl: string;
@@ -106,9 +116,10 @@ export function startGateway(
     waitForLog((l) => l.msg === 'tollgate started', 20_000).then((line) => {
       const port = line.port as number;
       const adminPort = line.adminPort as number;
+      const listeners = line.listeners as StartedListener[];
       resolve({
-        child, port, adminPort, configFile, logs, exited, waitForLog,
-        url: `http://127.0.0.1:${port}`,
+        child, port, listeners, adminPort, configFile, logs, exited, waitForLog,
+        url: `${listeners[0]?.tls === true ? 'https' : 'http'}://127.0.0.1:${port}`,
         adminUrl: `http://127.0.0.1:${adminPort}`,
         stderr: () => err,
         stop: (signal = 'SIGTERM') => {

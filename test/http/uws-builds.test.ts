@@ -13,6 +13,7 @@ import { quirks, uwsBuild } from '../helpers/uws-build.js';
 
 const LOADER = new URL('../../dist/http/load-uws.js', import.meta.url).href;
 const BODILESS_SERVER = fileURLToPath(new URL('./fixtures/bodiless-server.mjs', import.meta.url));
+const MARK_SERVER = fileURLToPath(new URL('./fixtures/mark-server.mjs', import.meta.url));
 
 const statusOf = (text: string): number | null => {
   const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
@@ -137,6 +138,7 @@ t.test('quirks, on a bare uWS App of the loaded build', async (t) => {
     } else {
       t.equal(statusOf(text), status, `${label}: ${status}`);
       t.ok(closed, `${label}: closed`);
+      t.ok(quirks.ownPageSignature !== null && text.endsWith(quirks.ownPageSignature), `${label}: uWS's own page, signed ${quirks.ownPageSignature}`);
     }
   };
 
@@ -193,6 +195,35 @@ t.test('quirks, on a bare uWS App of the loaded build', async (t) => {
 
   t.test('connectionFilter', async (t) => {
     t.equal(typeof (app as TemplatedApp & { filter?: unknown }).filter === 'function', quirks.connectionFilter);
+    if (!quirks.connectionFilter) return;
+    // What limits.maxConnections rests on: +1 on open, res.close() there closes the connection
+    // at once, and -1 for it comes before close() returns.
+    const gate: TemplatedApp = uws.App();
+    const changes: number[] = [];
+    gate.filter((res, change) => {
+      changes.push(Number(change));
+      if (Number(change) > 0) {
+        res.close();
+        changes.push(0);
+      }
+    });
+    gate.any('/*', (res: HttpResponse) => { res.end('routed'); });
+    const gateSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+      gate.listen('127.0.0.1', 0, (s) => (s === false ? reject(new Error('cannot listen')) : resolve(s)));
+    });
+    t.teardown(() => (gate as TemplatedApp & { close(): void }).close());
+    const { text, closed } = await rawExchange(uws.us_socket_local_port(gateSocket), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 2_000);
+    t.equal(text, '', 'nothing is answered');
+    t.ok(closed, 'the connection is closed at once');
+    t.same(changes, [1, -1, 0], 'opened (+1), closed (-1) inside res.close()');
+  });
+
+  t.test('settableTimeouts', async (t) => {
+    const timed = app as TemplatedApp & { setIdleTimeout?: unknown; setResponseTimeout?: unknown; getIdleTimeout?: () => number; getResponseTimeout?: () => number };
+    t.equal(typeof timed.setIdleTimeout === 'function' && typeof timed.setResponseTimeout === 'function', quirks.settableTimeouts);
+    if (!quirks.settableTimeouts) return;
+    t.equal(timed.getIdleTimeout?.(), quirks.idleTimeoutSeconds, 'idle timer: idleTimeoutSeconds by default');
+    t.equal(timed.getResponseTimeout?.(), quirks.idleTimeoutSeconds, 'response timer: idleTimeoutSeconds by default');
   });
 
   t.test('idleTimeoutSeconds', async (t) => {
@@ -226,5 +257,20 @@ t.test('endWithoutBodyLengthAborts: endWithoutBody with a length or the close fl
       child.kill('SIGKILL');
       t.equal(await exited, 'SIGKILL', `${path}: the process lives on`);
     }
+  }
+});
+
+t.test('the uWebSockets: 20 header: written after Date in every answer, gone after dropUwsMark', async (t) => {
+  for (const drop of [false, true]) {
+    const child = spawn(process.execPath, [MARK_SERVER, drop ? 'drop' : 'keep'], { env: { ...process.env, TOLLGATE_UWS: uwsBuild.name }, stdio: ['ignore', 'pipe', 'inherit'] });
+    t.teardown(() => { child.kill('SIGKILL'); });
+    const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    const { text } = await rawExchange(port, 'GET /x HTTP/1.1\r\nHost: x\r\n\r\n', 1_000);
+    const head = text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n');
+    t.equal(head[0], 'HTTP/1.1 200 OK');
+    t.same(head.slice(1).map((line) => line.slice(0, line.indexOf(':'))), drop
+      ? ['server', 'Date', 'Content-Length']
+      : ['server', 'Date', 'uWebSockets', 'Content-Length'], drop ? 'dropped: only what the handler wrote, Date and the length' : 'by default: the mark after Date');
+    if (!drop) t.ok(head.includes('uWebSockets: 20'));
   }
 });

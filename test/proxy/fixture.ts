@@ -8,14 +8,14 @@ export interface ProxyFixture {
   close(): Promise<void>;
 }
 
-export async function startProxyFixture(routesYaml: (ports: ProxyFixture['ports']) => string, extra = ''): Promise<ProxyFixture> {
+export async function startProxyFixture(routesYaml: (ports: ProxyFixture['ports']) => string, extra = '', env: Record<string, string> = {}): Promise<ProxyFixture> {
   const demo = await startDemoUpstreams({ host: '127.0.0.1', ports: { users: 0, orders: 0, slow: 0, flaky: 0 } });
   const p = demo.ports;
   const yaml = `
 listen: { host: 127.0.0.1, port: 0 }
 workers: 1
 admin: { host: 127.0.0.1, port: 0 }
-log: { level: info, access: true }
+${/^log:/m.test(extra) ? '' : 'log: { level: info, access: true }'}
 ${extra}
 upstreams:
   users: { targets: [http://127.0.0.1:${p.users}] }
@@ -27,7 +27,7 @@ ${routesYaml(p)}
 `;
   let gw: GatewayProcess;
   try {
-    gw = await startGateway(yaml);
+    gw = await startGateway(yaml, { env });
   } catch (err) {
     await demo.close();
     throw err;

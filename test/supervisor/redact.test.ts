@@ -42,9 +42,26 @@ t.test('outside header rules only the key names count', async (t) => {
   t.same(out.listen!.tls, { certFile: 'c.pem', keyFile: 'k.pem' }, 'file paths are not secrets');
   t.same(out.routes, [{ id: 'cookie', match: { path: '/session' } }], 'a route id or path is not a header');
   t.same(out.auth, { jwt: { main: { secret: REDACTED, issuer: 'i' } } });
-  t.same(out.consumers, { acme: { apiKeys: [REDACTED, REDACTED] } });
+  t.match(out.consumers, { acme: { apiKeys: [/^sha256:[0-9a-f]{8}$/, /^sha256:[0-9a-f]{8}$/] } }, 'API keys: a fingerprint each');
+  t.notMatch(JSON.stringify(out.consumers), /k1|k2/);
 });
 
 t.test('an empty value stays empty: it shows that nothing is set', async (t) => {
   t.same(redactConfig({ admin: { token: '' }, routes: [route({ authorization: '' })] }), { admin: { token: '' }, routes: [route({ authorization: '' })] });
+});
+
+t.test('credentials inside URLs are redacted wherever the URL sits', async (t) => {
+  const out = redactConfig({
+    cluster: { redis: 'redis://default:s3cr3t-pw@10.0.0.7:6379/0' },
+    upstreams: { u: { targets: [{ url: 'http://127.0.0.1:9001' }] } },
+    auth: { jwt: { main: { jwksUri: 'https://idp.example/jwks?api_key=k3y-value&tenant=acme' } } },
+  });
+  const text = JSON.stringify(out);
+  t.notMatch(text, 's3cr3t-pw');
+  t.notMatch(text, 'k3y-value');
+  t.match(out, {
+    cluster: { redis: `redis://default:${encodeURIComponent(REDACTED)}@10.0.0.7:6379/0` },
+    upstreams: { u: { targets: [{ url: 'http://127.0.0.1:9001' }] } },
+  }, 'the user and host stay; a URL without credentials is unchanged');
+  t.match((out as { auth: { jwt: { main: { jwksUri: string } } } }).auth.jwt.main.jwksUri, /tenant=acme/, 'other parameters stay');
 });

@@ -60,7 +60,7 @@ t.test('admin API without a token and a forged Host header', async (t) => {
     const hosts = ['evil.example', `evil.example:${port}`, 'localhost.evil.example', '127.0.0.1.evil.example', '10.0.0.1',
       '0.0.0.0', '127.0.0.256', '[::2]', '[::1].evil.example', `localhost:${port}x`, `localhost:${port}@evil.example`, ''];
     for (const host of hosts) {
-      for (const [method, path] of [['GET', '/routes'], ['GET', '/config'], ['POST', '/reload'], ['GET', '/nope']]) {
+      for (const [method, path] of [['GET', '/routes'], ['GET', '/upstreams'], ['GET', '/metrics'], ['GET', '/config'], ['POST', '/reload'], ['GET', '/nope']]) {
         const res = await adminRequest(port, method!, path!, host);
         t.equal(res.status, 421, `${method} ${path} with Host: ${JSON.stringify(host)}`);
         t.match(res.headers, /content-type: application\/problem\+json/);

@@ -41,7 +41,9 @@ t.test('admin API on a gateway with a token', async (t) => {
   });
 
   t.test('every other endpoint needs the bearer token', async (t) => {
-    for (const [method, path] of [['GET', '/config'], ['GET', '/routes'], ['POST', '/reload']] as const) {
+    // Unknown paths too: without the token nothing tells which paths exist.
+    const paths = [['GET', '/config'], ['GET', '/routes'], ['GET', '/upstreams'], ['GET', '/metrics'], ['POST', '/reload'], ['GET', '/nope'], ['DELETE', '/metrics']] as const;
+    for (const [method, path] of paths) {
       const none = await admin(path, { method });
       t.equal(none.status, 401, `${method} ${path} without a token`);
       t.match(String(none.headers['www-authenticate']), /^Bearer/, 'with WWW-Authenticate');
@@ -51,6 +53,15 @@ t.test('admin API on a gateway with a token', async (t) => {
       t.match(String(wrong.headers['www-authenticate']), /^Bearer/);
       const basic = await admin(path, { method, headers: { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` } });
       t.equal(basic.status, 401, `${method} ${path} with another scheme`);
+    }
+    for (const [method, path, status] of [['GET', '/config', 200], ['GET', '/routes', 200], ['GET', '/upstreams', 200], ['GET', '/metrics', 200], ['GET', '/nope', 404], ['DELETE', '/metrics', 405]] as const) {
+      const res = await admin(path, { method, headers: AUTH });
+      t.equal(res.status, status, `${method} ${path} with the token`);
+      const type = String(res.headers['content-type']);
+      if (path === '/metrics' && status === 200) t.equal(type, 'text/plain; version=0.0.4; charset=utf-8', 'the Prometheus text format');
+      else if (status >= 400) t.match(type, /^application\/problem\+json/, `${method} ${path}: a problem document`);
+      else t.match(type, /^application\/json/, `${method} ${path}: JSON`);
+      if (path !== '/metrics' || status !== 200) t.doesNotThrow(() => res.json(), `${method} ${path}: the body is JSON`);
     }
   });
 
@@ -93,6 +104,8 @@ t.test('admin API on a gateway with a token', async (t) => {
     writeFileSync(gw.configFile, config(head, '  - id: broken\n    match: { path: /broken }\n    upstream: missing\n    timout: 1s\n'));
     const res = await admin('/reload', { method: 'POST', headers: AUTH });
     t.equal(res.status, 400);
+    t.match(String(res.headers['content-type']), /^application\/problem\+json/, 'a problem document');
+    t.match(res.json(), { status: 400, title: 'Bad Request', reloaded: false });
     const errors: string[] = res.json().errors;
     t.equal(errors.length, 2, errors.join('\n'));
     for (const e of errors) t.match(e, new RegExp(`^${gw.configFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ routes\\.2\\.\\w+: .+`));

@@ -107,7 +107,9 @@ t.test('a reload that changes listen.port is refused', async (t) => {
   writeFileSync(gw.configFile, configFor(demo, 2, gw.port + 1));
   const line = await hup(gw);
   t.match(line.msg, /config reload rejected/);
-  t.match((line.errors as string[]).join('\n'), /listen.*restart/);
+  // The key's position in the new file, what changed, and what to do.
+  t.same(line.errors, [`${gw.configFile}:1:28 listen.port: changing the port of listener 127.0.0.1:${gw.port} to ${gw.port + 1} needs a restart: `
+    + 'reload refused, the running config keeps serving; restart Tollgate to apply it (systemctl restart tollgate)']);
   const res = await fetchText(gw.url + '/hot');
   t.equal(res.status, 200);
   t.equal(res.headers['x-gen'], '1', 'the running config is kept whole');

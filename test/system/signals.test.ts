@@ -1,5 +1,6 @@
 // SIGUSR2 (SPEC §6): a stats snapshot in the log with per-route and per-upstream counts of what
-// was served, written whatever log.level says.
+// was served over the last minute, written whatever log.level says: the same snapshot as
+// GET /routes and GET /upstreams.
 import t from 'tap';
 import { configHead, fetchText, launch, startUpstreams, waitForLogSince, type LogLine } from './fixtures/system-fixture.js';
 
@@ -12,7 +13,7 @@ interface Statuses {
 }
 
 interface RouteLine {
-  route: string;
+  id: string;
   requests: number;
   rps: number;
   errors: number;
@@ -25,7 +26,7 @@ interface RouteLine {
 
 interface UpstreamLine {
   upstream: string;
-  targets: string[];
+  targets: { url: string; weight: number }[];
   requests: number;
   failed: number;
   statuses: Statuses;
@@ -36,7 +37,7 @@ interface UpstreamLine {
 const classes = (s: Partial<Statuses>): Statuses => ({ '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, ...s });
 
 function routesOf(stats: LogLine): Map<string, RouteLine> {
-  return new Map((stats.routes as RouteLine[]).map((r) => [r.route, r]));
+  return new Map((stats.routes as RouteLine[]).map((r) => [r.id, r]));
 }
 
 t.test('SIGUSR2 logs a stats line with per-route and per-upstream counts, status classes and latencies, at any log level', async (t) => {
@@ -82,7 +83,7 @@ routes:
 
   const upstreams = new Map((stats.upstreams as UpstreamLine[]).map((u) => [u.upstream, u]));
   t.same([...upstreams.keys()], ['users', 'orders', 'slow'], 'every configured upstream is listed');
-  t.match(upstreams.get('users'), { targets: [`http://127.0.0.1:${demo.ports.users}`], requests: 7, failed: 0, statuses: classes({ '2xx': 7 }) });
+  t.match(upstreams.get('users'), { targets: [{ url: `http://127.0.0.1:${demo.ports.users}`, weight: 1 }], requests: 7, failed: 0, statuses: classes({ '2xx': 7 }) });
   t.match(upstreams.get('orders'), { requests: 3, failed: 0, statuses: classes({ '5xx': 3 }) }, "the upstream's own status classes");
   t.match(upstreams.get('slow'), { requests: 0, failed: 0 });
   const users = upstreams.get('users');
@@ -98,7 +99,18 @@ routes:
   from = gw.logs.length;
   gw.child.kill('SIGUSR2');
   const next = routesOf(await waitForLogSince(gw, from, (l) => l.msg === 'stats'));
-  // Per interval (2) or since the start (6): either way a second signal yields a second snapshot.
-  t.ok([2, 6].includes(next.get('status')?.requests ?? -1), 'a second SIGUSR2 logs a second snapshot with the new requests');
+  t.equal(next.get('status')?.requests, 6, 'a second SIGUSR2 logs the last minute again, with the new requests');
   t.equal(gw.child.exitCode, null);
+
+  // The same snapshot as the admin API's: no request between them, so the same counts.
+  const [routesNow, upstreamsNow] = await Promise.all([fetchText(gw.adminUrl + '/routes'), fetchText(gw.adminUrl + '/upstreams')]);
+  from = gw.logs.length;
+  gw.child.kill('SIGUSR2');
+  const again = await waitForLogSince(gw, from, (l) => l.msg === 'stats');
+  type Counted = { id?: string; upstream?: string; requests: number; statuses: Statuses; lifetime: { requests: number } };
+  const counts = (items: unknown): unknown[] => (items as Counted[]).map((i) => [i.id ?? i.upstream, i.requests, i.statuses, i.lifetime.requests]);
+  t.same(counts(again.routes), counts(routesNow.json()), 'SIGUSR2 routes = GET /routes');
+  t.same(counts(again.upstreams), counts(upstreamsNow.json()), 'SIGUSR2 upstreams = GET /upstreams');
+  t.same(Object.keys((again.routes as object[])[0]!).sort(), Object.keys(routesNow.json()[0]).sort(), 'with the same fields');
+  t.same(Object.keys((again.upstreams as object[])[0]!).sort(), Object.keys(upstreamsNow.json()[0]).sort());
 });

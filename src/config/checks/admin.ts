@@ -1,9 +1,9 @@
 // SPEC §4: the admin API never shares the gateway's port, and off loopback it needs a token.
 import type { Problem } from '../errors.js';
 import { isLoopbackHost } from '../net-address.js';
+import { rawListeners } from './listen.js';
 import { asMap, asString } from './raw.js';
 
-const DEFAULT_LISTEN_PORT = 8080;
 const DEFAULT_ADMIN_PORT = 9901;
 
 export function checkAdmin(raw: unknown): Problem[] {
@@ -17,9 +17,9 @@ export function checkAdmin(raw: unknown): Problem[] {
     problems.push({ path: ['admin', 'host'], at: 'value', message: `admin.host ${host} is not loopback, so admin.token must be set` });
   }
   const adminPort = admin['port'] ?? DEFAULT_ADMIN_PORT;
-  const listenPort = asMap(root['listen'])?.['port'] ?? DEFAULT_LISTEN_PORT;
-  if (typeof adminPort === 'number' && adminPort !== 0 && adminPort === listenPort) {
-    problems.push({ path: ['admin', 'port'], at: 'value', message: `admin.port must differ from listen.port (${adminPort})` });
+  const clash = rawListeners(root).find((l) => l.port === adminPort);
+  if (typeof adminPort === 'number' && adminPort !== 0 && clash !== undefined) {
+    problems.push({ path: ['admin', 'port'], at: 'value', message: `admin.port must differ from ${clash.path.join('.')}.port (${adminPort})` });
   }
   return problems;
 }

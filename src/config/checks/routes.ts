@@ -2,6 +2,7 @@
 // upstream-or-respond, and routes that would match exactly the same requests.
 import type { Problem } from '../errors.js';
 import { parseMatchPath, parsePathPattern, pathShape } from '../path-pattern.js';
+import { checkAggregate } from './aggregate.js';
 import { asList, asMap, asString, type RawMap } from './raw.js';
 
 interface RouteKey {
@@ -38,9 +39,10 @@ function checkTarget(route: RawMap, index: number, upstreams: RawMap): Problem[]
   const at = (key: string, message: string): Problem => ({ path: ['routes', index, key], at: 'value', message });
   const hasUpstream = route['upstream'] !== undefined;
   const hasRespond = route['respond'] !== undefined;
-  // A route with a not-yet-supported "aggregate" already has an error; do not add a second one.
-  if (!hasUpstream && !hasRespond && route['aggregate'] === undefined) {
-    return [{ path: ['routes', index], at: 'value', message: 'a route needs "upstream" or "respond"' }];
+  // An aggregate route's own rules are in ./aggregate.ts.
+  if (route['aggregate'] !== undefined) return checkAggregate(route, index, upstreams);
+  if (!hasUpstream && !hasRespond) {
+    return [{ path: ['routes', index], at: 'value', message: 'a route needs "upstream", "respond" or "aggregate"' }];
   }
   if (hasUpstream && hasRespond) return [at('respond', 'a route has either "upstream" or "respond", not both')];
   const problems: Problem[] = [];

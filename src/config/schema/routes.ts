@@ -3,7 +3,11 @@ import { z } from 'zod';
 import { isMatchHost } from '../net-address.js';
 import { parseMatchPath, parsePathPattern, type PathPatternResult } from '../path-pattern.js';
 import { routeCacheSchema } from './cache.js';
+import { routeAuthShape } from './auth.js';
+import { aggregateCallsSchema } from './aggregate.js';
+import { corsSchema } from './cors.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
+import { routeRateLimitSchema } from './rate-limits.js';
 import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
 
 /** match.path and rewrite share the path syntax; how they relate is checked in checks/routes.ts. */
@@ -51,7 +55,7 @@ export const respondSchema = z.strictObject({
 
 export const routeSchema = strictObjectRefusing(
   {
-    id: name('route id').meta({ description: 'Unique; names the route in logs and the SIGUSR2 snapshot' }),
+    id: name('route id').meta({ description: 'Unique; names the route in logs, metrics (the route label) and the admin snapshot' }),
     match: matchSchema.meta({ description: 'Which requests the route takes' }),
     upstream: orNull(z.string().min(1).meta({ description: 'Name of an entry in upstreams' })),
     rewrite: orNull(pathPattern.meta({ pattern: '^/', description: "Upstream path template using the match path's :params and *" })),
@@ -64,13 +68,18 @@ export const routeSchema = strictObjectRefusing(
       .meta({ description: 'Header changes on the way up and down' }),
     timeout: orNull(duration({ min: 1 }).meta({ description: "Time for the upstream's answer to begin; default: the upstream's timeout.response" })),
     respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
+    ...routeAuthShape,
+    rateLimit: orNull(routeRateLimitSchema),
+    aggregate: orNull(aggregateCallsSchema.meta({ description: 'Calls made in parallel, answered as one JSON object keyed by each call\'s "as" (instead of upstream or respond)' })),
+    translate: z.boolean().default(true).meta({ description: 'JSON <-> MessagePack for clients sending or accepting application/msgpack; false turns it off' }),
+    cors: orNull(corsSchema.meta({ description: 'Cross-origin access from browsers: preflights answered by the gateway, allow headers on answers' })),
     cache: orNull(routeCacheSchema.meta({ description: 'Keep GET answers in the shared LMDB cache (top-level `cache` bounds it); HEAD is answered from them' })),
     fallback: orNull(respondSchema.meta({
       description: 'Answer given instead when the upstream fails (refused, reset, timeout, invalid answer, no target, 500/502/503/504) and no stale cached entry may be served',
     })),
   },
   'route-level ',
-  ['auth', 'scopes', 'rateLimit', 'aggregate', 'websocket', 'cors', 'translate'],
+  ['websocket'],
 );
 
 export const routesSchema = z.array(routeSchema).default([]);

@@ -10,17 +10,34 @@ export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 export const name = (what: string) =>
   z.string().regex(NAME_PATTERN, { error: `invalid ${what}: use letters, digits, "_", "." and "-" (at most 128 characters)` });
 
-/** A duration string (30s) or milliseconds, parsed to milliseconds. */
-export function duration(options: { min?: number } = {}) {
-  return unitValue(DURATION_PATTERN, 'a duration like 30s or a number of milliseconds', parseDuration, options.min, 'ms');
+interface UnitBounds {
+  min?: number;
+  max?: number;
+}
+
+/**
+ * A duration string (30s) or milliseconds, parsed to milliseconds. `wholeSeconds`: only whole
+ * seconds, for settings handed to uWS, which counts in seconds.
+ */
+export function duration(options: UnitBounds & { wholeSeconds?: boolean } = {}) {
+  const ms = unitValue(DURATION_PATTERN, 'a duration like 30s or a number of milliseconds', parseDuration, options, formatMs);
+  if (options.wholeSeconds !== true) return ms;
+  return ms.refine((value) => value % 1000 === 0, { error: 'must be whole seconds (uWebSockets.js counts this timeout in seconds)' });
 }
 
 /** A size string (64kb) or bytes, parsed to bytes. */
-export function size(options: { min?: number } = {}) {
-  return unitValue(SIZE_PATTERN, 'a size like 64kb or a number of bytes', parseSize, options.min, ' bytes');
+export function size(options: UnitBounds = {}) {
+  return unitValue(SIZE_PATTERN, 'a size like 64kb or a number of bytes', parseSize, options, (n) => `${n} bytes`);
 }
 
-function unitValue(pattern: string, expected: string, parse: (v: unknown) => UnitResult, min: number | undefined, unit: string) {
+/** A bound in the unit an operator writes: 15m, 5s, 250ms. */
+function formatMs(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+function unitValue(pattern: string, expected: string, parse: (v: unknown) => UnitResult, { min, max }: UnitBounds, format: (n: number) => string) {
   const input = z.union([z.number().meta({ type: 'integer', minimum: 0 }), z.string().meta({ pattern })], {
     error: `expected ${expected}`,
   });
@@ -31,7 +48,11 @@ function unitValue(pattern: string, expected: string, parse: (v: unknown) => Uni
       return z.NEVER;
     }
     if (min !== undefined && result.value < min) {
-      ctx.addIssue({ code: 'custom', message: `must be at least ${min}${unit}`, input: value });
+      ctx.addIssue({ code: 'custom', message: `must be at least ${format(min)}`, input: value });
+      return z.NEVER;
+    }
+    if (max !== undefined && result.value > max) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${format(max)}`, input: value });
       return z.NEVER;
     }
     return result.value;

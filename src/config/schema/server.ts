@@ -2,31 +2,28 @@
 import { z } from 'zod';
 import { ACCESS_FIELDS, DEFAULT_ACCESS_FIELDS } from '../../observability/access-fields.js';
 import { MAX_WORKERS } from '../../shm/control-layout.js';
-import { isAddressOrCidr, isBindHost } from '../net-address.js';
-import { configDirectory, readableFile } from './files.js';
-import { duration, port, size } from './scalars.js';
-
-const bindHost = z.string().refine(isBindHost, { error: (issue) => `invalid host ${JSON.stringify(issue.input)}: use an IP address or a host name` });
-
-export const listenSchema = z
-  .strictObject({
-    host: bindHost.default('0.0.0.0').meta({ description: 'Address to listen on: 0.0.0.0 all IPv4 addresses, :: IPv6 too, 127.0.0.1 this machine only' }),
-    port: port.default(8080).meta({ description: 'TCP port; 0 picks a free one (logged at start)' }),
-    tls: z
-      .strictObject({
-        certFile: readableFile('certFile').meta({ description: "PEM certificate (chain); a relative path is taken from the config file's directory" }),
-        keyFile: readableFile('keyFile').meta({ description: "PEM private key; a relative path is taken from the config file's directory" }),
-      })
-      .optional()
-      .meta({ description: 'Terminate TLS on this listener (HTTPS only, no plain HTTP)' }),
-  })
-  .prefault({})
-  .meta({ description: 'Where the gateway listens' });
+import { isAddressOrCidr } from '../net-address.js';
+import { configDirectory } from './files.js';
+import { bindHost, listenSchema } from './listen.js';
+import { duration, orNull, port, size } from './scalars.js';
 
 /** At most MAX_WORKERS: the shared control block has a slot for that many (shm/control-layout.ts). */
 export const workersSchema = z
   .union([z.literal('auto'), z.number().int().min(1).max(MAX_WORKERS)], { error: `expected "auto" or a whole number of worker threads (1..${MAX_WORKERS})` })
   .default('auto');
+
+/**
+ * Bounds of the timeouts handed to uWS. uSockets checks timeouts every 4 s and counts them in
+ * 4-second ticks modulo 240 (us_socket_timeout): a value of one tick (1-4 s) may fire at the very
+ * next check, at once, and one of 240 ticks or more wraps around.
+ */
+export const UWS_TIMEOUT_MIN_MS = 5_000;
+export const UWS_TIMEOUT_MAX_MS = 900_000;
+
+const uwsTimeout = () => duration({ min: UWS_TIMEOUT_MIN_MS, max: UWS_TIMEOUT_MAX_MS, wholeSeconds: true });
+
+/** The most connections one worker may be told to keep open; the OS's file limit is the real one. */
+export const MAX_CONNECTIONS = 1_000_000;
 
 export const limitsSchema = z
   .strictObject({
@@ -36,6 +33,15 @@ export const limitsSchema = z
     chunkedRequests: z.boolean().default(false).meta({
       description: 'Accept chunked request bodies (default: answer 411). The bundled uWS builds frame chunk extensions wrongly: a desync risk behind a front proxy that reuses connections',
     }),
+    headersTimeout: orNull(uwsTimeout().meta({
+      description: "Time a new connection has to send its first complete request head (slowloris cut-off), closed without an answer after it; the same uWS timer closes a connection whose request body arrives slower than 16 KiB/s (counted over each period of this length). Whole seconds, 5s..15m, kept to within 4 s. Default: the uWS build's own, 30s (current); the legacy build has a fixed 10s and refuses other values",
+    })),
+    idleTimeout: orNull(uwsTimeout().meta({
+      description: "Time a keep-alive connection may wait after an answer until the next request head is complete, closed after it. Whole seconds, 5s..15m, kept to within 4 s. Default: the uWS build's own, 30s (current); the legacy build has a fixed 10s and refuses other values",
+    })),
+    maxConnections: orNull(z.number().int().min(1).max(MAX_CONNECTIONS).meta({
+      description: 'Open client connections per worker; a new one over it is closed at once, unanswered, and counted (connections.refused per worker in the SIGUSR2 snapshot). Default: no limit. Current uWS build only (the legacy one refuses it); setting or removing it needs a restart, a new value applies on reload',
+    })),
   })
   .prefault({})
   .meta({ description: 'Limits on what a client may send' });
@@ -74,7 +80,17 @@ export const adminSchema = z
     token: z.string().default('').meta({ description: 'Bearer token for every admin path but /health and /ready; keep it in the environment (${TOLLGATE_ADMIN_TOKEN})' }),
   })
   .prefault({})
-  .meta({ description: 'The admin API, on its own port: /health, /ready, /config, /routes, POST /reload' });
+  .meta({ description: 'The admin API, on its own port: /health, /ready, /metrics, /config, /routes, /upstreams, /usage, POST /reload' });
+
+/** Usage metering (observability/usage-*.ts): what each consumer sent and received, kept in LMDB under dataDir/usage. */
+export const meteringSchema = z
+  .strictObject({
+    flushInterval: duration({ min: 100, max: 3_600_000 }).prefault('5s').meta({
+      description: 'How often usage counts are written to LMDB (dataDir/usage); also on SIGTERM/SIGINT and on reload. A crash (SIGKILL) loses at most this much',
+    }),
+  })
+  .prefault({})
+  .meta({ description: 'Usage metering: requests, bytes in and out per consumer, route, UTC day and status class, for GET /usage' });
 
 export const serverShape = {
   listen: listenSchema,
@@ -85,4 +101,8 @@ export const serverShape = {
   trustedProxies: trustedProxiesSchema,
   log: logSchema,
   admin: adminSchema,
+  metering: meteringSchema,
+  serverTokens: z.boolean().default(false).meta({
+    description: "Name the gateway in answers, as nginx's server_tokens: true adds `server: tollgate/VERSION` to each answer without a Server header (an upstream's own passes through either way); false adds none. The `uWebSockets: 20` header of the uWS builds is never sent",
+  }),
 };

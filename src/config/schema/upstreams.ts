@@ -1,6 +1,7 @@
 // Upstream services: their targets, balancing and connection settings.
 import { z } from 'zod';
-import { duration, name, strictObjectRefusing } from './scalars.js';
+import { duration, name, orNull } from './scalars.js';
+import { balance, circuitBreakerSchema, discoverSchema, hashOn, healthCheckSchema, retrySchema } from './resilience.js';
 
 /** Checks a target URL and returns its origin (`http://host:port`), or an error message. */
 export function targetOrigin(text: string): { ok: true; origin: string } | { ok: false; message: string } {
@@ -51,30 +52,22 @@ const targets = z
     });
   });
 
-const NOT_YET_BALANCED = new Set(['least-requests', 'consistent-hash']);
-
-const balance = z.literal('round-robin', {
-  error: (issue) =>
-    NOT_YET_BALANCED.has(String(issue.input))
-      ? `balance "${String(issue.input)}" is not supported yet (only round-robin)`
-      : `invalid balance ${JSON.stringify(issue.input)}: expected round-robin`,
+export const upstreamSchema = z.strictObject({
+  targets: targets.optional().default([]).meta({ description: 'Where requests go: origins (http://10.0.0.5:8080), or { url, weight }; each listed once. An upstream has targets or discover' }),
+  discover: orNull(discoverSchema.meta({ description: 'Targets found by DNS instead of listed, re-resolved every interval without a reload; a failed or empty lookup keeps the last good set' })),
+  balance: balance.default('round-robin').meta({ description: 'How targets are picked: round-robin (by weight), least-requests (fewest in flight across the workers, relative to weight), consistent-hash (by hashOn)' }),
+  hashOn: orNull(hashOn.meta({ description: 'consistent-hash key: ip, consumer, or header:NAME; a request without it (no consumer, no such header) is hashed by its ip. Default: ip' })),
+  connections: z.number().int().min(1).max(10_000).default(64).meta({ description: 'Keep-alive sockets per target per worker' }),
+  timeout: z
+    .strictObject({
+      connect: duration({ min: 1 }).prefault('2s').meta({ description: 'Time to open a connection to a target' }),
+      response: duration({ min: 1 }).prefault('10s').meta({ description: "Time for the answer's head to arrive, counted from the request's last byte sent, plus any wait for a free connection" }),
+    })
+    .prefault({})
+    .meta({ description: 'Timeouts of calls to this upstream' }),
+  retry: orNull(retrySchema.meta({ description: 'Retries of idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) whose body can be sent again, to another target when there is one, never once the answer has begun' })),
+  healthCheck: orNull(healthCheckSchema.meta({ description: 'Active checks of every target (once per node) and passive detection from real traffic; a target that is down gets no requests' })),
+  circuitBreaker: orNull(circuitBreakerSchema.meta({ description: 'Per target: too many failures over the window open its circuit, and it gets no requests until a probe succeeds' })),
 });
-
-export const upstreamSchema = strictObjectRefusing(
-  {
-    targets: targets.meta({ description: 'Where requests go: origins (http://10.0.0.5:8080), or { url, weight }; each listed once' }),
-    balance: balance.default('round-robin').meta({ description: 'How targets are picked: round-robin, by weight (least-requests and consistent-hash: not supported yet)' }),
-    connections: z.number().int().min(1).max(10_000).default(64).meta({ description: 'Keep-alive sockets per target per worker' }),
-    timeout: z
-      .strictObject({
-        connect: duration({ min: 1 }).prefault('2s').meta({ description: 'Time to open a connection to a target' }),
-        response: duration({ min: 1 }).prefault('10s').meta({ description: "Time for the answer's head to arrive, counted from the request's last byte sent, plus any wait for a free connection" }),
-      })
-      .prefault({})
-      .meta({ description: 'Timeouts of calls to this upstream' }),
-  },
-  'upstream-level ',
-  ['retry', 'healthCheck', 'circuitBreaker', 'hashOn'],
-);
 
 export const upstreamsSchema = z.record(name('upstream name'), upstreamSchema).prefault({}).meta({ description: 'Named upstream services' });

@@ -11,6 +11,7 @@ import {
 import { parseHead, renderHead } from '../../cache/render-head.js';
 import { CACHE_NAME, serveEntry, ttlOf, type ClientConditional } from './serve.js';
 import type { CachePlan } from './plan.js';
+import type { CacheResults } from './metrics.js';
 
 /** What the recording exchange does with the answer on its way. */
 export interface FillOptions {
@@ -21,6 +22,8 @@ export interface FillOptions {
   store: boolean;
   /** X-Cache of an answer passed through: MISS, or BYPASS (with its Cache-Status detail). */
   passLabel: 'MISS' | 'BYPASS';
+  /** Where the answer is counted (null: a background refresh, which answers no client). */
+  results: CacheResults | null;
   bypassDetail: string;
   /** The fetch replaces a stale entry (Cache-Status fwd=stale) and sent its validators. */
   stale: boolean;
@@ -72,11 +75,11 @@ export class FillExchange extends ForwardingExchange {
   }
 
   override get finished(): boolean {
-    return this.mode === 'dropped' || this.inner.finished;
+    return this.mode === 'dropped' || this.real.finished;
   }
 
   override onAbort(cb: () => void): void {
-    this.inner.onAbort(() => {
+    this.real.onAbort(() => {
       this.settle();
       cb();
     });
@@ -89,13 +92,13 @@ export class FillExchange extends ForwardingExchange {
     if (a !== null) {
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
       if (bytes.length <= this.plan.runtime.maxEntrySize) {
-        this.inner.reply(status, this.labelled(headers, status, true), body, closeConnection);
+        this.real.reply(status, this.labelled(headers, status, true), body, closeConnection);
         this.storeAnswer(status, headers, a, bytes);
         return;
       }
     }
     // Storable but too large, or not storable.
-    this.inner.reply(status, a !== null ? this.bypassed(headers, 'too-large') : this.labelled(headers, status, false), body, closeConnection);
+    this.real.reply(status, a !== null ? this.bypassed(headers, 'too-large') : this.labelled(headers, status, false), body, closeConnection);
     this.settle();
   }
 
@@ -106,7 +109,7 @@ export class FillExchange extends ForwardingExchange {
       this.revalidated(headers);
       return;
     }
-    this.inner.replyNoBody(status, this.labelled(headers, status, false), reportedLength);
+    this.real.replyNoBody(status, this.labelled(headers, status, false), reportedLength);
     this.settle();
   }
 
@@ -120,12 +123,12 @@ export class FillExchange extends ForwardingExchange {
     if (a !== null && totalSize >= 0 && totalSize <= max) {
       this.mode = 'tee';
       this.body = Buffer.allocUnsafe(totalSize);
-      this.inner.streamStart(status, this.labelled(headers, status, true), totalSize);
+      this.real.streamStart(status, this.labelled(headers, status, true), totalSize);
     } else if (a !== null && totalSize < 0) {
       this.mode = 'hold';
     } else {
       this.mode = 'pass';
-      this.inner.streamStart(status, a !== null ? this.bypassed(headers, 'too-large') : this.labelled(headers, status, false), totalSize);
+      this.real.streamStart(status, a !== null ? this.bypassed(headers, 'too-large') : this.labelled(headers, status, false), totalSize);
     }
   }
 
@@ -136,10 +139,10 @@ export class FillExchange extends ForwardingExchange {
         const body = this.body!;
         if (this.bodyLength < body.length) chunk.copy(body, this.bodyLength, 0, Math.min(chunk.length, body.length - this.bodyLength));
         this.bodyLength += chunk.length;
-        return this.inner.streamWrite(chunk);
+        return this.real.streamWrite(chunk);
       }
       case 'hold': return this.hold(chunk);
-      default: return this.inner.streamWrite(chunk);
+      default: return this.real.streamWrite(chunk);
     }
   }
 
@@ -151,11 +154,11 @@ export class FillExchange extends ForwardingExchange {
       const body = Buffer.concat(this.heldChunks);
       this.heldChunks = [];
       this.mode = 'pass';
-      this.inner.reply(this.status_, this.labelled(this.headers, this.status_, true), body);
+      this.real.reply(this.status_, this.labelled(this.headers, this.status_, true), body);
       this.storeAnswer(this.status_, this.headers, this.assessment!, body);
       return;
     }
-    this.inner.streamEnd();
+    this.real.streamEnd();
     if (mode === 'tee' && this.bodyLength === this.body!.length && this.assessment !== null) {
       this.storeAnswer(this.status_, this.headers, this.assessment, this.body!);
     } else {
@@ -164,12 +167,12 @@ export class FillExchange extends ForwardingExchange {
   }
 
   override abort(): void {
-    this.inner.abort();
+    this.real.abort();
     this.settle();
   }
 
   override fail(err: unknown, where: string): void {
-    this.inner.fail(err, where);
+    this.real.fail(err, where);
     this.settle();
   }
 
@@ -183,10 +186,10 @@ export class FillExchange extends ForwardingExchange {
     // Too large to store: what was held goes out first, then the rest streams through.
     this.mode = 'pass';
     this.assessment = null;
-    this.inner.streamStart(this.status_, this.bypassed(this.headers, 'too-large'), -1);
-    for (const held of this.heldChunks) this.inner.streamWrite(held);
+    this.real.streamStart(this.status_, this.bypassed(this.headers, 'too-large'), -1);
+    for (const held of this.heldChunks) this.real.streamWrite(held);
     this.heldChunks = [];
-    return this.inner.streamWrite(chunk);
+    return this.real.streamWrite(chunk);
   }
 
   /** The assessment when this answer may be stored, else null. */
@@ -198,6 +201,7 @@ export class FillExchange extends ForwardingExchange {
 
   private labelled(headers: HeaderList, status: number, stored: boolean): HeaderList {
     if (this.opts.passLabel === 'BYPASS') return this.bypassed(headers, this.opts.bypassDetail);
+    if (this.opts.results !== null) this.opts.results.MISS.value++;
     const fwd = this.opts.stale ? 'stale' : 'miss';
     // fwd-status is what the upstream answered; an answer the gateway made says why instead.
     const outcome = this.ctx.upstreamStatus === status ? `fwd-status=${status}` : `detail="${failureDetail(this.ctx, status)}"`;
@@ -205,6 +209,7 @@ export class FillExchange extends ForwardingExchange {
   }
 
   private bypassed(headers: HeaderList, detail: string): HeaderList {
+    if (this.opts.results !== null) this.opts.results.BYPASS.value++;
     return headers.concat('x-cache', 'BYPASS', 'cache-status', `${CACHE_NAME}; fwd=bypass; detail=${detail}`);
   }
 
@@ -220,8 +225,8 @@ export class FillExchange extends ForwardingExchange {
     this.mode = 'dropped';
     const detail = failureDetail(this.ctx, status);
     const fwdStatus = this.ctx.upstreamStatus === status ? `; fwd-status=${status}` : '';
-    serveEntry(this.inner, buf, now, this.ctx.method === 'HEAD', this.opts.conditional, 'STALE',
-      `${CACHE_NAME}; fwd=stale${fwdStatus}; ttl=${ttlOf(buf, now)}; detail="stale-if-error: ${detail}"`, this.plan.runtime.words);
+    serveEntry(this.real, buf, now, this.ctx.method === 'HEAD', this.opts.conditional, 'STALE',
+      `${CACHE_NAME}; fwd=stale${fwdStatus}; ttl=${ttlOf(buf, now)}; detail="stale-if-error: ${detail}"`, this.plan.runtime.words, this.opts.results);
     this.settle();
     return true;
   }
@@ -243,7 +248,7 @@ export class FillExchange extends ForwardingExchange {
     const now = Date.now();
     const old = store.peek(this.opts.key);
     if (old === undefined || !this.usable(old) || !notModifiedMatches(entryPolicy(old), this.opts.policyRequest, headers304)) {
-      this.inner.replyNoBody(304, this.labelled(headers304, 304, false), -1);
+      this.real.replyNoBody(304, this.labelled(headers304, 304, false), -1);
       this.settle();
       return;
     }
@@ -252,13 +257,13 @@ export class FillExchange extends ForwardingExchange {
     const a = assessAnswer(this.opts.policyRequest, status, merged, this.plan.freshness, now);
     if (!a.store) {
       // The 304 made the answer unstorable (no-store now, say): served once from the old body.
-      this.inner.reply(status, this.labelled(merged, 304, false), Buffer.from(entryBody(old)));
+      this.real.reply(status, this.labelled(merged, 304, false), Buffer.from(entryBody(old)));
       this.settle();
       return;
     }
     const entry = this.encode(status, merged, a, entryBody(old));
-    serveEntry(this.inner, entry, now, this.ctx.method === 'HEAD', this.opts.conditional, 'HIT',
-      `${CACHE_NAME}; fwd=stale; fwd-status=304; stored; ttl=${ttlOf(entry, now)}`, this.plan.runtime.words);
+    serveEntry(this.real, entry, now, this.ctx.method === 'HEAD', this.opts.conditional, 'HIT',
+      `${CACHE_NAME}; fwd=stale; fwd-status=304; stored; ttl=${ttlOf(entry, now)}`, this.plan.runtime.words, this.opts.results);
     this.write(this.opts.key, entry, a);
   }
 

@@ -12,6 +12,7 @@ import { DetachedExchange } from './detached-exchange.js';
 import { FillExchange } from './fill-exchange.js';
 import { compileCachePlan, type CachePlan } from './plan.js';
 import { CACHE_NAME, hitStatus, NO_CONDITIONAL, serveEntry, ttlOf, type ClientConditional } from './serve.js';
+import type { CacheResults } from './metrics.js';
 
 /**
  * Route `cache`: GET answers kept in the process's LMDB environment, shared by every worker.
@@ -92,12 +93,12 @@ function lookup(ctx: RequestContext, plan: CachePlan, next: Handler): void {
       return;
     }
     if (now < entryFreshUntil(buf)) {
-      serveEntry(ctx.exchange, buf, now, head, conditional(), 'HIT', hitStatus(buf, now), runtime.words);
+      serveEntry(ctx.exchange, buf, now, head, conditional(), 'HIT', hitStatus(buf, now), runtime.words, plan.results);
       return;
     }
     if (now < entrySwrUntil(buf)) {
       serveEntry(ctx.exchange, buf, now, head, conditional(), 'STALE',
-        `${CACHE_NAME}; hit; ttl=${ttlOf(buf, now)}; detail=stale-while-revalidate`, runtime.words);
+        `${CACHE_NAME}; hit; ttl=${ttlOf(buf, now)}; detail=stale-while-revalidate`, runtime.words, plan.results);
       refreshInBackground(ctx, plan, next, primary, key, now);
       return;
     }
@@ -135,7 +136,7 @@ function serveFresh(ctx: RequestContext, plan: CachePlan, key: string, statusPre
   const now = Date.now();
   if (buf === undefined || !isEntry(buf, KIND_ANSWER) || entryFingerprint(buf) !== plan.fingerprint || now >= entryFreshUntil(buf)) return false;
   if (authorization && (entryFlags(buf) & FLAG_AUTH_OK) === 0) return false;
-  serveEntry(ctx.exchange, buf, now, ctx.method === 'HEAD', conditional(), 'HIT', statusPrefix + ttlOf(buf, now), plan.runtime.words);
+  serveEntry(ctx.exchange, buf, now, ctx.method === 'HEAD', conditional(), 'HIT', statusPrefix + ttlOf(buf, now), plan.runtime.words, plan.results);
   return true;
 }
 
@@ -171,7 +172,9 @@ interface FillChoice {
 }
 
 /** Sends the request upstream through a recording exchange (fill-exchange.ts). */
-function fill(ctx: RequestContext, plan: CachePlan, next: Handler, primary: string, key: string, choice: FillChoice): void {
+function fill(
+  ctx: RequestContext, plan: CachePlan, next: Handler, primary: string, key: string, choice: FillChoice, results: CacheResults | null = plan.results,
+): void {
   const store = plan.runtime.store;
   const client = conditional();
   // The client's conditionals and ranges are the cache's to answer (from the stored answer), not
@@ -190,6 +193,7 @@ function fill(ctx: RequestContext, plan: CachePlan, next: Handler, primary: stri
     key, primary,
     store: choice.store,
     passLabel: 'MISS',
+    results,
     bypassDetail: '',
     stale: choice.stale,
     revalidating: validators.length > 0,
@@ -204,7 +208,7 @@ function fill(ctx: RequestContext, plan: CachePlan, next: Handler, primary: stri
 /** Forwards a request the cache does not serve (X-Cache: BYPASS), storing nothing. */
 function pass(ctx: RequestContext, plan: CachePlan, next: Handler, primary: string, key: string, detail: string): void {
   ctx.exchange = new FillExchange(ctx.exchange, ctx, plan, {
-    key, primary, store: false, passLabel: 'BYPASS', bypassDetail: detail, stale: false, revalidating: false,
+    key, primary, store: false, passLabel: 'BYPASS', results: plan.results, bypassDetail: detail, stale: false, revalidating: false,
     staleIfError: false, conditional: NO_CONDITIONAL,
     policyRequest: policyRequest(ctx.path, ctx.host, ctx.headers), settled: noop,
   });
@@ -222,7 +226,7 @@ function refreshInBackground(ctx: RequestContext, plan: CachePlan, next: Handler
   // Its own context: the client's request is finished and its objects belong to it.
   const background: RequestContext = { ...ctx, exchange: detached, headers: ctx.headers.slice(), params: ctx.params.slice() };
   try {
-    fill(background, plan, next, primary, key, { store: true, stale: true, lead: true, hash });
+    fill(background, plan, next, primary, key, { store: true, stale: true, lead: true, hash }, null);
   } catch (err) {
     plan.claims.release(hash);
     detached.fail(err, 'cache background refresh');

@@ -5,6 +5,7 @@ import { keyHash } from '../../cache/cache-key.js';
 import type { Logger } from '../../observability/logger.js';
 import type { StageDeps } from '../../pipeline/types.js';
 import { Claims } from './claims.js';
+import { cacheResults, type CacheResults } from './metrics.js';
 
 /** One route's cache settings, compiled once: what every request of the route reads. */
 export interface CachePlan {
@@ -20,6 +21,8 @@ export interface CachePlan {
   /** How long a fetch may take before the requests waiting for it fetch on their own. */
   timeout: number;
   log: Logger;
+  /** tollgate_cache_total of this route on this worker, by X-Cache result. */
+  results: CacheResults;
 }
 
 export function compileCachePlan(route: RouteConfig, deps: StageDeps, runtime: CacheRuntime): CachePlan {
@@ -33,5 +36,6 @@ export function compileCachePlan(route: RouteConfig, deps: StageDeps, runtime: C
     fingerprint: keyHash(shape),
     timeout: route.timeout ?? upstream.config.timeout.response,
     log: deps.log,
+    results: cacheResults(deps.metrics, route.id),
   };
 }

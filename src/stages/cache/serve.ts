@@ -1,6 +1,7 @@
 // Answers from a stored entry, and the labels every answer of a cached route carries:
 // `X-Cache` (HIT, MISS, STALE, BYPASS: where the body came from) and RFC 9211 `Cache-Status`.
 import type { Exchange } from '../../pipeline/exchange.js';
+import type { CacheResults } from './metrics.js';
 import { accessSlot, epochSeconds } from '../../shm/cache-layout.js';
 import {
   entryBody, entryBodyLength, entryEtag, entryFreshUntil, entryHash, entryHead, entryInitialAge,
@@ -20,12 +21,14 @@ export const NO_CONDITIONAL: ClientConditional = { ifNoneMatch: '', ifModifiedSi
 /**
  * Writes the entry in `buf` (borrowed: written before this returns) with its Age and labels, as a
  * 304 when the client's conditional matches, without a body for HEAD. Marks the key as used now
- * in the shared access clock (the evictor's LRU order).
+ * in the shared access clock (the evictor's LRU order). Counts the answer in `results` (null: a
+ * background refresh, which answers no client).
  */
 export function serveEntry(
   ex: Exchange, buf: Uint8Array, now: number, head: boolean, conditional: ClientConditional,
-  xCache: string, cacheStatus: string, words: Int32Array,
+  xCache: 'HIT' | 'STALE', cacheStatus: string, words: Int32Array, results: CacheResults | null,
 ): void {
+  if (results !== null) results[xCache].value++;
   const age = Math.max(0, Math.round(entryInitialAge(buf) + (now - entryStoredAt(buf)) / 1000));
   const headers = ['age', String(age), 'x-cache', xCache, 'cache-status', cacheStatus];
   const status = entryStatus(buf);

@@ -56,13 +56,13 @@ class FallbackExchange extends ForwardingExchange {
   }
 
   override get finished(): boolean {
-    return this.dropping || this.inner.finished;
+    return this.dropping || this.real.finished;
   }
 
   private give(): void {
     const a = this.answer;
-    if (this.head || a.status === 204 || a.status === 304) this.inner.replyNoBody(a.status, a.headers, this.head ? a.body.length : -1);
-    else this.inner.reply(a.status, a.headers, a.body);
+    if (this.head || a.status === 204 || a.status === 304) this.real.replyNoBody(a.status, a.headers, this.head ? a.body.length : -1);
+    else this.real.reply(a.status, a.headers, a.body);
   }
 
   override reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void {

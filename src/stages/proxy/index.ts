@@ -1,4 +1,4 @@
-import type { Handler, StageFactory } from '../../pipeline/types.js';
+import type { StageFactory } from '../../pipeline/types.js';
 import { replyProblem } from '../../pipeline/problem-reply.js';
 import { guarded } from '../../pipeline/guard.js';
 import type { RequestContext } from '../../pipeline/context.js';
@@ -6,39 +6,71 @@ import { compileRewrite } from './rewrite.js';
 import { planRequestHeaders, upstreamHeaders } from './request-headers.js';
 import { planResponseHeaders } from './response-headers.js';
 import { RequestBodyStream } from './request-body.js';
-import { UpstreamCall } from './upstream-call.js';
+import { UpstreamCall, type CallOptions } from './upstream-call.js';
+import { ResilientCall, compileResilience, unavailable } from './resilient-call.js';
+import { sharedTime } from '../../shm/shared-clock.js';
+import { replyUpstreamFailure } from './upstream-errors.js';
 
-/** Terminal stage: forwards the request to the route's upstream and streams the answer back. */
+/**
+ * Terminal stage: forwards the request to the route's upstream and streams the answer back. A
+ * plain upstream (static targets, round-robin, no health check, breaker or retry) gets the
+ * handler that picks without shared state; the others get the resilient one, chosen here once.
+ */
 export const proxyStage: StageFactory = (route, deps) => {
   if (route.upstream === null) return null;
   const upstream = deps.upstreams.get(route.upstream);
   const timeout = route.timeout ?? upstream.config.timeout.response;
   const buildPath = compileRewrite(route.match.path, route.rewrite);
-  const requestPlan = planRequestHeaders(route.headers.request, deps.trustedProxies, deps.config.listen.tls ? 'https' : 'http');
+  const requestPlan = planRequestHeaders(route.headers.request, deps.trustedProxies);
   const responsePlan = planResponseHeaders(route.headers.response);
   const maxBody = deps.config.limits.maxBodySize;
   const bodyDeadline = deps.config.limits.requestTimeout;
   const log = deps.log;
-
-  const handler: Handler = (ctx) => {
-    const ex = ctx.exchange;
-    if (ex.contentLength > maxBody) {
-      replyProblem(ex, ctx.requestId, 'TG_BODY_TOO_LARGE', `The request body exceeds ${maxBody} bytes.`, null, true);
-      return;
-    }
+  const meter = deps.meters.upstream(route.upstream);
+  const options = (ctx: RequestContext): CallOptions => {
     const path = buildPath(ctx.path, ctx.params);
-    const call = new UpstreamCall(ctx, upstream.pick(), {
+    return {
       path: ctx.hasQuery ? path + '?' + ctx.query : path,
       headers: upstreamHeaders(ctx, requestPlan),
       host: requestPlan.host,
       timeout,
       responsePlan,
       log,
-    });
-    if (!ex.hasBody) call.start(null);
+      meter,
+    };
+  };
+  const send = (ctx: RequestContext, call: UpstreamCall): void => {
+    if (!ctx.exchange.hasBody) call.start(null);
     else streamBody(ctx, call, maxBody, bodyDeadline);
   };
-  return handler;
+  const tooLarge = (ctx: RequestContext): boolean => {
+    if (ctx.exchange.contentLength <= maxBody) return false;
+    replyProblem(ctx.exchange, ctx.requestId, 'TG_BODY_TOO_LARGE', `The request body exceeds ${maxBody} bytes.`, null, true);
+    return true;
+  };
+
+  const plainPick = upstream.plainPick;
+  if (plainPick !== null) {
+    return (ctx) => {
+      if (!tooLarge(ctx)) send(ctx, new UpstreamCall(ctx, plainPick(), options(ctx)));
+    };
+  }
+  const r = compileResilience(upstream);
+  return (ctx) => {
+    if (tooLarge(ctx)) return;
+    const now = sharedTime(ctx.startTime);
+    // Read per request: DNS discovery replaces the picker when the targets change.
+    const picker = upstream.picker;
+    const target = picker.pick(r.keyOf(ctx), null, now);
+    if (target === null) {
+      // No connection attempted: every target is down or has its circuit open. A body not read
+      // yet would be taken for the next request, so the connection closes after the answer.
+      replyUpstreamFailure(ctx, unavailable(upstream), ctx.exchange.hasBody);
+      return;
+    }
+    upstream.budget?.noteRequest(now);
+    send(ctx, new ResilientCall(ctx, target, options(ctx), r, picker.probe));
+  };
 };
 
 /**

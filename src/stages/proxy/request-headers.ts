@@ -7,6 +7,8 @@ import type { RequestContext } from '../../pipeline/context.js';
 const OWN = new Set([
   'host', 'expect', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host',
   'x-request-id', 'traceparent',
+  // Who the caller is, as the auth stage found (ctx.consumer): never taken from a client.
+  'x-consumer-id',
 ]);
 // Claims about the client or the hop before us that only a trusted proxy may make: forwarded as
 // sent from trustedProxies, removed from anyone else (a client could pose as another address).
@@ -23,11 +25,11 @@ export interface RequestHeaderPlan {
   forwardedHost: string | null;
   requestId: string | null;
   traceparent: string | null;
+  consumerId: string | null;
   trusted: AddressMatcher;
-  scheme: string;
 }
 
-export function planRequestHeaders(ops: HeaderOps, trusted: AddressMatcher, scheme: string): RequestHeaderPlan {
+export function planRequestHeaders(ops: HeaderOps, trusted: AddressMatcher): RequestHeaderPlan {
   const drop = new Set<string>(ops.remove);
   const set: string[] = [];
   const own = new Map<string, string>();
@@ -38,13 +40,14 @@ export function planRequestHeaders(ops: HeaderOps, trusted: AddressMatcher, sche
     else set.push(name, value);
   }
   return {
-    drop, set, trusted, scheme,
+    drop, set, trusted,
     host: own.get('host') ?? null,
     forwardedFor: own.get('x-forwarded-for') ?? null,
     forwardedProto: own.get('x-forwarded-proto') ?? null,
     forwardedHost: own.get('x-forwarded-host') ?? null,
     requestId: own.get('x-request-id') ?? null,
     traceparent: own.get('traceparent') ?? null,
+    consumerId: own.get('x-consumer-id') ?? null,
   };
 }
 
@@ -74,11 +77,13 @@ export function upstreamHeaders(ctx: RequestContext, plan: RequestHeaderPlan): s
   }
   out.push(
     'x-forwarded-for', plan.forwardedFor ?? (xff === '' ? ctx.remoteAddress : xff + ', ' + ctx.remoteAddress),
-    'x-forwarded-proto', plan.forwardedProto ?? (proto === '' ? plan.scheme : proto),
+    'x-forwarded-proto', plan.forwardedProto ?? (proto === '' ? ctx.scheme : proto),
     'x-forwarded-host', plan.forwardedHost ?? (fwdHost === '' ? ctx.rawHost : fwdHost),
     'x-request-id', plan.requestId ?? ctx.requestId,
     'traceparent', plan.traceparent ?? ctx.traceparent,
   );
+  const consumer = plan.consumerId ?? ctx.consumer;
+  if (consumer !== null) out.push('x-consumer-id', consumer);
   for (let i = 0; i < plan.set.length; i++) out.push(plan.set[i]!);
   return out;
 }

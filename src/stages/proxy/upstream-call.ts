@@ -2,12 +2,12 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { HeaderList } from '../../pipeline/exchange.js';
-import { replyProblem } from '../../pipeline/problem-reply.js';
 import type { Logger } from '../../observability/logger.js';
+import type { UpstreamMeter } from '../../observability/request-meters.js';
 import type { Target } from '../../upstream/registry.js';
 import type { UpstreamHandler } from '../../upstream/h1/types.js';
 import { clientHeaders, type ResponseHeaderPlan } from './response-headers.js';
-import { classifyUpstreamError } from './upstream-errors.js';
+import { classifyUpstreamError, replyUpstreamFailure } from './upstream-errors.js';
 
 export interface CallOptions {
   path: string;
@@ -17,6 +17,8 @@ export interface CallOptions {
   timeout: number;
   responsePlan: ResponseHeaderPlan;
   log: Logger;
+  /** The upstream's figures: time to the answer's head, its status, failures by kind. */
+  meter: UpstreamMeter;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -31,20 +33,22 @@ const COALESCE_LIMIT = 128 * 1024;
  */
 export class UpstreamCall implements UpstreamHandler {
   private abortUpstream: ((err: Error) => void) | null = null;
-  private status = 0;
+  protected status = 0;
   private headers: HeaderList = [];
   private contentLength = -1;
   private held: Buffer | null = null;
   private heldLength = 0;
   private streaming = false;
-  private settled = false;
-  private dispatchedAt = 0;
+  protected settled = false;
+  /** performance.now() at this try's dispatch, and when its answer's head came. */
+  protected dispatchedAt = 0;
+  protected headAt = 0;
   body: Readable | null = null;
 
   constructor(
-    private readonly ctx: RequestContext,
-    private readonly target: Target,
-    private readonly opts: CallOptions,
+    protected readonly ctx: RequestContext,
+    protected target: Target,
+    protected readonly opts: CallOptions,
   ) {
     ctx.upstreamTarget = target.origin;
     ctx.exchange.onAbort(() => this.cancel(new ClientGoneError()));
@@ -64,7 +68,7 @@ export class UpstreamCall implements UpstreamHandler {
     });
   }
 
-  private dispatch(body: Buffer | Readable | null): void {
+  protected dispatch(body: Buffer | Readable | null): void {
     this.dispatchedAt = performance.now();
     this.target.pool.dispatch({
       method: this.ctx.method,
@@ -73,8 +77,13 @@ export class UpstreamCall implements UpstreamHandler {
       host: this.opts.host,
       body,
       bodyLength: this.ctx.exchange.contentLength,
-      timeout: this.opts.timeout,
+      timeout: this.tryTimeout(),
     }, this);
+  }
+
+  /** The response timeout of this try (ResilientCall: what is left of the route's timeout). */
+  protected tryTimeout(): number {
+    return this.opts.timeout;
   }
 
   /** Stops the upstream side (client gone, body too large, body timeout). */
@@ -100,6 +109,7 @@ export class UpstreamCall implements UpstreamHandler {
 
   onHead(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
     try {
+      this.headAt = performance.now();
       this.head(statusCode, rawHeaders, contentLength, resume);
     } catch (err) {
       this.ctx.exchange.fail(err, 'upstream response head handler');
@@ -131,9 +141,10 @@ export class UpstreamCall implements UpstreamHandler {
     }
   }
 
-  private head(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
-    this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
+  protected head(statusCode: number, rawHeaders: (string | Buffer)[], contentLength: number, resume: () => void): void {
+    this.ctx.upstreamMs = this.headAt - this.dispatchedAt;
     this.ctx.upstreamStatus = statusCode;
+    this.opts.meter.answered(this.ctx.upstreamMs, statusCode);
     const headers = clientHeaders(rawHeaders, this.opts.responsePlan);
     this.status = statusCode;
     this.headers = headers;
@@ -146,7 +157,7 @@ export class UpstreamCall implements UpstreamHandler {
     ex.onDrain(resume);
   }
 
-  private data(chunk: Buffer): boolean {
+  protected data(chunk: Buffer): boolean {
     const ex = this.ctx.exchange;
     if (ex.finished) return true;
     if (!this.streaming) {
@@ -178,7 +189,7 @@ export class UpstreamCall implements UpstreamHandler {
     this.heldLength += chunk.length;
   }
 
-  private complete(): void {
+  protected complete(): void {
     this.settled = true;
     const ex = this.ctx.exchange;
     if (ex.finished) return;
@@ -187,15 +198,17 @@ export class UpstreamCall implements UpstreamHandler {
     else ex.reply(this.status, this.headers, this.held ?? EMPTY);
   }
 
-  private error(err: Error & { code?: string }): void {
+  protected error(err: Error & { code?: string }): void {
     const wasSettled = this.settled;
     this.settled = true;
     // The upstream failed to answer (a call this side cancelled, for the client, is not its failure).
-    if (!wasSettled && this.status === 0 && this.dispatchedAt > 0) this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
+    const unanswered = !wasSettled && this.status === 0 && this.dispatchedAt > 0;
+    if (unanswered) this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
     this.body?.destroy();
     const ex = this.ctx.exchange;
     if (err instanceof ClientGoneError || ex.aborted || (wasSettled && ex.finished)) return;
     const failure = classifyUpstreamError(err);
+    this.opts.meter.failed(failure.kind, unanswered ? this.ctx.upstreamMs : -1);
     this.opts.log.warn({
       route: this.ctx.route.id, upstream: this.target.origin, requestId: this.ctx.requestId,
       kind: failure.kind, err: { code: err.code, message: err.message },
@@ -204,7 +217,7 @@ export class UpstreamCall implements UpstreamHandler {
     // Headers already went out: the only honest signal left is to cut the connection. A body
     // still being gathered has not been sent, so the client gets a clean 502 instead.
     if (this.streaming) ex.abort();
-    else replyProblem(ex, this.ctx.requestId, failure.code, failure.detail);
+    else replyUpstreamFailure(this.ctx, failure);
   }
 }
 

@@ -10,6 +10,15 @@ export interface PoolOptions {
   keepAliveTimeout: number;
 }
 
+/** What a pool holds at one moment (metrics). */
+export interface PoolFigures {
+  /** Connections carrying a request (or connecting for one). */
+  busy: number;
+  idle: number;
+  /** Requests waiting for a connection. */
+  queued: number;
+}
+
 interface Waiting {
   req: UpstreamRequest;
   handler: UpstreamHandler;
@@ -69,6 +78,12 @@ export class H1Pool implements ConnectionOwner {
       });
       this.armQueueTimer();
     }
+  }
+
+  figures(): PoolFigures {
+    let queued = 0;
+    for (const w of this.queue) if (!w.cancelled) queued++;
+    return { busy: this.all.size - this.idle.length, idle: this.idle.length, queued };
   }
 
   release(conn: H1Connection): void {

@@ -1,0 +1,271 @@
+// The supervisor's side of the metrics: every worker's pushes summed into totals, plus a sliding
+// last minute kept as a ring of six 10-second slots (for /routes, /upstreams, SIGUSR2 and the
+// summaries' quantiles).
+//
+// How workers' figures get here, and why by message: each worker pushes what it counted since
+// its previous push (counter increments, and the HDR histogram of the latencies it recorded,
+// encoded) every second, and at once when asked (a scrape, /routes, SIGUSR2 ask first, so their
+// answers include every request finished before them). A push costs the worker ~0.1 ms per
+// active histogram between two requests; the decoding and merging (~0.1 ms each) happen here, on
+// the supervisor's thread, which serves no requests. Shared memory would need the histograms'
+// buckets in a SharedArrayBuffer, which hdr-histogram-js cannot use, and a fixed layout for series
+// that appear as traffic arrives (a route, a method, a status).
+//
+// Totals live here, not in the workers, so they survive a reload, and when a worker dies its
+// counts up to its last push stay in the totals (the crash handler pushes once more first): a
+// replacement starts from zero without taking anything back. Counters never go backwards.
+import { CATALOGUE } from './metric-catalogue.js';
+import type { MetricDef } from './metric-def.js';
+import { addEncoded, newLatencyHistogram, type LatencyHistogram } from './latency-histogram.js';
+import type { MetricsDelta } from '../worker/messages.js';
+
+export const SLOT_MS = 10_000;
+export const SLOTS = 6;
+
+interface CounterEntry {
+  labels: readonly string[];
+  total: number;
+  slots: Float64Array;
+  /** The 10-second epoch (time / SLOT_MS) each slot holds; -1: none. */
+  epochs: number[];
+}
+
+interface SummaryEntry {
+  labels: readonly string[];
+  count: number;
+  sumUs: number;
+  lifetime: LatencyHistogram;
+  /** Allocated when a slot gets values, freed when it leaves the window. */
+  slots: (LatencyHistogram | null)[];
+  epochs: number[];
+}
+
+interface GaugeEntry {
+  def: MetricDef;
+  labels: readonly string[];
+  value: number;
+}
+
+/** Latency figures of a histogram, in microseconds; zeros when it holds nothing. */
+export interface LatencyFigures {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface CounterFigures {
+  labels: readonly string[];
+  total: number;
+  /** Over the sliding window (see windowSeconds). */
+  window: number;
+}
+
+export interface SummaryFigures {
+  labels: readonly string[];
+  count: number;
+  sumSeconds: number;
+  window: LatencyFigures;
+  lifetime: LatencyFigures;
+}
+
+export interface GaugeFigures {
+  labels: readonly string[];
+  /** The worker's index for a per-worker gauge, else null (summed over workers). */
+  worker: number | null;
+  value: number;
+}
+
+const keyOf = (labels: readonly string[]): string => JSON.stringify(labels);
+
+function figuresOf(h: LatencyHistogram): LatencyFigures {
+  const count = h.totalCount;
+  if (count === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  return {
+    count,
+    p50: h.getValueAtPercentile(50),
+    p90: h.getValueAtPercentile(90),
+    p99: h.getValueAtPercentile(99),
+    p999: h.getValueAtPercentile(99.9),
+    max: h.maxValue,
+  };
+}
+
+export class MetricStore {
+  private readonly defs = new Map<string, MetricDef>();
+  private readonly counters = new Map<string, Map<string, CounterEntry>>();
+  private readonly summaries = new Map<string, Map<string, SummaryEntry>>();
+  /** Each worker's latest gauge values, replaced at each of its pushes. */
+  private readonly workerGauges = new Map<number, Map<string, GaugeEntry>>();
+  /** Values the supervisor sets itself (process figures, workers serving). */
+  private readonly localGauges = new Map<string, GaugeEntry>();
+  private readonly startedAt: number;
+  /** Reused for merging a window's slots on each read. */
+  private readonly scratch = newLatencyHistogram();
+
+  constructor(catalogue: readonly MetricDef[] = CATALOGUE, private readonly now: () => number = Date.now) {
+    for (const def of catalogue) this.defs.set(def.name, def);
+    this.startedAt = now();
+  }
+
+  /** Length of the sliding window right now: the last five whole slots and the current one, or since start. */
+  windowSeconds(): number {
+    const now = this.now();
+    const from = Math.max(this.startedAt, (this.epoch(now) - (SLOTS - 1)) * SLOT_MS);
+    return Math.max(0.001, (now - from) / 1000);
+  }
+
+  /** Adds one worker's push: increments and histograms into the totals, its gauges replace its previous ones. */
+  apply(worker: number, delta: MetricsDelta): void {
+    const epoch = this.epoch(this.now());
+    for (const c of delta.counters) this.addCount(this.def(c.name, 'counter'), c.labels, c.value, epoch);
+    for (const s of delta.summaries) {
+      const entry = this.summaryEntry(this.def(s.name, 'summary'), s.labels);
+      entry.count += s.count;
+      entry.sumUs += s.sumUs;
+      addEncoded(entry.lifetime, s.histogram);
+      addEncoded(this.summarySlot(entry, epoch), s.histogram);
+    }
+    const gauges = new Map<string, GaugeEntry>();
+    for (const g of delta.gauges) {
+      const def = this.def(g.name, 'gauge');
+      gauges.set(keyOf([def.name, ...g.labels]), { def, labels: g.labels, value: g.value });
+    }
+    this.workerGauges.set(worker, gauges);
+  }
+
+  /** A worker thread ended: its gauges go; what it counted stays in the totals. */
+  workerGone(worker: number): void {
+    this.workerGauges.delete(worker);
+  }
+
+  /** A count made by the supervisor itself (config reloads). */
+  add(def: MetricDef, labels: readonly string[], n = 1): void {
+    this.addCount(this.def(def.name, 'counter'), labels, n, this.epoch(this.now()));
+  }
+
+  /** A value the supervisor reads itself (RSS, workers serving); for a counter, its current total. */
+  set(def: MetricDef, labels: readonly string[], value: number): void {
+    this.localGauges.set(keyOf([def.name, ...labels]), { def, labels, value });
+  }
+
+  counterFigures(def: MetricDef): CounterFigures[] {
+    const epoch = this.epoch(this.now());
+    const out: CounterFigures[] = [];
+    for (const e of this.counters.get(def.name)?.values() ?? []) {
+      let window = 0;
+      for (let i = 0; i < SLOTS; i++) if (this.inWindow(e.epochs[i]!, epoch)) window += e.slots[i]!;
+      out.push({ labels: e.labels, total: e.total, window });
+    }
+    for (const g of this.localGauges.values()) if (g.def === def) out.push({ labels: g.labels, total: g.value, window: 0 });
+    return out;
+  }
+
+  summaryFigures(def: MetricDef): SummaryFigures[] {
+    const epoch = this.epoch(this.now());
+    const out: SummaryFigures[] = [];
+    for (const e of this.summaries.get(def.name)?.values() ?? []) {
+      this.scratch.reset();
+      for (let i = 0; i < SLOTS; i++) {
+        const h = e.slots[i] ?? null;
+        if (h === null) continue;
+        if (this.inWindow(e.epochs[i]!, epoch)) {
+          this.scratch.add(h);
+        } else {
+          h.destroy();
+          e.slots[i] = null;
+        }
+      }
+      out.push({ labels: e.labels, count: e.count, sumSeconds: e.sumUs / 1e6, window: figuresOf(this.scratch), lifetime: figuresOf(e.lifetime) });
+    }
+    return out;
+  }
+
+  /** Combined over the workers alive (def.combine), or one per worker for a per-worker gauge; then the supervisor's own. */
+  gaugeFigures(def: MetricDef): GaugeFigures[] {
+    const out: GaugeFigures[] = [];
+    const summed = new Map<string, GaugeFigures>();
+    for (const [worker, gauges] of [...this.workerGauges].sort((a, b) => a[0] - b[0])) {
+      for (const g of gauges.values()) {
+        if (g.def !== def) continue;
+        if (def.perWorker === true) {
+          out.push({ labels: g.labels, worker, value: g.value });
+          continue;
+        }
+        const key = keyOf(g.labels);
+        const sum = summed.get(key);
+        if (sum === undefined) summed.set(key, { labels: g.labels, worker: null, value: g.value });
+        else sum.value = def.combine === 'max' ? Math.max(sum.value, g.value) : sum.value + g.value;
+      }
+    }
+    out.push(...summed.values());
+    for (const g of this.localGauges.values()) if (g.def === def) out.push({ labels: g.labels, worker: null, value: g.value });
+    return out;
+  }
+
+  private epoch(time: number): number {
+    return Math.floor(time / SLOT_MS);
+  }
+
+  private inWindow(slotEpoch: number, epoch: number): boolean {
+    return slotEpoch > epoch - SLOTS && slotEpoch <= epoch;
+  }
+
+  private def(name: string, kind: MetricDef['kind']): MetricDef {
+    const def = this.defs.get(name);
+    if (def === undefined || def.kind !== kind) throw new Error(`metric ${name} is not a ${kind} of the catalogue (src/observability/metric-catalogue.ts)`);
+    return def;
+  }
+
+  private addCount(def: MetricDef, labels: readonly string[], n: number, epoch: number): void {
+    let series = this.counters.get(def.name);
+    if (series === undefined) {
+      series = new Map();
+      this.counters.set(def.name, series);
+    }
+    const key = keyOf(labels);
+    let e = series.get(key);
+    if (e === undefined) {
+      e = { labels, total: 0, slots: new Float64Array(SLOTS), epochs: new Array<number>(SLOTS).fill(-1) };
+      series.set(key, e);
+    }
+    e.total += n;
+    const i = epoch % SLOTS;
+    if (e.epochs[i] !== epoch) {
+      e.epochs[i] = epoch;
+      e.slots[i] = 0;
+    }
+    e.slots[i]! += n;
+  }
+
+  private summaryEntry(def: MetricDef, labels: readonly string[]): SummaryEntry {
+    let series = this.summaries.get(def.name);
+    if (series === undefined) {
+      series = new Map();
+      this.summaries.set(def.name, series);
+    }
+    const key = keyOf(labels);
+    let e = series.get(key);
+    if (e === undefined) {
+      e = { labels, count: 0, sumUs: 0, lifetime: newLatencyHistogram(), slots: new Array<LatencyHistogram | null>(SLOTS).fill(null), epochs: new Array<number>(SLOTS).fill(-1) };
+      series.set(key, e);
+    }
+    return e;
+  }
+
+  private summarySlot(e: SummaryEntry, epoch: number): LatencyHistogram {
+    const i = epoch % SLOTS;
+    let h = e.slots[i] ?? null;
+    if (e.epochs[i] !== epoch) {
+      e.epochs[i] = epoch;
+      h?.reset();
+    }
+    if (h === null) {
+      h = newLatencyHistogram();
+      e.slots[i] = h;
+    }
+    return h;
+  }
+}

@@ -1,0 +1,110 @@
+import type { Exchange, HeaderList } from '../../pipeline/exchange.js';
+import { ForwardingExchange } from '../../pipeline/forwarding-exchange.js';
+import { replyProblem } from '../../pipeline/problem-reply.js';
+import { jsonToMsgpack } from '../../json/msgpack.js';
+
+export const MSGPACK = 'application/msgpack';
+/** A JSON answer gathered to be translated may be at most this large; a larger one fails (502). */
+const MAX_TRANSLATED = 32 * 1024 * 1024;
+
+/** Whether a Content-Type names JSON itself (application/json, any parameters); problem+json is not translated. */
+export function isJsonType(value: string): boolean {
+  const v = value.trimStart().toLowerCase();
+  return v.startsWith('application/json') && (v.length === 16 || v[16] === ';' || v[16] === ' ');
+}
+
+function jsonContentType(headers: HeaderList): number {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === 'content-type') return isJsonType(String(headers[i + 1])) ? i : -1;
+  }
+  return -1;
+}
+
+/** The headers with the JSON content type swapped for MessagePack's, and Vary: Accept. */
+function msgpackHeaders(headers: HeaderList, at: number): (string | Buffer)[] {
+  const out = headers.slice();
+  out[at + 1] = MSGPACK;
+  out.push('vary', 'Accept');
+  return out;
+}
+
+/**
+ * The answer side of translation, for a client that accepts MessagePack: a JSON answer (whole or
+ * streamed) is gathered, translated and sent in one reply with Content-Type application/msgpack
+ * and Vary: Accept; any other answer passes unchanged. A JSON answer that does not parse is a
+ * 502 problem (the upstream's bytes are not passed on as if they were what was asked for).
+ */
+export class MsgpackAnswerExchange extends ForwardingExchange {
+  private gathering: { status: number; headers: (string | Buffer)[]; chunks: Buffer[]; size: number } | null = null;
+
+  constructor(real: Exchange, private readonly requestId: string) {
+    super(real);
+  }
+
+  override reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void {
+    const at = jsonContentType(headers);
+    if (at < 0) {
+      this.real.reply(status, headers, body, closeConnection);
+      return;
+    }
+    this.translate(status, msgpackHeaders(headers, at), typeof body === 'string' ? body : body, closeConnection);
+  }
+
+  override replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {
+    const at = jsonContentType(headers);
+    // A HEAD answer: the length a GET would have had in MessagePack is not known without the body.
+    if (at < 0) this.real.replyNoBody(status, headers, reportedLength);
+    else this.real.replyNoBody(status, msgpackHeaders(headers, at), -1);
+  }
+
+  override streamStart(status: number, headers: HeaderList, totalSize: number): void {
+    const at = jsonContentType(headers);
+    if (at < 0) this.real.streamStart(status, headers, totalSize);
+    else this.gathering = { status, headers: msgpackHeaders(headers, at), chunks: [], size: 0 };
+  }
+
+  override streamWrite(chunk: Buffer): boolean {
+    const g = this.gathering;
+    if (g === null) return this.real.streamWrite(chunk);
+    g.size += chunk.length;
+    if (g.size > MAX_TRANSLATED) {
+      this.gathering = null;
+      replyProblem(this.real, this.requestId, 'TG_UPSTREAM_FAILED', 'The upstream answer is too large to translate to MessagePack.');
+      return true;
+    }
+    g.chunks.push(Buffer.from(chunk)); // borrowed: the upstream client reuses its memory
+    return true;
+  }
+
+  override streamEnd(): void {
+    const g = this.gathering;
+    if (g === null) {
+      if (!this.real.finished) this.real.streamEnd();
+      return;
+    }
+    this.gathering = null;
+    this.translate(g.status, g.headers, Buffer.concat(g.chunks, g.size), false);
+  }
+
+  private translate(status: number, headers: (string | Buffer)[], body: string | Buffer, closeConnection: boolean | undefined): void {
+    const result = jsonToMsgpack(body);
+    if (!result.ok) {
+      replyProblem(this.real, this.requestId, 'TG_UPSTREAM_FAILED', 'The upstream answered with JSON that does not parse, so it cannot be translated to MessagePack.', ['vary', 'Accept'], closeConnection);
+      return;
+    }
+    this.real.reply(status, headers, result.body, closeConnection);
+  }
+}
+
+/** The request side: the client's MessagePack body, already translated, handed over as JSON. */
+export class JsonBodyExchange extends ForwardingExchange {
+  constructor(real: Exchange, private readonly body: Buffer) {
+    super(real);
+  }
+
+  override get contentLength(): number { return this.body.length; }
+  override get hasBody(): boolean { return this.body.length > 0; }
+  override readBody(onChunk: (chunk: Buffer, last: boolean) => void): void { onChunk(this.body, true); }
+  override pauseBody(): void {}
+  override resumeBody(): void {}
+}

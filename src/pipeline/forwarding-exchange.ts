@@ -53,6 +53,10 @@ export class HeaderAddingExchange extends ForwardingExchange {
   override reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void { this.real.reply(status, this.with(headers), body, closeConnection); }
   override replyNoBody(status: number, headers: HeaderList, reportedLength: number): void { this.real.replyNoBody(status, this.with(headers), reportedLength); }
   override streamStart(status: number, headers: HeaderList, totalSize: number): void { this.real.streamStart(status, this.with(headers), totalSize); }
+  /** A stored answer (the cache's): `extra` is added; its stored header lines are sent as stored, unfiltered by `keep`. */
+  override replyStored(status: number, head: Uint8Array, nameLength: number, headers: HeaderList, body: Uint8Array | null, reportedLength: number): void {
+    this.real.replyStored(status, head, nameLength, this.with(headers), body, reportedLength);
+  }
 }
 
 /** The first value of a request header (names lowercase, as RequestContext.headers holds them), or null. */

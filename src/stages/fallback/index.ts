@@ -1,4 +1,5 @@
 import type { RespondConfig } from '../../config/types.js';
+import { fixedAnswer } from '../respond/index.js';
 import type { Exchange, HeaderList } from '../../pipeline/exchange.js';
 import { ForwardingExchange } from '../../pipeline/forwarding-exchange.js';
 import type { StageFactory } from '../../pipeline/types.js';
@@ -28,20 +29,7 @@ export const fallbackStage: StageFactory = (route, _deps, next) => {
 };
 
 function buildAnswer(spec: RespondConfig, responseSet: Readonly<Record<string, string>>): FallbackAnswer {
-  const headers: string[] = [];
-  let body: Buffer;
-  if (spec.json !== undefined) {
-    body = Buffer.from(JSON.stringify(spec.json));
-    headers.push('content-type', 'application/json');
-  } else {
-    body = Buffer.from(spec.body ?? '');
-    if (spec.body !== undefined) headers.push('content-type', 'text/plain; charset=utf-8');
-  }
-  for (const [name, value] of Object.entries({ ...spec.headers, ...responseSet })) {
-    const at = headers.indexOf(name);
-    if (at >= 0 && at % 2 === 0) headers[at + 1] = value;
-    else headers.push(name, value);
-  }
+  const { headers, body } = fixedAnswer(spec, { ...spec.headers, ...responseSet });
   // Never stored by a cache downstream of the gateway: it stands in for an answer that failed.
   if (!headers.includes('cache-control')) headers.push('cache-control', 'no-store');
   return { status: spec.status, headers, body };

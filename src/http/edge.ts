@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
 import { METHODS } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { RouteTable } from '../routing/route-table.js';
@@ -14,6 +14,7 @@ import { statusLine } from './status-line.js';
 import { acceptRequestId, isValidTraceparent, newTraceparent } from './request-id.js';
 import { classifyTransferEncoding, endsConnection, hasNonAsciiPath, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
 import type { UwsQuirks } from './uws-builds.js';
+import { readUpgrade, UwsUpgrade, webSocketBehavior, type SocketData, type UpgradeRequest } from './websocket-edge.js';
 
 /** What one config generation gives the edge; swapped as one reference on reload. */
 export interface EdgeState {
@@ -44,11 +45,17 @@ const DIGITS = /^\d{1,15}$/;
 // over any token (`get`, `FOO`), which strict upstreams refuse as a message they cannot frame.
 const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 
+/** The edge of one app: its request handler, and the WebSocket behaviour whose upgrades it routes the same way. */
+export type EdgeHandler = ((res: HttpResponse, req: HttpRequest) => void) & { readonly websocket?: WebSocketBehavior<SocketData> };
+
 /**
  * The uWS request handler: copies what the pipeline needs out of the uWS request synchronously,
  * answers malformed and unroutable requests, and hands the rest to the route's compiled chain.
+ * WebSocket upgrade requests come through the same handler (from the behaviour's `upgrade`) with
+ * the upgrade on the exchange: a websocket route's stage accepts it, any other route answers it
+ * as a plain request.
  */
-export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpRequest) => void {
+export function createEdge(hooks: EdgeHooks): EdgeHandler {
   const quirks = hooks.quirks;
   // The legacy build drops every method but the nine standard ones itself; the current one hands
   // over any method without spaces or controls, '(' or '@' included (quirk standardMethodsOnly).
@@ -67,7 +74,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
   // when one throws, this is its request.
   let handling: UwsExchange | null = null;
 
-  const handle = (res: HttpResponse, req: HttpRequest): void => {
+  const handle = (res: HttpResponse, req: HttpRequest, upgrade: UpgradeRequest | null): void => {
     // Read the generation once: this request runs entirely on it even if a reload swaps it now.
     const state = hooks.state();
     // Never getMethod(): it lowercases the method in place (quirk getMethodLowercasesInPlace).
@@ -111,6 +118,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const declared = chunked ? -1 : lengthLines === 0 ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
     const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, exchangeHooks, quirks, state.serverHeader);
     handling = ex;
+    if (upgrade !== null) ex.upgrade = new UwsUpgrade(ex, res, upgrade);
     ex.method = method;
     ex.path = url;
     // For the access log, refused and unrouted requests included.
@@ -207,10 +215,10 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     route.handle(ctx);
   };
 
-  return (res, req) => {
+  const run = (res: HttpResponse, req: HttpRequest, upgrade: UpgradeRequest | null): void => {
     handling = null;
     try {
-      handle(res, req);
+      handle(res, req, upgrade);
     } catch (err) {
       // An exception in the edge or, synchronously, in a stage: this request fails, not the worker.
       const ex = handling as UwsExchange | null; // set by handle(), which TypeScript does not follow
@@ -220,6 +228,9 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       handling = null; // keeps no finished request alive until the next one
     }
   };
+  const http = (res: HttpResponse, req: HttpRequest): void => run(res, req, null);
+  const onUpgrade = (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => run(res, req, readUpgrade(req, context));
+  return Object.assign(http, { websocket: webSocketBehavior(onUpgrade) });
 }
 
 const REQUEST_FAILED = 'request failed: exception in the gateway';

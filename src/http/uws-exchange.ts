@@ -1,6 +1,7 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import type { Exchange, HeaderList } from '../pipeline/exchange.js';
 import type { RequestContext } from '../pipeline/context.js';
+import type { WebSocketUpgrade } from '../pipeline/websocket.js';
 import { replyProblem } from '../pipeline/problem-reply.js';
 import { statusLine } from './status-line.js';
 import type { UwsQuirks } from './uws-builds.js';
@@ -52,6 +53,8 @@ export class UwsExchange implements Exchange {
   status = 0;
   bytesWritten = 0;
   bytesRead = 0;
+  /** Set by the edge on a WebSocket upgrade request (websocket-edge.ts). */
+  upgrade: WebSocketUpgrade | null = null;
   private abortCb: (() => void) | null = null;
   private drainCb: (() => void) | null = null;
   private headStatus = 0;
@@ -96,6 +99,23 @@ export class UwsExchange implements Exchange {
 
   get hasBody(): boolean {
     return this.contentLength !== 0;
+  }
+
+  /**
+   * The upgrade was accepted (101): the HTTP response is gone. The exchange stays in flight (the
+   * app is not closed under it, a drain waits for it) until the WebSocket closes.
+   */
+  upgraded(): void {
+    this.finished = true;
+    this.status = 101;
+    this.abortCb = null;
+  }
+
+  /** The upgraded WebSocket closed: its bytes count as this exchange's, and it finishes (access log, metering). */
+  socketClosed(bytesIn: number, bytesOut: number): void {
+    this.bytesRead += bytesIn;
+    this.bytesWritten += bytesOut;
+    this.hooks.onFinish(this);
   }
 
   onAbort(cb: () => void): void {

@@ -20,6 +20,7 @@
 import { counter, gauge, summary, type MetricDef } from './metric-def.js';
 import { METERING_METRICS } from '../metering/metrics.js';
 import { CACHE_RESULTS } from '../stages/cache/metrics.js';
+import { WEBSOCKETS_OPEN } from '../stages/websocket/metrics.js';
 
 export const REQUESTS = counter('tollgate_requests_total', ['route', 'method', 'status'],
   'Requests answered, by route id ("(unmatched)": no route), method and status sent (499: the client went away first).');
@@ -135,6 +136,7 @@ export const CATALOGUE: readonly MetricDef[] = [
   JWKS_KEYS,
   ...METERING_METRICS,
   CACHE_RESULTS,
+  WEBSOCKETS_OPEN,
   PROCESS_RSS,
   PROCESS_CPU,
   PROCESS_START,

@@ -1,6 +1,7 @@
 // The downstream side of one request as the pipeline sees it. src/http/uws-exchange.ts is the
 // only implementation over uWS; stages never touch uWS objects, so they can be driven by any
 // implementation of this interface.
+import type { WebSocketUpgrade } from './websocket.js';
 
 /**
  * A flat header list: name, value, name, value... Names are strings; a value is a Buffer only when
@@ -16,6 +17,8 @@ export interface Exchange {
   /** Declared request body length; -1 when chunked, 0 when there is no body. */
   readonly contentLength: number;
   readonly hasBody: boolean;
+  /** The request asks for a WebSocket upgrade the edge can accept; null for any other request. */
+  readonly upgrade: WebSocketUpgrade | null;
   /** Set once; called when the client goes away before the answer is complete. */
   onAbort(cb: () => void): void;
 

@@ -1,4 +1,5 @@
 import type { Exchange, HeaderList } from './exchange.js';
+import type { WebSocketUpgrade } from './websocket.js';
 
 /**
  * An exchange that hands everything to the one it wraps: a stage that changes one part of the
@@ -14,6 +15,7 @@ export class ForwardingExchange implements Exchange {
   get hasBody(): boolean { return this.real.hasBody; }
   get status(): number { return this.real.status; }
   get bytesWritten(): number { return this.real.bytesWritten; }
+  get upgrade(): WebSocketUpgrade | null { return this.real.upgrade; }
 
   onAbort(cb: () => void): void { this.real.onAbort(cb); }
   readBody(onChunk: (chunk: Buffer, last: boolean) => void): void { this.real.readBody(onChunk); }

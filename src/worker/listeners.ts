@@ -8,7 +8,7 @@
 // new app, listening on the same port beside the old one; then the old listen socket closes. The
 // old app keeps its open connections (they run the current routes: the edge reads the current
 // generation per request) until they finish, and is closed once idle.
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, WebSocketBehavior } from 'uWebSockets.js';
 import type { Uws } from '../http/load-uws.js';
 import type { ListenerConfig, TlsCertificate } from '../config/schema/listen.js';
 import { defaultCertificate } from '../config/default-certificate.js';
@@ -23,8 +23,12 @@ export interface AppTraffic {
 
 export type Scheme = 'http' | 'https';
 
-/** Makes the request handler of one app (the edge), reporting its requests to `traffic`. */
-export type HandlerFactory = (scheme: Scheme, traffic: AppTraffic) => (res: HttpResponse, req: HttpRequest) => void;
+/**
+ * Makes the request handler of one app (the edge), reporting its requests to `traffic`; with a
+ * `websocket` behaviour, WebSocket upgrades are registered too (an open WebSocket counts as a
+ * request in flight until it closes, so a replaced app stays open for it).
+ */
+export type HandlerFactory = (scheme: Scheme, traffic: AppTraffic) => ((res: HttpResponse, req: HttpRequest) => void) & { readonly websocket?: WebSocketBehavior<never> };
 
 /** Told of every app this worker makes and closes (connection limits apply per app: http/connection-limits.ts). */
 export interface AppHooks {
@@ -254,14 +258,17 @@ export class WorkerListeners {
     });
     this.hooks.opened(app);
     const handler = this.handlerFor(scheme, instance);
+    const websocket = handler.websocket;
     app.any('/*', handler);
+    if (websocket !== undefined) app.ws('/*', websocket);
     for (const { entry } of certificates) {
       if (entry.serverName === null) continue;
       // A server name gets its own router in uWS: requests on connections that chose this name
       // are routed there, so the edge is registered under it too. (uWS prints "Browsed to SNI"
       // on stdout here.)
       app.addServerName(entry.serverName, uwsOptions(entry));
-      app.domain(entry.serverName).any('/*', handler);
+      const domain = app.domain(entry.serverName).any('/*', handler);
+      if (websocket !== undefined) domain.ws('/*', websocket);
     }
     return instance;
   }

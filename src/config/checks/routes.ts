@@ -22,7 +22,7 @@ export function checkRoutes(raw: unknown): Problem[] {
   asList(root?.['routes']).forEach((value, index) => {
     const route = asMap(value);
     if (!route) return;
-    problems.push(...checkTarget(route, index, upstreams), ...checkRewrite(route, index));
+    problems.push(...checkTarget(route, index, upstreams), ...checkRewrite(route, index), ...checkWebSocket(route, index));
     const id = asString(route['id']);
     if (id !== null) {
       const first = firstIndexById.get(id);
@@ -58,6 +58,19 @@ function checkTarget(route: RawMap, index: number, upstreams: RawMap): Problem[]
     }
   }
   return problems;
+}
+
+/** A WebSocket route proxies the upgrade (a GET) to its own upstream. */
+function checkWebSocket(route: RawMap, index: number): Problem[] {
+  const websocket = route['websocket'];
+  if (websocket === undefined || websocket === false) return [];
+  const at = ['routes', index, 'websocket'];
+  if (route['upstream'] === undefined) return [{ path: at, at: 'key', message: '"websocket" needs the route\'s "upstream" (the service the WebSocket is proxied to)' }];
+  const methods = asList(asMap(route['match'])?.['methods']);
+  if (methods.length > 0 && !methods.some((m) => typeof m === 'string' && m.toUpperCase() === 'GET')) {
+    return [{ path: ['routes', index, 'match', 'methods'], at: 'value', message: 'a "websocket" route must allow GET: WebSocket upgrades are GET requests' }];
+  }
+  return [];
 }
 
 function checkRewrite(route: RawMap, index: number): Problem[] {

@@ -6,6 +6,7 @@ import { routeCacheSchema } from './cache.js';
 import { routeAuthShape } from './auth.js';
 import { aggregateCallsSchema } from './aggregate.js';
 import { corsSchema } from './cors.js';
+import { websocketSchema } from './websocket.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
 import { routeRateLimitSchema } from './rate-limits.js';
 import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
@@ -72,6 +73,9 @@ export const routeSchema = strictObjectRefusing(
     rateLimit: orNull(routeRateLimitSchema),
     aggregate: orNull(aggregateCallsSchema.meta({ description: 'Calls made in parallel, answered as one JSON object keyed by each call\'s "as" (instead of upstream or respond)' })),
     translate: z.boolean().default(true).meta({ description: 'JSON <-> MessagePack for clients sending or accepting application/msgpack; false turns it off' }),
+    websocket: orNull(websocketSchema.meta({
+      description: 'Proxy WebSocket upgrades to the upstream (true, or { idleTimeout, maxPayloadLength, maxBackpressure }) once the route\'s auth, rate limits and quota pass; other requests are proxied as usual',
+    })),
     cors: orNull(corsSchema.meta({ description: 'Cross-origin access from browsers: preflights answered by the gateway, allow headers on answers' })),
     cache: orNull(routeCacheSchema.meta({ description: 'Keep GET answers in the shared LMDB cache (top-level `cache` bounds it); HEAD is answered from them' })),
     fallback: orNull(respondSchema.meta({
@@ -79,7 +83,7 @@ export const routeSchema = strictObjectRefusing(
     })),
   },
   'route-level ',
-  ['websocket'],
+  [],
 );
 
 export const routesSchema = z.array(routeSchema).default([]);

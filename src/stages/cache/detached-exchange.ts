@@ -14,6 +14,7 @@ export class DetachedExchange implements Exchange {
   readonly hasBody = false;
   status = 0;
   readonly bytesWritten = 0;
+  readonly upgrade = null;
 
   constructor(private readonly log: Logger, private readonly context: Record<string, unknown>) {}
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { errorsOf } from './fixtures/load.js';
+import { configOf, errorsOf } from './fixtures/load.js';
 
 t.test('top-level keys of later features are refused at their key', async (t) => {
   const keys = ['cluster'];
@@ -7,10 +7,22 @@ t.test('top-level keys of later features are refused at their key', async (t) =>
   t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 1}:1 ${key}: top-level "${key}" is not supported yet`));
 });
 
-t.test('route-level keys of later features are refused at their key', async (t) => {
-  const keys = ['websocket'];
-  const yaml = `upstreams: { u: { targets: [http://x] } }\nroutes:\n  - id: r\n    match: { path: /r }\n    upstream: u\n${keys.map((k) => `    ${k}: true\n`).join('')}`;
-  t.same(errorsOf(t, yaml), keys.map((key, i) => `gw.yaml:${i + 6}:5 routes.0.${key}: route-level "${key}" is not supported yet`));
+t.test('route websocket: true or its settings, on a route with an upstream that takes GET', async (t) => {
+  const base = 'upstreams: { u: { targets: [http://x] } }\nroutes:\n';
+  t.same(configOf(t, base + '  - { id: r, match: { path: /r }, upstream: u, websocket: true }\n').routes[0]!.websocket,
+    { idleTimeout: 120_000, maxPayloadLength: 1024 * 1024, maxBackpressure: 1024 * 1024 });
+  t.same(configOf(t, base + '  - { id: r, match: { path: /r }, upstream: u, websocket: { idleTimeout: 30s, maxBackpressure: 256kb } }\n').routes[0]!.websocket,
+    { idleTimeout: 30_000, maxPayloadLength: 1024 * 1024, maxBackpressure: 256 * 1024 });
+  t.equal(configOf(t, base + '  - { id: r, match: { path: /r }, upstream: u, websocket: false }\n').routes[0]!.websocket, null);
+  t.same(errorsOf(t, base + '  - { id: r, match: { path: /r }, respond: { status: 200 }, websocket: true }\n'),
+    ['gw.yaml:3:61 routes.0.websocket: "websocket" needs the route\'s "upstream" (the service the WebSocket is proxied to)']);
+  t.same(errorsOf(t, base + '  - { id: r, match: { path: /r, methods: [POST] }, upstream: u, websocket: true }\n'),
+    ['gw.yaml:3:42 routes.0.match.methods: a "websocket" route must allow GET: WebSocket upgrades are GET requests']);
+  t.same(errorsOf(t, base + '  - { id: r, match: { path: /r }, upstream: u, websocket: { maxPayloadLength: 32mb, idleTimout: 1s } }\n'), [
+    'gw.yaml:3:79 routes.0.websocket.maxPayloadLength: must be at most 16777216 bytes',
+    'gw.yaml:3:85 routes.0.websocket.idleTimout: unknown key "idleTimout"',
+  ]);
+  t.same(errorsOf(t, base + '  - { id: r, match: { path: /r }, upstream: u, websocket: yes }\n'), ['gw.yaml:3:59 routes.0.websocket: expected a mapping, got the string "yes"']);
 });
 
 t.test('an upstream needs targets or discover', async (t) => {
@@ -50,7 +62,7 @@ t.test('any other unknown key is an error at every level, with the closest known
   ]);
 });
 
-t.test('no suggestion for a key that is nothing like a known one, nor one that is not supported yet', async (t) => {
+t.test('no suggestion for a key that is nothing like a known one', async (t) => {
   t.same(errorsOf(t, 'colour: blue\nlisten: { xyz: 1 }\nretyr: 1\n'), [
     'gw.yaml:1:1 colour: unknown key "colour"',
     'gw.yaml:2:11 listen.xyz: unknown key "xyz"',
@@ -59,6 +71,6 @@ t.test('no suggestion for a key that is nothing like a known one, nor one that i
   const upstream = errorsOf(t, 'upstreams:\n  u:\n    targets: [{ url: "http://x", wieght: 2 }]\nroutes:\n  - { id: r, match: { path: /r }, upstream: u, websockt: true }\n');
   t.same(upstream, [
     'gw.yaml:3:34 upstreams.u.targets.0.wieght: unknown key "wieght" (did you mean "weight"?)',
-    'gw.yaml:5:48 routes.0.websockt: unknown key "websockt"',
-  ], 'inside a list of alternatives, and "websocket" (not supported yet) is not offered');
+    'gw.yaml:5:48 routes.0.websockt: unknown key "websockt" (did you mean "websocket"?)',
+  ], 'inside a list of alternatives');
 });

@@ -9,7 +9,7 @@ import { corsSchema } from './cors.js';
 import { websocketSchema } from './websocket.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
 import { routeRateLimitSchema } from './rate-limits.js';
-import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
+import { duration, name, orNull } from './scalars.js';
 
 /** match.path and rewrite share the path syntax; how they relate is checked in checks/routes.ts. */
 const pathChecked = (parse: (path: string) => PathPatternResult) => z.string().superRefine((path, ctx) => {
@@ -54,7 +54,7 @@ export const respondSchema = z.strictObject({
   headers: headerMap('response').prefault({}).meta({ description: 'Headers of the answer' }),
 });
 
-export const routeSchema = strictObjectRefusing(
+export const routeSchema = z.strictObject(
   {
     id: name('route id').meta({ description: 'Unique; names the route in logs, metrics (the route label) and the admin snapshot' }),
     match: matchSchema.meta({ description: 'Which requests the route takes' }),
@@ -82,8 +82,6 @@ export const routeSchema = strictObjectRefusing(
       description: 'Answer given instead when the upstream fails (refused, reset, timeout, invalid answer, no target, 500/502/503/504) and no stale cached entry may be served',
     })),
   },
-  'route-level ',
-  [],
 );
 
 export const routesSchema = z.array(routeSchema).default([]);

@@ -22,10 +22,11 @@ const settings = z.strictObject({
 
 export type WebSocketConfig = z.output<typeof settings>;
 
-/** `websocket: true` takes the defaults; `false` is the same as leaving it out. */
-export const websocketSchema = z
-  .union([z.boolean(), settings])
-  .transform((value): WebSocketConfig | null => {
-    if (value === false) return null;
-    return value === true ? settings.parse({}) : value;
-  });
+/**
+ * `websocket: true` takes the defaults; `false` is the same as leaving it out. Read as the
+ * settings object (true: {}) so a mistake inside it is reported at its own key.
+ */
+export const websocketSchema = z.preprocess(
+  (value) => (value === true ? {} : value === false ? null : value),
+  settings.nullable(),
+).meta({ anyOf: [{ type: 'boolean' }, { type: 'object' }] });

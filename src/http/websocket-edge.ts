@@ -50,6 +50,17 @@ export class UwsUpgrade implements WebSocketUpgrade {
   }
 }
 
+/** The WebSockets open on this worker thread, so that a drain can close them (closeWebSockets). */
+const openSockets = new Set<UwsClientSocket>();
+
+/**
+ * Sends every open WebSocket of this thread a close frame (a drain: 1001, going away); their
+ * close handlers close the upstream sides, and their exchanges finish as they go.
+ */
+export function closeWebSockets(code: number, reason: string): void {
+  for (const socket of [...openSockets]) socket.end(code, reason);
+}
+
 class UwsClientSocket implements ClientSocket {
   closed = false;
   bytesIn = 0;
@@ -110,6 +121,7 @@ export function webSocketBehavior(upgrade: (res: HttpResponse, req: HttpRequest,
     open: (ws) => guard(ws, 'websocket open handler', (data) => {
       const socket = new UwsClientSocket(ws);
       data.socket = socket;
+      openSockets.add(socket);
       data.events.opened(socket);
     }),
     message: (ws, message, binary) => guard(ws, 'websocket message handler', (data) => {
@@ -122,7 +134,10 @@ export function webSocketBehavior(upgrade: (res: HttpResponse, req: HttpRequest,
     close: (ws, code, reason) => {
       const data = ws.getUserData();
       const socket = data.socket;
-      if (socket !== null) socket.closed = true;
+      if (socket !== null) {
+        socket.closed = true;
+        openSockets.delete(socket);
+      }
       try {
         data.events.closed(code, reason);
       } catch (err) {

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { dropUwsMark, loadUws, type UwsBuild } from '../http/load-uws.js';
 import { ConnectionLimits } from '../http/connection-limits.js';
 import { createEdge } from '../http/edge.js';
+import { closeWebSockets } from '../http/websocket-edge.js';
 import type { UwsExchange } from '../http/uws-exchange.js';
 import { createLogger, flushLogger } from '../observability/pino-logger.js';
 import { createAccessLog, type AccessLog } from '../observability/access-log.js';
@@ -132,6 +133,9 @@ async function drain(timeoutMs: number): Promise<void> {
   draining = true;
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_DRAINING);
   listeners?.stopAccepting();
+  // An open WebSocket would hold the drain until its timeout: told to go away, its client and
+  // upstream close now (each is an exchange in flight until its close handler runs).
+  closeWebSockets(1001, 'gateway shutting down');
   if (inFlight > 0) {
     await new Promise<void>((resolve) => {
       drainDone = resolve;

@@ -1,40 +1,8 @@
 // Route `websocket` against a real gateway (one worker) and a real ws upstream, with ws clients.
 import t from 'tap';
-import { WebSocket } from 'ws';
 import { oneUpstreamYaml, startGateway } from '../../helpers/gateway-process.js';
+import { connect } from './ws-client.js';
 import { startWsUpstream } from './ws-upstream.js';
-
-interface Client {
-  ws: WebSocket;
-  messages: { data: Buffer; binary: boolean }[];
-  next(): Promise<{ data: Buffer; binary: boolean }>;
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-function connect(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<Client> {
-  const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers });
-  const messages: Client['messages'] = [];
-  const waiting: ((m: Client['messages'][number]) => void)[] = [];
-  ws.on('message', (data: Buffer, binary: boolean) => {
-    const m = { data, binary };
-    const w = waiting.shift();
-    if (w) w(m);
-    else messages.push(m);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({
-      ws, messages, closed,
-      next: () => (messages.length > 0 ? Promise.resolve(messages.shift()!) : new Promise((r) => waiting.push(r))),
-    }));
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => reject(Object.assign(new Error(`status ${res.statusCode}`), { status: res.statusCode, headers: res.headers, body })));
-    });
-    ws.once('error', reject);
-  });
-}
 
 const ROUTES = `
   - id: live

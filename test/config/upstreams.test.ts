@@ -64,7 +64,8 @@ t.test('balance: round-robin, least-requests or consistent-hash', async (t) => {
 t.test('connections and timeouts', async (t) => {
   const config = configOf(t, 'upstreams:\n  a:\n    targets: [http://x]\n    connections: 8\n    timeout: { connect: 500ms, response: 1m }\n');
   t.equal(config.upstreams['a']?.connections, 8);
-  t.same(config.upstreams['a']?.timeout, { connect: 500, response: 60_000 });
+  t.same(config.upstreams['a']?.timeout, { connect: 500, response: 60_000, idle: 60_000 });
+  t.same(configOf(t, 'upstreams:\n  a:\n    targets: [http://x]\n    timeout: { idle: 5m }\n').upstreams['a']?.timeout, { connect: 2000, response: 10_000, idle: 300_000 });
   const errors = errorsOf(t, 'upstreams:\n  a:\n    targets: [http://x]\n    connections: 0\n    timeout: { connect: 0, response: soon }\n');
   t.same(errors, [
     'gw.yaml:4:18 upstreams.a.connections: must be at least 1',

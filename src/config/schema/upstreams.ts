@@ -61,7 +61,8 @@ export const upstreamSchema = z.strictObject({
   timeout: z
     .strictObject({
       connect: duration({ min: 1 }).prefault('2s').meta({ description: 'Time to open a connection to a target' }),
-      response: duration({ min: 1 }).prefault('10s').meta({ description: "Time for the answer's head to arrive, counted from the request's last byte sent, plus any wait for a free connection" }),
+      response: duration({ min: 1 }).prefault('10s').meta({ description: "Time for the answer's head to arrive, counted from the request's last byte sent, plus any wait for a free connection (a route's `timeout` replaces it)" }),
+      idle: duration({ min: 1 }).prefault('60s').meta({ description: "Once the answer's head came, the longest wait for the next piece of its body (a streamed answer such as server-sent events may last any time as long as it does not stall this long); the client being slow to read does not count" }),
     })
     .prefault({})
     .meta({ description: 'Timeouts of calls to this upstream' }),

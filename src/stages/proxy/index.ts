@@ -20,6 +20,7 @@ export const proxyStage: StageFactory = (route, deps) => {
   if (route.upstream === null) return null;
   const upstream = deps.upstreams.get(route.upstream);
   const timeout = route.timeout ?? upstream.config.timeout.response;
+  const idleTimeout = upstream.config.timeout.idle;
   const buildPath = compileRewrite(route.match.path, route.rewrite);
   const requestPlan = planRequestHeaders(route.headers.request, deps.trustedProxies);
   const responsePlan = planResponseHeaders(route.headers.response);
@@ -34,6 +35,7 @@ export const proxyStage: StageFactory = (route, deps) => {
       headers: upstreamHeaders(ctx, requestPlan),
       host: requestPlan.host,
       timeout,
+      idleTimeout,
       responsePlan,
       log,
       meter,

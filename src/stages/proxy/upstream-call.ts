@@ -15,6 +15,8 @@ export interface CallOptions {
   /** headers.request.set's host, replacing the target's; null: the target's host[:port]. */
   host: string | null;
   timeout: number;
+  /** Once the head came, the longest pause in the body (upstream timeout.idle). */
+  idleTimeout: number;
   responsePlan: ResponseHeaderPlan;
   log: Logger;
   /** The upstream's figures: time to the answer's head, its status, failures by kind. */
@@ -78,6 +80,7 @@ export class UpstreamCall implements UpstreamHandler {
       body,
       bodyLength: this.ctx.exchange.contentLength,
       timeout: this.tryTimeout(),
+      idleTimeout: this.opts.idleTimeout,
     }, this);
   }
 

@@ -50,6 +50,8 @@ export class H1Connection implements ResponseSink {
   /** Bumped per request so a stale abort/resume closure cannot touch a later request. */
   private gen = 0;
   private requestSent = false;
+  /** The answer's head came: the body's idle timeout runs instead of the response timeout. */
+  private headed = false;
   private paused = false;
   private connected = false;
   private gone = false;
@@ -100,6 +102,7 @@ export class H1Connection implements ResponseSink {
     this.req = req;
     this.handler = handler;
     this.requestSent = false;
+    this.headed = false;
     this.paused = false;
     this.parser.expect(req.method);
     handler.onStart((err) => {
@@ -213,6 +216,7 @@ export class H1Connection implements ResponseSink {
 
   onResponseHead(status: number, headers: (string | Buffer)[], contentLength: number): void {
     const gen = this.gen;
+    this.headed = true;
     this.startResponseClock();
     this.handler!.onHead(status, headers, contentLength, () => {
       if (this.gen !== gen || !this.paused) return;
@@ -291,7 +295,8 @@ export class H1Connection implements ResponseSink {
    * limits.requestTimeout instead: a slow upload is not a slow upstream.
    */
   private startResponseClock(): void {
-    if (this.requestSent || this.parser.started) this.arm(this.req!.timeout);
+    const req = this.req!;
+    if (this.requestSent || this.parser.started) this.arm(this.headed ? req.idleTimeout ?? req.timeout : req.timeout);
     else if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;

@@ -12,8 +12,10 @@ export interface UpstreamRequest {
   body: Buffer | Readable | null;
   /** Declared length of a streamed body, -1 when unknown. */
   bodyLength: number;
-  /** Response timeout: from the request being sent to the head, and between body chunks. */
+  /** Response timeout: from the request being sent to the head (and between body chunks without idleTimeout). */
   timeout: number;
+  /** Once the head came: the longest wait for the next piece of the body; absent: `timeout`. */
+  idleTimeout?: number;
 }
 
 /** What the caller is told about its request, in order: start, head, data*, then complete or error. */

@@ -6,6 +6,7 @@ import { ordersRoutes } from './orders-service.js';
 import { mountRoutes } from './route-table.js';
 import { slowRoutes } from './slow-service.js';
 import { usersRoutes } from './users-service.js';
+import { mountWebSocketEcho } from './websocket-echo.js';
 
 export interface DemoUpstreamsOptions {
   host?: string;
@@ -44,6 +45,7 @@ function buildApp(service: DemoService): TemplatedApp {
     const flaky = flakyService();
     mountRoutes(app, flaky.routes, flaky.guard);
   }
+  mountWebSocketEcho(app);
   return app;
 }
 

@@ -83,6 +83,14 @@ export interface UwsQuirks {
    */
   readonly connectionFilter: boolean;
   /**
+   * An upgraded WebSocket has pause()/resume(), so reading one client can be stopped. Neither
+   * build: the websocket relay (src/stages/websocket/relay.ts) cannot hold a client back for a
+   * slow upstream, and closes it (1013) past its route's maxBackpressure instead. Everything else
+   * the relay uses (upgrade with open inside it, send results, getBufferedAmount, drain, end with
+   * a code and reason, ping and pong handlers) is the same on both builds.
+   */
+  readonly webSocketPause: boolean;
+  /**
    * What names uWS in the body of its own error pages (the answers of the *Status quirks above),
    * null where it writes none. uWS writes these pages before any handler runs: nothing removes it.
    */
@@ -127,6 +135,7 @@ export const UWS_BUILDS: Readonly<Record<UwsBuildName, UwsBuildSpec>> = {
       idleTimeoutSeconds: 30,
       settableTimeouts: true,
       connectionFilter: true,
+      webSocketPause: false,
       ownPageSignature: '<i>uWebSockets/20 Server</i>',
     },
   },
@@ -152,6 +161,7 @@ export const UWS_BUILDS: Readonly<Record<UwsBuildName, UwsBuildSpec>> = {
       idleTimeoutSeconds: 10,
       settableTimeouts: false,
       connectionFilter: false,
+      webSocketPause: false,
       ownPageSignature: null,
     },
   },

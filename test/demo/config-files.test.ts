@@ -41,9 +41,10 @@ t.test('config/gateway.yaml is valid and points at the demo upstreams', async (t
   t.same(routes.get('status')?.respond?.json, { ok: true });
   t.ok(routes.get('health')?.respond, 'the gateway answers /health itself');
   t.same(routes.get('limited')?.rateLimit, { limit: 5, window: 10_000, by: 'ip' });
+  t.same(routes.get('live')?.websocket, { idleTimeout: 300_000, maxPayloadLength: 1024 * 1024, maxBackpressure: 1024 * 1024 }, 'the README shows the WebSocket route');
   t.same(
     [...routes.keys()].sort(),
-    ['dashboard', 'echo', 'flaky', 'health', 'limited', 'order', 'orders', 'slow', 'status', 'user', 'users'],
+    ['dashboard', 'echo', 'flaky', 'health', 'limited', 'live', 'order', 'orders', 'slow', 'status', 'user', 'users'],
   );
 });
 

@@ -10,6 +10,7 @@ import { describePlatform } from '../../dist/http/load-uws.js';
 import { UWS_BUILDS } from '../../dist/http/uws-builds.js';
 import { rawExchange } from '../helpers/recording-upstream.js';
 import { quirks, uwsBuild } from '../helpers/uws-build.js';
+import { WebSocket } from 'ws';
 
 const LOADER = new URL('../../dist/http/load-uws.js', import.meta.url).href;
 const BODILESS_SERVER = fileURLToPath(new URL('./fixtures/bodiless-server.mjs', import.meta.url));
@@ -216,6 +217,27 @@ t.test('quirks, on a bare uWS App of the loaded build', async (t) => {
     t.equal(text, '', 'nothing is answered');
     t.ok(closed, 'the connection is closed at once');
     t.same(changes, [1, -1, 0], 'opened (+1), closed (-1) inside res.close()');
+  });
+
+  t.test('webSocketPause', async (t) => {
+    const wsApp: TemplatedApp = uws.App();
+    let methods: (() => string[]) | null = null;
+    const opened = new Promise<boolean>((resolve) => {
+      wsApp.ws('/*', {
+        open: (ws) => {
+          methods = () => Object.getOwnPropertyNames(Object.getPrototypeOf(ws) as object);
+          resolve(typeof (ws as unknown as { pause?: unknown }).pause === 'function' && typeof (ws as unknown as { resume?: unknown }).resume === 'function');
+        },
+      });
+    });
+    const wsSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+      wsApp.listen('127.0.0.1', 0, (s) => (s === false ? reject(new Error('cannot listen')) : resolve(s)));
+    });
+    t.teardown(() => (wsApp as TemplatedApp & { close(): void }).close());
+    const client = new WebSocket(`ws://127.0.0.1:${uws.us_socket_local_port(wsSocket)}/`);
+    client.on('error', () => {});
+    t.equal(await opened, quirks.webSocketPause, `WebSocket methods: ${methods === null ? '' : (methods as () => string[])().join(' ')}`);
+    client.terminate();
   });
 
   t.test('settableTimeouts', async (t) => {

@@ -16,6 +16,7 @@ import hdr from 'hdr-histogram-js';
 import { parse as parseYaml } from 'yaml';
 import { scenarios } from './scenarios/proxy.mjs';
 import { startSlowCrowd } from './slow-crowd.mjs';
+import { wsLoad } from './ws-load.mjs';
 import { benchSvg } from './svg.mjs';
 import { resultsDir, writeReportFiles } from '../native-bench/lib/report-files.mjs';
 
@@ -288,6 +289,7 @@ async function stopGateway(gateway) {
  * microseconds: `latencyUs` gives the percentiles reported.
  */
 async function load(url, request, opts, seconds) {
+  if (request.websocket !== undefined) return wsLoad(url.replace(/^http/, 'ws') + request.path, request.websocket, opts.connections, seconds);
   const latencyUs = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const run = autocannon({
     url: url + request.path,

@@ -6,7 +6,11 @@ import { BENCH_AUTH_HEADERS } from '../jwt-bench-key.mjs';
 
 const BODY_4K = 'x'.repeat(4096);
 
-/** @typedef {{ method: string, path: string, body?: string, headers?: Record<string, string> }} BenchRequest */
+/**
+ * @typedef {{ method: string, path: string, body?: string, headers?: Record<string, string>, websocket?: { messageSize: number, binary?: boolean } }} BenchRequest
+ * `websocket`: a WebSocket echo instead of HTTP (bench/ws-load.mjs): each connection sends a
+ * message and waits for its echo; the figures are messages per second and round-trip times.
+ */
 /**
  * @typedef {{ name: string, title: string, request: BenchRequest, direct?: BenchRequest, crowd?: number }} Scenario
  * `crowd`: that many slow and idle connections (bench/slow-crowd.mjs) are held open against the
@@ -61,6 +65,23 @@ export const scenarios = [
     title: 'small JSON through JWT (RS256, one repeated token) + a rate limit by consumer never reached (GET /auth/small; direct = upstream /small): compare with small',
     request: { method: 'GET', path: '/auth/small', headers: BENCH_AUTH_HEADERS },
     direct: { method: 'GET', path: '/small' },
+  },
+  {
+    name: 'aggregate-2',
+    title: 'aggregation of 2 calls to /small, answered as one JSON object (GET /aggregate/small; direct = upstream /small, one call): compare with small',
+    request: { method: 'GET', path: '/aggregate/small' },
+    direct: { method: 'GET', path: '/small' },
+  },
+  {
+    name: 'small-msgpack',
+    title: 'plain proxy, small JSON translated to MessagePack (GET /small with Accept: application/msgpack; direct = upstream /small as JSON): compare with small',
+    request: { method: 'GET', path: '/small', headers: { accept: 'application/msgpack' } },
+    direct: { method: 'GET', path: '/small' },
+  },
+  {
+    name: 'ws-echo',
+    title: 'WebSocket echo, 64-byte text messages, one in flight per connection (WS /ws/echo; messages/s and round trips)',
+    request: { method: 'GET', path: '/ws/echo', websocket: { messageSize: 64 } },
   },
   {
     name: 'static',

@@ -60,7 +60,7 @@ t.test('bench/gateway.bench.yaml is valid and routes every bench scenario', asyn
   t.equal(config.log.access, false);
   t.same(config.upstreams['users']?.targets.map((target) => target.url), ['http://127.0.0.1:9001']);
   const paths = config.routes.map((route) => route.match.path);
-  t.same(paths.sort(), ['/auth/small', '/bytes/:n', '/cached/bytes/:n', '/cached/small', '/echo', '/small', '/small-checked', '/static']);
+  t.same(paths.sort(), ['/aggregate/small', '/auth/small', '/bytes/:n', '/cached/bytes/:n', '/cached/small', '/echo', '/small', '/small-checked', '/static', '/ws/*']);
   const cached = config.routes.filter((route) => route.cache !== null).map((route) => route.rewrite);
   t.same(cached, ['/small', '/bytes/:n'], 'the cache-hit scenarios ask for the same answers as small and bytes-64k');
   const authRoute = config.routes.find((route) => route.id === 'small-auth');
@@ -72,7 +72,7 @@ t.test('bench/gateway.bench.yaml is valid and routes every bench scenario', asyn
   t.equal(staticRoute?.respond?.status, 200);
   for (const scenario of scenarios) {
     t.ok(
-      config.routes.some((route) => new RegExp(`^${route.match.path.replace(/:\w+/g, '[^/]+')}$`).test(scenario.request.path)),
+      config.routes.some((route) => new RegExp(`^${route.match.path.replace(/:\w+/g, '[^/]+').replace(/\*$/, '.*')}$`).test(scenario.request.path)),
       `scenario ${scenario.name} (${scenario.request.path}) has a route`,
     );
   }

@@ -121,6 +121,22 @@ t.test('websocket routes', async (t) => {
     await c.closed;
   });
 
+  t.test('an upstream that does not read: the client is closed with 1013 rather than buffered without bound', async (t) => {
+    const c = await connect(`${wsUrl}/ws/deaf`);
+    const conn = up.connections.at(-1)!;
+    let sent = 0;
+    // 60 KiB messages until the gateway gives up: the loopback socket buffers take some MiB first,
+    // then more than maxBackpressure (256 KiB) waits in the gateway's queue for the upstream.
+    while (c.ws.readyState === c.ws.OPEN && sent < 2000) {
+      await new Promise<void>((resolve) => c.ws.send(Buffer.alloc(60 * 1024), { binary: true }, () => resolve()));
+      sent++;
+    }
+    t.ok(sent < 2000, `the gateway closed the client after ${sent} messages`);
+    t.same(await c.closed, { code: 1013, reason: 'upstream is not keeping up' });
+    conn.socket.resume();
+    t.equal((await conn.closed).code, 1013, 'the upstream is told too');
+  });
+
   t.test('auth refuses the upgrade with 401 before any upgrade; with a key it passes', async (t) => {
     const before = up.connections.length;
     const err = await connect(`${wsUrl}/private/echo`).then(() => null, (e: Error & { status?: number; body?: string; headers?: Record<string, string> }) => e);

@@ -2,6 +2,7 @@
 //   /ws/echo           echoes every message, text as text, binary as binary
 //   /ws/close/CODE     closes with CODE and the reason "upstream says bye" right after opening
 //   /ws/flood/N/SIZE   sends N binary messages of SIZE bytes (a 4-byte sequence number first) as fast as ws takes them
+//   /ws/deaf           reads nothing (its socket is paused)
 // Plain HTTP requests are answered 200 "plain". Every connection is recorded.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,6 +43,8 @@ export async function startWsUpstream(): Promise<WsUpstream> {
       socket.on('message', (data, binary) => socket.send(data as Buffer, { binary }));
     } else if (path.startsWith('/ws/close/')) {
       socket.close(Number(path.split('/')[3]), 'upstream says bye');
+    } else if (path.startsWith('/ws/deaf')) {
+      socket.pause();
     } else if (path.startsWith('/ws/flood/')) {
       const [, , , n, size] = path.split('/');
       for (let i = 0; i < Number(n); i++) {

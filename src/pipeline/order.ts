@@ -9,6 +9,7 @@ import { ipRateLimitStage, keyedRateLimitStage } from '../stages/rate-limit/inde
 import { corsStage } from '../stages/cors/index.js';
 import { aggregateStage } from '../stages/aggregate/index.js';
 import { translateStage } from '../stages/translate/index.js';
+import { transformStage } from '../stages/transform/index.js';
 import { quotaStage } from '../stages/quota/index.js';
 
 /**
@@ -28,6 +29,7 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   fallbackStage, // outside the cache: a stale entry (stale-if-error) answers before the fallback
   cacheStage, // after auth and rate limits (a hit is still authenticated and counted), right before the upstream, whose answer it records
   translateStage, // route `translate`: JSON <-> MessagePack around the terminal stages (src/stages/translate/)
+  transformStage, // route `transform`: after translate (its rules see JSON both ways, a MessagePack client gets the transformed answer translated), after the cache (a hit is already transformed) (src/stages/transform/)
   aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,
   proxyStage,

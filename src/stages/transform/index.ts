@@ -24,10 +24,11 @@ interface RequestTransform {
  * aggregated answers alike; after the cache, so a hit serves the stored, already transformed
  * answer without work.
  *
- * Request: a JSON or +json body (not content-coded) is read whole (limits.maxBodySize, 413 above,
+ * Request: a JSON or +json body is read whole (limits.maxBodySize, 413 above,
  * limits.requestTimeout), transformed and sent upstream with its new Content-Length; one that
- * does not parse is a 400 problem (onInvalid: error) or sent on as it came (pass). Response: see
- * TransformingExchange. A route without `transform` has no transform stage.
+ * does not parse, or is content-coded, is a 400 problem (onInvalid: error) or sent on as it came
+ * (pass). Response: see TransformingExchange; the request goes upstream without Accept-Encoding,
+ * so the answer comes uncompressed. A route without `transform` has no transform stage.
  */
 export const transformStage: StageFactory = (route, deps, next) => {
   const t = route.transform;
@@ -55,22 +56,40 @@ export const transformStage: StageFactory = (route, deps, next) => {
   };
 
   const handler: Handler = (ctx) => {
-    if (response !== null) ctx.exchange = new TransformingExchange(ctx.exchange, ctx.requestId, response);
-    if (request !== null && ctx.exchange.hasBody && isJsonRequest(ctx.headers)) transformBody(ctx, request);
+    if (response !== null) {
+      dropAcceptEncoding(ctx.headers);
+      ctx.exchange = new TransformingExchange(ctx.exchange, ctx.requestId, response);
+    }
+    const body = request !== null && ctx.exchange.hasBody ? requestBodyKind(ctx.headers) : NOT_JSON;
+    if (body === JSON_BODY) transformBody(ctx, request!);
+    else if (body === CODED_JSON_BODY && request!.invalidIsError) replyProblem(ctx.exchange, ctx.requestId, 'TG_BAD_REQUEST', 'The request body is labelled JSON but content-coded, so the route\'s transform cannot read it; send it without Content-Encoding.', null, true);
     else next(ctx);
   };
   return handler;
 };
 
-/** A request body labelled JSON (or +json) and not content-coded. */
-function isJsonRequest(headers: readonly string[]): boolean {
+const NOT_JSON = 0;
+const JSON_BODY = 1;
+const CODED_JSON_BODY = 2;
+
+/** Whether a request body is labelled JSON (or +json), and if so whether it is content-coded (gzip...). */
+function requestBodyKind(headers: readonly string[]): number {
   let json = false;
+  let coded = false;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
     if (name === 'content-type') json = isJsonFamilyType(headers[i + 1]!);
-    else if (name === 'content-encoding' && headers[i + 1]!.trim().toLowerCase() !== 'identity') return false;
+    else if (name === 'content-encoding') coded = headers[i + 1]!.trim().toLowerCase() !== 'identity';
   }
-  return json;
+  return !json ? NOT_JSON : coded ? CODED_JSON_BODY : JSON_BODY;
+}
+
+/**
+ * A route that transforms answers asks its upstream for them uncompressed: a gzip body cannot be
+ * read here, and one that slipped through would reach the client untransformed.
+ */
+function dropAcceptEncoding(headers: string[]): void {
+  for (let i = headers.length - 2; i >= 0; i -= 2) if (headers[i] === 'accept-encoding') headers.splice(i, 2);
 }
 
 /** Logs that an answer streamed through untransformed: once per WARN_EVERY_MS per route, so a flood of large answers logs a line a minute. */

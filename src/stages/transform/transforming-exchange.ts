@@ -16,18 +16,25 @@ export interface ResponseTransform {
 
 /**
  * Whether an answer is transformed: a 2xx (an error answer, the upstream's or the gateway's own
- * problem+json, reaches the client as it was sent) labelled JSON or +json, not content-coded
- * (a gzip body cannot be parsed here).
+ * problem+json, reaches the client as it was sent) labelled JSON or +json.
  */
 function transformable(status: number, headers: HeaderList): boolean {
   if (status < 200 || status > 299) return false;
-  let json = false;
   for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i];
-    if (name === 'content-type') json = isJsonFamilyType(String(headers[i + 1]));
-    else if (name === 'content-encoding' && String(headers[i + 1]).trim().toLowerCase() !== 'identity') return false;
+    if (headers[i] === 'content-type') return isJsonFamilyType(String(headers[i + 1]));
   }
-  return json;
+  return false;
+}
+
+/**
+ * A content-coded (gzip...) body cannot be read here; the stage asks upstreams for identity, so
+ * this is an upstream that compresses regardless, and its answer counts as one that does not parse.
+ */
+function contentCoded(headers: HeaderList): boolean {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === 'content-encoding') return String(headers[i + 1]).trim().toLowerCase() !== 'identity';
+  }
+  return false;
 }
 
 /**
@@ -61,9 +68,9 @@ export class TransformingExchange extends GatheringExchange {
       this.real.reply(status, headers, body, closeConnection);
       return;
     }
-    const out = runJsonProgram(this.t.program, body);
+    const out = contentCoded(headers) ? null : runJsonProgram(this.t.program, body);
     if (out !== null) this.real.reply(status, headers, out, closeConnection);
-    else if (this.t.invalidIsError) replyProblem(this.real, this.requestId, 'TG_UPSTREAM_FAILED', 'The upstream answered with a body labelled JSON that does not parse, so the route\'s transform cannot apply.', null, closeConnection);
+    else if (this.t.invalidIsError) replyProblem(this.real, this.requestId, 'TG_UPSTREAM_FAILED', 'The upstream answered with a body labelled JSON that does not parse (or is content-coded), so the route\'s transform cannot apply.', null, closeConnection);
     else this.real.reply(status, headers, body, closeConnection);
   }
 

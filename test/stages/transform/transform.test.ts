@@ -2,6 +2,7 @@
 // nested paths and lists, their order, request bodies, bodies that are not JSON, answers larger
 // than maxBody, HEAD, 204/304, chunked answers, MessagePack clients and aggregated answers.
 import http from 'node:http';
+import { gzipSync, gunzipSync } from 'node:zlib';
 import { pack, unpack } from 'msgpackr';
 import t from 'tap';
 import { request } from 'undici';
@@ -24,16 +25,19 @@ const DOC = {
   internal: { token: 'x' },
 };
 const LIST = [{ id: 1, secret: 'p', name: 'one' }, { id: 2, secret: 'q', name: 'two' }];
+const GZIPPED = gzipSync(JSON.stringify(DOC));
 const BIG = { filler: 'x'.repeat(5000), secret: 'visible when untransformed' };
 
+interface Seen { type: string | undefined; length: string | undefined; acceptEncoding: string | undefined; body: string }
+
 /** What the upstream answers on each path; /echo answers the request body it got. */
-function upstream(seen: { type: string | undefined; length: string | undefined; body: string }[]): http.Server {
+function upstream(seen: Seen[]): http.Server {
   return http.createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (d: Buffer) => parts.push(d));
     req.on('end', () => {
       const body = Buffer.concat(parts).toString();
-      seen.push({ type: req.headers['content-type'], length: req.headers['content-length'], body });
+      seen.push({ type: req.headers['content-type'], length: req.headers['content-length'], acceptEncoding: req.headers['accept-encoding'], body });
       const json = (status: number, value: unknown, type = 'application/json'): void => {
         const text = JSON.stringify(value);
         res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), etag: '"v1"' });
@@ -69,6 +73,9 @@ function upstream(seen: { type: string | undefined; length: string | undefined; 
           res.writeHead(304, { 'content-type': 'application/json', etag: '"v1"' });
           return res.end();
         case '/echo': return json(200, { got: body === '' ? null : body });
+        case '/gzip': // compressed whatever the request asked for
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': GZIPPED.length });
+          return res.end(GZIPPED);
         default: return json(404, { error: path });
       }
     });
@@ -76,7 +83,7 @@ function upstream(seen: { type: string | undefined; length: string | undefined; 
 }
 
 t.test('response and request transforms through a real gateway', async (t) => {
-  const seen: { type: string | undefined; length: string | undefined; body: string }[] = [];
+  const seen: Seen[] = [];
   const server = upstream(seen);
   const port = await listenOnLoopback(server);
   t.teardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
@@ -178,6 +185,14 @@ routes:
     const broken = await call(`${gw.url}/strict/broken`);
     t.equal(broken.status, 502, 'onInvalid: error (the default): a body labelled JSON that does not parse is a 502');
     t.equal(broken.headers['content-type'], 'application/problem+json');
+    const gzip = await call(`${gw.url}/strict/gzip`, { headers: { 'accept-encoding': 'gzip' } });
+    t.equal(seen.at(-1)!.acceptEncoding, undefined, 'a transformed route asks its upstream for uncompressed answers');
+    t.equal(gzip.status, 502, 'a compressed answer cannot be transformed: onInvalid: error');
+    const gzipPassed = await call(`${gw.url}/lenient/gzip`);
+    t.equal(gzipPassed.headers['content-encoding'], 'gzip');
+    t.same(JSON.parse(gunzipSync(gzipPassed.body).toString()), DOC, 'onInvalid: pass: sent as it came');
+    await call(`${gw.url}/plain/doc`, { headers: { 'accept-encoding': 'gzip' } });
+    t.equal(seen.at(-1)!.acceptEncoding, 'gzip', 'a route without transform forwards Accept-Encoding');
     const passed = await call(`${gw.url}/lenient/broken`);
     t.equal(passed.status, 200);
     t.equal(passed.body.toString(), '{nope', 'onInvalid: pass sends it untouched');
@@ -232,6 +247,10 @@ routes:
     await call(`${gw.url}/lenient/echo`, { method: 'POST', body: '{"password":', headers: { 'content-type': 'application/json' } });
     t.equal(seen.length, before + 1);
     t.equal(seen.at(-1)!.body, '{"password":', 'onInvalid: pass: sent on untouched');
+
+    const coded = await call(`${gw.url}/strict/echo`, { method: 'POST', body: gzipSync('{"password":"p"}'), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    t.equal(coded.status, 400, 'a compressed JSON body cannot be transformed: onInvalid: error');
+    t.match(coded.body.toString(), /content-coded/);
 
     await call(`${gw.url}/strict/echo`, { method: 'POST', body: 'password=p', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     t.equal(seen.at(-1)!.body, 'password=p', 'a body not labelled JSON is not read');

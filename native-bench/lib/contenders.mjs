@@ -103,6 +103,17 @@ function baselineContender(ctx, root) {
 }
 
 /**
+ * Tollgate, 1 worker, with its meters off (TOLLGATE_BENCH_METERS=off: no latency histograms, no
+ * request or upstream counters, no usage metering; src/observability/request-meters.ts): beside
+ * tollgate:1 it gives what the meters cost. Only run when asked for (`--contenders meters-off`).
+ */
+function metersOffContender(ctx) {
+  const { cpus, contended } = gatewayCpus(1, ctx.plan);
+  const description = 'dist/cli.js start --workers 1 with TOLLGATE_BENCH_METERS=off: the same build with histograms, counters and usage metering off';
+  return { id: 'meters-off', label: 'Tollgate, 1 worker, meters off', kind: 'tollgate', workers: 1, uws: null, cpus, contended, description, start: () => startTollgate(ctx, 'meters-off', cpus, 1, ctx.root, { TOLLGATE_BENCH_METERS: 'off' }) };
+}
+
+/**
  * Every contender in its default order; `ids` (from --contenders) keeps a subset, by id or prefix
  * (`tollgate` is every tollgate:N, `reference` every reference@BUILD). `uws` (--uws) runs the
  * reference and Tollgate once per uWebSockets.js build named.
@@ -117,6 +128,7 @@ export function buildContenders(ctx, { workers, ids, baseline = null, uws = null
     ...builds.map((b) => referenceContender(ctx, one, b)),
     ...workers.flatMap((w) => builds.map((b) => tollgateContender(ctx, w, b))),
     ...(baseline === null ? [] : [baselineContender(ctx, baseline)]),
+    ...(ids && ids.includes('meters-off') ? [metersOffContender(ctx)] : []),
     { id: 'fast-gateway', label: 'fast-gateway', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fast-gateway.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fast-gateway', one, 'peers/fast-gateway.mjs') },
     { id: 'fastify-http-proxy', label: '@fastify/http-proxy', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fastify-http-proxy.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fastify-http-proxy', one, 'peers/fastify-http-proxy.mjs') },
   ];

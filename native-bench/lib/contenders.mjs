@@ -129,6 +129,12 @@ export function buildContenders(ctx, { workers, ids, baseline = null, uws = null
     ...workers.flatMap((w) => builds.map((b) => tollgateContender(ctx, w, b))),
     ...(baseline === null ? [] : [baselineContender(ctx, baseline)]),
     ...(ids && ids.includes('meters-off') ? [metersOffContender(ctx)] : []),
+    // Only when named: it answers GETs of small and 64 KiB answers only, from memory.
+    ...(ids && ids.includes('uws-memory') ? [{
+      id: 'uws-memory', label: 'bare uWS answering from memory', kind: 'node', cpus: one, contended: false,
+      description: "native-bench/memory-answer.mjs: uWS answering the upstream's small and 64 KiB answers from memory, one corked write: a cache hit's ceiling on this stack",
+      start: () => startNodeProxy(ctx, 'uws-memory', one, 'memory-answer.mjs'),
+    }] : []),
     { id: 'fast-gateway', label: 'fast-gateway', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fast-gateway.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fast-gateway', one, 'peers/fast-gateway.mjs') },
     { id: 'fastify-http-proxy', label: '@fastify/http-proxy', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fastify-http-proxy.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fastify-http-proxy', one, 'peers/fastify-http-proxy.mjs') },
   ];

@@ -20,9 +20,9 @@ interface RequestTransform {
  * Route `transform`: declarative JSON body changes (json-program.ts). It sits after translate in
  * STAGE_ORDER: a MessagePack request body is JSON by the time the request rules run, and the
  * response rules wrap the exchange inside translation's, so a MessagePack client gets the
- * transformed answer translated. Before the terminal stages, it transforms proxied and
- * aggregated answers alike; after the cache, so a hit serves the stored, already transformed
- * answer without work.
+ * transformed answer translated. Right after the cache (which stores the transformed answer, so
+ * a hit costs no transform) and so inside the fallback (whose configured answer is sent as
+ * written); before the terminal stages, so proxied and aggregated answers alike are transformed.
  *
  * Request: a JSON or +json body is read whole (limits.maxBodySize, 413 above,
  * limits.requestTimeout), transformed and sent upstream with its new Content-Length; one that

@@ -130,6 +130,11 @@ routes:
     transform:
       response: { json: { remove: [internal] }, onInvalid: pass }
       request: { json: { remove: [password] }, onInvalid: pass }
+  - id: cached
+    match: { path: /cached/*, methods: [GET] }
+    upstream: json
+    cache: { ttl: 1h }
+    transform: { response: { json: { remove: [secret], rename: { id: key } } } }
   - id: agg
     match: { path: /agg }
     aggregate:
@@ -265,6 +270,21 @@ routes:
     t.same(JSON.parse(seen.at(-1)!.body), { b: { a: 5, added: true }, tmp: 1, c: { d: [1, 2] } }, 'translated to JSON, then transformed');
     t.equal(seen.at(-1)!.type, 'application/json');
     t.same(unpack(up.body), { w: {} }, 'the echo answer, transformed (select keeps none of its fields) and translated');
+  });
+
+  await t.test('the cache stores the transformed answer; a hit is translated for a MessagePack client', async (t) => {
+    const first = await call(`${gw.url}/cached/list`);
+    const calls = seen.length;
+    const hit = await call(`${gw.url}/cached/list`);
+    t.equal(hit.headers['x-cache'], 'HIT');
+    t.equal(seen.length, calls, 'no upstream call');
+    t.same(hit.json(), [{ key: 1, name: 'one' }, { key: 2, name: 'two' }]);
+    t.same(hit.json(), first.json());
+    t.equal(hit.headers['content-length'], String(hit.body.length));
+    const packed = await call(`${gw.url}/cached/list`, { headers: { accept: 'application/msgpack' } });
+    t.equal(packed.headers['x-cache'], 'HIT');
+    t.equal(packed.headers['content-type'], 'application/msgpack');
+    t.same(unpack(packed.body), [{ key: 1, name: 'one' }, { key: 2, name: 'two' }]);
   });
 
   await t.test('aggregated answers are transformed', async (t) => {

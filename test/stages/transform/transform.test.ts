@@ -94,7 +94,13 @@ admin: { host: 127.0.0.1, port: 0 }
 log: { level: warn, access: false }
 upstreams:
   json: { targets: ['http://127.0.0.1:${port}'] }
+  dead: { targets: ['http://127.0.0.1:1'] }
 routes:
+  - id: fb
+    match: { path: /fb }
+    upstream: dead
+    fallback: { status: 200, json: { id: 1, secret: as written } }
+    transform: { response: { json: { remove: [secret] } } }
   - id: plain
     match: { path: /plain/* }
     upstream: json
@@ -285,6 +291,12 @@ routes:
     t.equal(packed.headers['x-cache'], 'HIT');
     t.equal(packed.headers['content-type'], 'application/msgpack');
     t.same(unpack(packed.body), [{ key: 1, name: 'one' }, { key: 2, name: 'two' }]);
+  });
+
+  await t.test('a fallback answer is sent as configured', async (t) => {
+    const res = await call(`${gw.url}/fb`);
+    t.equal(res.status, 200);
+    t.same(res.json(), { id: 1, secret: 'as written' });
   });
 
   await t.test('aggregated answers are transformed', async (t) => {

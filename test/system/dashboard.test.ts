@@ -82,6 +82,20 @@ async function send(gw: GatewayProcess, path: string, n: number): Promise<number
   return statuses;
 }
 
+/**
+ * For the README's picture only (TOLLGATE_DASHBOARD_SCREENSHOT set): traffic that rises and falls
+ * over `ms` on every route, so the charts have shapes. Bounded by time and by one request at a time.
+ */
+async function pictureTraffic(gw: GatewayProcess, ms: number): Promise<void> {
+  const start = Date.now();
+  const paths = ['/api/users/1', '/api/users/2', '/api/catalog/1', '/api/catalog/2', '/api/billing/charge', '/status'];
+  for (let i = 0; Date.now() - start < ms; i++) {
+    const phase = Math.sin(((Date.now() - start) / ms) * Math.PI * 3);
+    await freshRequest(gw.url + paths[i % paths.length]!);
+    await new Promise((r) => setTimeout(r, phase > 0 ? 5 : 40));
+  }
+}
+
 async function screenshot(t: Test, page: Page): Promise<void> {
   const file = join(t.testdir(), 'dashboard.png');
   await page.screenshot({ path: file, fullPage: true, timeout: 10_000 });
@@ -139,6 +153,10 @@ t.test('the page follows traffic, shows a stopped target down and an open circui
   t.match(await page.textContent('#generation'), 'generation 1', 'the config generation');
   // Long enough for a few history samples, so the charts in the screenshot have lines.
   await waitUntil(async () => (await page.locator('#chart-traffic polyline.rps').count()) === 1, 6_000, 'the traffic chart has a line');
+  if ((process.env.TOLLGATE_DASHBOARD_SCREENSHOT ?? '') !== '') {
+    await pictureTraffic(gw, 40_000);
+    await new Promise((r) => setTimeout(r, 2_500));
+  }
   await screenshot(t, page);
 
   const foreign = requests.filter((u) => new URL(u).origin !== gw.adminUrl);

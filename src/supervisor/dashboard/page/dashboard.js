@@ -206,8 +206,8 @@ function drawChart(target, times, series, spanMs) {
     label.textContent = axisNumber(value);
     nodes.push(label);
   }
-  const minutes = Math.round(spanMs / 60000);
-  for (const [text, at, anchor] of [[`−${minutes} min`, left, 'start'], ['now', W - right, 'end']]) {
+  const ago = spanMs < 120000 ? `−${Math.round(spanMs / 1000)} s` : `−${Math.round(spanMs / 60000)} min`;
+  for (const [text, at, anchor] of [[ago, left, 'start'], ['now', W - right, 'end']]) {
     const label = svg('text', { class: 'axis', x: at, y: H - 6, 'text-anchor': anchor });
     label.textContent = text;
     nodes.push(label);
@@ -362,7 +362,9 @@ function render(d) {
   setText(total('workers'), `${d.totals.workersServing} / ${d.totals.workers}`);
 
   const times = d.history.map((p) => p.t);
-  const span = d.historyMs;
+  // The time the history covers, at least a minute (a young gateway's lines start part-way).
+  const covered = times.length > 0 ? d.time - times[0] : 0;
+  const span = Math.min(d.historyMs, Math.max(60000, covered));
   drawChart($('chart-traffic'), times, [
     { cls: 'rps', values: d.history.map((p) => p.rps) },
     { cls: 'errors', values: d.history.map((p) => p.errors) },

@@ -163,6 +163,14 @@ t.test('the page follows traffic, shows a stopped target down and an open circui
   t.same(foreign, [], 'no request left the admin origin');
   t.ok(requests.filter((u) => u.endsWith('/dashboard/data')).length >= 3, 'the page polled its one data endpoint');
   t.same(errors, [], 'no console error, no uncaught exception');
+
+  const reload = await freshRequest(gw.adminUrl + '/reload', { method: 'POST' });
+  t.equal(reload.status, 200);
+  t.equal(await waitForText(page, '#generation', (x) => x === 'generation 2', 'the generation after a reload'), 'generation 2', 'a reload shows as the next generation');
+  await gw.stop();
+  t.match(await waitForText(page, '#message', (x) => x !== '', 'the gateway stopped'), /Cannot reach the admin API \(last figures from .*\); retrying/,
+    'a gateway that stopped answering is said so, the last figures kept');
+  t.equal(await page.locator('[data-route="users"]').count(), 1);
 });
 
 t.test('with admin.token the page asks for it, says when it is wrong, and keeps it for the tab only', async (t) => {

@@ -25,9 +25,13 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   // rate limits by consumer/header go here (after auth)
   keyedRateLimitStage,
   quotaStage, // plans.NAME.quota: after the rate limits, so a request they refuse uses none of it
+  // route `translate`: JSON <-> MessagePack (src/stages/translate/). After auth and limits (a
+  // MessagePack body is read only for a request they let through); outside the fallback (whose
+  // JSON answer a MessagePack client gets translated) and the cache (which stores the upstream's
+  // JSON once for every client and answers each in its own format)
+  translateStage,
   fallbackStage, // outside the cache: a stale entry (stale-if-error) answers before the fallback
   cacheStage, // after auth and rate limits (a hit is still authenticated and counted), right before the upstream, whose answer it records
-  translateStage, // route `translate`: JSON <-> MessagePack around the terminal stages (src/stages/translate/)
   aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,
   proxyStage,

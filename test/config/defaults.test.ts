@@ -69,6 +69,7 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     websocket: null,
     cors: null,
     cache: null,
+    transform: null,
     fallback: null,
   });
 });

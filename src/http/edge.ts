@@ -201,7 +201,7 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
       requestId: id,
       traceparent: isValidTraceparent(traceparent) ? traceparent : newTraceparent(),
       params, route, exchange: ex, startTime: ex.startTime, upstreamTarget: '', upstreamStatus: 0, upstreamMs: -1,
-      consumer: null, answerHeaders: null, rateLimitRemaining: -1,
+      consumer: null, answerHeaders: null, rateLimitRemaining: -1, pluginFields: null,
     };
     ex.ctx = ctx;
     route.handle(ctx);

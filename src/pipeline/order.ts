@@ -10,6 +10,7 @@ import { corsStage } from '../stages/cors/index.js';
 import { aggregateStage } from '../stages/aggregate/index.js';
 import { translateStage } from '../stages/translate/index.js';
 import { quotaStage } from '../stages/quota/index.js';
+import { functionRouteStage, pluginStage } from '../stages/plugins/index.js';
 
 /**
  * The one place that orders the stages, first to last. Each factory decides from the route's
@@ -25,10 +26,12 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   // rate limits by consumer/header go here (after auth)
   keyedRateLimitStage,
   quotaStage, // plans.NAME.quota: after the rate limits, so a request they refuse uses none of it
+  pluginStage, // route `plugins`: onRequest in order after auth and limits (a refused request runs no plugin code); onResponse in reverse (src/stages/plugins/)
   fallbackStage, // outside the cache: a stale entry (stale-if-error) answers before the fallback
   cacheStage, // after auth and rate limits (a hit is still authenticated and counted), right before the upstream, whose answer it records
   translateStage, // route `translate`: JSON <-> MessagePack around the terminal stages (src/stages/translate/)
   aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,
+  functionRouteStage, // route `respond: { plugin }`: terminal, the plugin's handle hook answers (src/stages/plugins/)
   proxyStage,
 ];

@@ -24,6 +24,7 @@ import { UpstreamSupervision } from './upstream-supervision.js';
 import { WorkerPool } from './worker-pool.js';
 import { UsageService } from '../metering/usage-service.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
+import { checkPlugins } from '../plugins/check.js';
 
 export interface StartOptions {
   configFile: string;
@@ -69,6 +70,9 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const build = UWS_BUILDS[uws.name];
   const loaded = loadConfigFile(opts.configFile, process.env, build);
   if (!loaded.ok) throw new StartError(loaded.errors.map(formatConfigError));
+  // Plugins are loaded and set up here first, so that a bad one is a config error with its position.
+  const pluginErrors = await checkPlugins(opts.configFile, loaded, log);
+  if (pluginErrors.length > 0) throw new StartError(pluginErrors.map(formatConfigError));
   let config: GatewayConfig = loaded.config;
   log.level = config.log.level;
 
@@ -132,6 +136,11 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       const errors = next.errors.map(formatConfigError);
       log.error({ errors }, 'config reload rejected; keeping the running config');
       return { ok: false, errors };
+    }
+    const pluginErrors = (await checkPlugins(opts.configFile, next, log)).map(formatConfigError);
+    if (pluginErrors.length > 0) {
+      log.error({ errors: pluginErrors }, 'config reload rejected; keeping the running config');
+      return { ok: false, errors: pluginErrors };
     }
     const fixed = restartOnlyChanges(config, next.config, ports, opts.workers !== undefined);
     if (fixed.length > 0) {

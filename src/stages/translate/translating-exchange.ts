@@ -95,16 +95,3 @@ export class MsgpackAnswerExchange extends ForwardingExchange {
     this.real.reply(status, headers, result.body, closeConnection);
   }
 }
-
-/** The request side: the client's MessagePack body, already translated, handed over as JSON. */
-export class JsonBodyExchange extends ForwardingExchange {
-  constructor(real: Exchange, private readonly body: Buffer) {
-    super(real);
-  }
-
-  override get contentLength(): number { return this.body.length; }
-  override get hasBody(): boolean { return this.body.length > 0; }
-  override readBody(onChunk: (chunk: Buffer, last: boolean) => void): void { onChunk(this.body, true); }
-  override pauseBody(): void {}
-  override resumeBody(): void {}
-}

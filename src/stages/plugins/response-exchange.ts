@@ -73,7 +73,9 @@ export class PluginResponseExchange extends ForwardingExchange {
   private queue: Buffer[] | null = null;
   private ended = false;
   private dead = false;
+  /** The producer's drain callback (set once, at the head), and whether a false from streamWrite owes it a call. */
   private drainCb: (() => void) | null = null;
+  private owesDrain = false;
 
   constructor(real: Exchange, private readonly plan: ResponsePlan, private readonly request: RequestView, private readonly requestId: string, private readonly routeId: string) {
     super(real);
@@ -141,10 +143,9 @@ export class PluginResponseExchange extends ForwardingExchange {
       this.queue = null;
       for (const chunk of queue) this.real.streamWrite(chunk);
       if (this.ended) this.real.streamEnd();
-      else if (this.drainCb !== null) {
-        const cb = this.drainCb;
-        this.drainCb = null;
-        cb();
+      else if (this.owesDrain && this.drainCb !== null) {
+        this.owesDrain = false;
+        this.drainCb();
       }
     });
   }
@@ -159,20 +160,24 @@ export class PluginResponseExchange extends ForwardingExchange {
         this.held = null;
         this.plan.log.warn({ requestId: this.requestId, route: this.routeId, limit: this.plan.jsonLimit }, 'answer too large to hold for the plugins: passed through unchanged');
         this.startStreamed(held.status, held.headers, held.total, held.chunks);
-        return this.queue === null;
+        if (this.queue === null) return true;
+        this.owesDrain = true;
+        return false;
       }
       return true;
     }
     if (this.queue !== null) {
       this.queue.push(Buffer.from(chunk));
+      this.owesDrain = true;
       return false;
     }
     return this.real.streamWrite(chunk);
   }
 
+  /** Kept as well as passed on: while the hooks run, the real exchange has nothing to drain. */
   override onDrain(cb: () => void): void {
-    if (this.queue !== null) this.drainCb = cb;
-    else this.real.onDrain(cb);
+    this.drainCb = cb;
+    this.real.onDrain(cb);
   }
 
   override streamEnd(): void {

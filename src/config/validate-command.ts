@@ -25,9 +25,9 @@ export async function runValidate(file: string, out: TextSink = process.stdout, 
     return 1;
   }
   // Plugin modules are imported, their options checked and their setup run (then closed), as start does.
-  const pluginErrors = await checkPlugins(file, result, silentLog);
-  if (pluginErrors.length > 0) {
-    for (const error of pluginErrors) err.write(`${formatConfigError(error)}\n`);
+  const plugins = await checkPlugins(file, result, silentLog);
+  if (!plugins.ok) {
+    for (const error of plugins.errors) err.write(`${formatConfigError(error)}\n`);
     return 1;
   }
   const routes = result.config.routes.length;

@@ -27,19 +27,26 @@ export interface PluginProblem {
   message: string;
 }
 
-export type PluginLoad = { ok: true; plugins: PluginSet } | { ok: false; problems: PluginProblem[] };
+/** Plugin name → the version (hash of its file) of the module loaded for it. */
+export type PluginVersions = Readonly<Record<string, string>>;
+
+export type PluginLoad = { ok: true; plugins: PluginSet; versions: PluginVersions } | { ok: false; problems: PluginProblem[] };
 
 const HOOK_FUNCTIONS = ['onRequest', 'onResponse', 'handle', 'close'] as const;
 const HOOK_FLAGS = ['requestBody', 'responseJson'] as const;
 
+/** A module's version: a hash of its file. */
+function fileVersion(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+}
+
 /**
- * Imports a module once per content: the URL carries a hash of the file, so a changed file is a
- * new module instance (Node caches ES modules by URL and never unloads one) and an unchanged one
- * is the instance already loaded. Only the named file is hashed: modules it imports are cached
- * as usual, so a plugin that should reload whole is bundled into one file.
+ * Imports a module once per version: the URL carries it, so a changed file is a new module
+ * instance (Node caches ES modules by URL and never unloads one) and an unchanged one is the
+ * instance already loaded. Only the named file is versioned: modules it imports are cached as
+ * usual, so a plugin that should reload whole is bundled into one file.
  */
-async function importPlugin(file: string): Promise<unknown> {
-  const version = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+async function importPlugin(file: string, version: string): Promise<unknown> {
   const mod = (await import(`${pathToFileURL(file).href}?v=${version}`)) as { default?: unknown };
   return mod.default;
 }
@@ -68,15 +75,20 @@ function pluginLogger(log: Logger, name: string): PluginLogger {
 /**
  * Every plugin of `config`, set up, or every problem found (with the config path it concerns).
  * Routes are checked against what the plugins provide: a function route needs `handle`.
+ * `versions`: the module versions to import (a worker takes the supervisor's); by default, each
+ * file's as it is now.
  */
-export async function loadPlugins(config: GatewayConfig, log: Logger): Promise<PluginLoad> {
+export async function loadPlugins(config: GatewayConfig, log: Logger, versions: PluginVersions | null = null): Promise<PluginLoad> {
   const problems: PluginProblem[] = [];
   const plugins = new Map<string, PluginInstance>();
+  const loaded: Record<string, string> = {};
   for (const [name, entry] of Object.entries(config.plugins)) {
     const at = (...rest: (string | number)[]): ConfigPath => ['plugins', name, ...rest];
     let definition: unknown;
     try {
-      definition = await importPlugin(entry.module);
+      const version = versions?.[name] ?? fileVersion(entry.module);
+      loaded[name] = version;
+      definition = await importPlugin(entry.module, version);
     } catch (err) {
       problems.push({ path: at('module'), message: `cannot load plugin module ${entry.module}: ${why(err)}` });
       continue;
@@ -114,7 +126,7 @@ export async function loadPlugins(config: GatewayConfig, log: Logger): Promise<P
       problems.push({ path: ['routes', index, 'respond', 'plugin'], message: `plugin "${name}" has no handle hook, so it cannot answer a route` });
     }
   });
-  if (problems.length === 0) return { ok: true, plugins };
+  if (problems.length === 0) return { ok: true, plugins, versions: loaded };
   await closePlugins(plugins, log);
   return { ok: false, problems };
 }

@@ -71,8 +71,8 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const loaded = loadConfigFile(opts.configFile, process.env, build);
   if (!loaded.ok) throw new StartError(loaded.errors.map(formatConfigError));
   // Plugins are loaded and set up here first, so that a bad one is a config error with its position.
-  const pluginErrors = await checkPlugins(opts.configFile, loaded, log);
-  if (pluginErrors.length > 0) throw new StartError(pluginErrors.map(formatConfigError));
+  const plugins = await checkPlugins(opts.configFile, loaded, log);
+  if (!plugins.ok) throw new StartError(plugins.errors.map(formatConfigError));
   let config: GatewayConfig = loaded.config;
   log.level = config.log.level;
 
@@ -104,7 +104,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     },
   });
   const firstPlan = await supervision.plan(config);
-  const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config, firstPlan.assignments, usage.quotas.forConfig(config)), uws.name, log,
+  const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config, firstPlan.assignments, usage.quotas.forConfig(config), plugins.versions), uws.name, log,
     process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, rateLimits, supervision.buffer,
     { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) }, (delta) => usage.apply(delta));
   jwks.setSender((update, index) => pool.notify({ type: 'jwks', update }, index));
@@ -137,10 +137,11 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       log.error({ errors }, 'config reload rejected; keeping the running config');
       return { ok: false, errors };
     }
-    const pluginErrors = (await checkPlugins(opts.configFile, next, log)).map(formatConfigError);
-    if (pluginErrors.length > 0) {
-      log.error({ errors: pluginErrors }, 'config reload rejected; keeping the running config');
-      return { ok: false, errors: pluginErrors };
+    const plugins = await checkPlugins(opts.configFile, next, log);
+    if (!plugins.ok) {
+      const errors = plugins.errors.map(formatConfigError);
+      log.error({ errors }, 'config reload rejected; keeping the running config');
+      return { ok: false, errors };
     }
     const fixed = restartOnlyChanges(config, next.config, ports, opts.workers !== undefined);
     if (fixed.length > 0) {
@@ -168,7 +169,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       return { ok: false, errors: [(err as Error).message] };
     }
     try {
-      await pool.applyGeneration(buildGenerationFor(id, next.config, plan.assignments, usage.quotas.forConfig(next.config)));
+      await pool.applyGeneration(buildGenerationFor(id, next.config, plan.assignments, usage.quotas.forConfig(next.config), plugins.versions));
     } catch (err) {
       supervision.abort(plan);
       log.error({ err }, 'config reload failed on a worker; rolled back');

@@ -26,9 +26,8 @@ import type { UpstreamEnv } from '../upstream/registry.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import { WorkerCache } from './cache-wiring.js';
 import { closePlugins, NO_PLUGINS, loadPlugins, type PluginSet } from '../plugins/load.js';
-import type { GatewayConfig } from '../config/types.js';
 import { WorkerListeners, type AppTraffic, type Scheme } from './listeners.js';
-import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
+import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
 
 // A thread starts either with its assignment or as a spare: a spare has loaded its modules and
 // uWS but listens on nothing until the supervisor sends it the slot of a worker that died
@@ -92,9 +91,9 @@ function onStart(): void {
  * supervisor checked the same config first, so a failure here is one of this worker alone (a
  * setup that failed on its second run); it fails the generation as a compile error would.
  */
-async function workerPlugins(config: GatewayConfig): Promise<PluginSet> {
-  if (Object.keys(config.plugins).length === 0) return NO_PLUGINS;
-  const result = await loadPlugins(config, logger);
+async function workerPlugins(gen: Generation): Promise<PluginSet> {
+  if (Object.keys(gen.config.plugins).length === 0) return NO_PLUGINS;
+  const result = await loadPlugins(gen.config, logger, gen.pluginVersions);
   if (result.ok) return result.plugins;
   throw new Error(`plugins failed to load: ${result.problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`);
 }
@@ -103,7 +102,7 @@ async function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): 
   if (current === undefined || listeners === null) return;
   let plugins: PluginSet;
   try {
-    plugins = await workerPlugins(msg.generation.config);
+    plugins = await workerPlugins(msg.generation);
   } catch (err) {
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation: plugins');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: (err as Error).message });
@@ -230,7 +229,7 @@ async function start(assigned: WorkerInit): Promise<void> {
     dropUwsMark(build);
     rateLimits = { table: new RateLimitTable(init.rateLimits), counters: new RateLimitCounters(metrics) };
     upstreamEnv = { state: upstreamStateViews(init.upstreamState), log: logger };
-    const plugins = await workerPlugins(init.generation.config);
+    const plugins = await workerPlugins(init.generation);
     current = buildGeneration(init.generation, null, upstreamEnv, init.faultInjection, meters, auth, rateLimits, cache.forConfig(init.generation.config), plugins);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });

@@ -5,6 +5,7 @@ import type { JwksUpdate } from '../auth/jwks-messages.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
 import type { UsageDelta } from '../metering/usage-meter.js';
+import type { PluginVersions } from '../plugins/load.js';
 
 /** One config generation: the frozen config and its route table, built once by the supervisor. */
 export interface Generation {
@@ -15,6 +16,11 @@ export interface Generation {
   assignments: Record<string, UpstreamAssignment>;
   /** The quota table every generation shares (src/shm/quota-table.ts), and each consumer's slot in it. */
   quotas: GenerationQuotas;
+  /**
+   * Each plugin's module version (a hash of its file) as the supervisor checked it: a worker imports
+   * that version, so re-applying a generation (a rollback) reuses its module even if the file changed since.
+   */
+  pluginVersions: PluginVersions;
 }
 
 export interface GenerationQuotas {

@@ -32,7 +32,7 @@ export default definePlugin({
 async function hup(gw: GatewayProcess): Promise<Record<string, unknown>> {
   const from = gw.logs.length;
   gw.child.kill('SIGHUP');
-  return waitForLogSince(gw, from, (l) => l.msg === 'config reloaded' || String(l.msg).startsWith('config reload rejected'));
+  return waitForLogSince(gw, from, (l) => l.msg === 'config reloaded' || /^config reload (rejected|failed)/.test(String(l.msg)));
 }
 
 t.test('SIGHUP reloads a changed plugin under load; a broken one keeps the running config', async (t) => {
@@ -81,6 +81,10 @@ routes:
   const broken = await hup(gw);
   t.match(broken.msg, /config reload rejected/);
   t.match((broken.errors as string[])[0], /plugins\.stamp\.module: cannot load plugin module .*versioned\.mjs: /);
+  // Set up fine in the supervisor's check, failing in the workers: the generation is rolled back.
+  writeFileSync(plugin, `import { isMainThread } from 'node:worker_threads';\n${pluginSource(4, "if (!isMainThread) throw new Error('no worker may load me');")}`);
+  const onWorkers = await hup(gw);
+  t.equal(onWorkers.msg, 'config reload failed on a worker; rolled back');
   for (let i = 0; i < 4; i++) {
     const r = await fetchText(`${gw.url}/hot`, { reset: true });
     t.equal(r.status, 200);

@@ -29,6 +29,13 @@ export const scenarios = [
     direct: { method: 'GET', path: '/small' },
   },
   {
+    // Compare with `small`, same run: what a plugin stage whose onRequest does nothing costs.
+    name: 'plugin-noop',
+    title: 'plain proxy, small JSON, one no-op plugin (GET /small-plugin; direct = upstream /small): compare with small',
+    request: { method: 'GET', path: '/small-plugin' },
+    direct: { method: 'GET', path: '/small' },
+  },
+  {
     name: 'bytes-64k',
     title: 'plain proxy, 64 KiB body (GET /bytes/65536)',
     request: { method: 'GET', path: '/bytes/65536' },

@@ -14,7 +14,8 @@ t.test('the package holds the built CLI, the configs, the docs and the licence, 
   const [packed] = JSON.parse(run.stdout) as { files: { path: string }[] }[];
   const files = new Set((packed?.files ?? []).map((f) => f.path));
   for (const path of [pkg.bin['tollgate']!, 'dist/worker/main.js', 'config/gateway.yaml', 'config/tollgate.service', 'config/tollgate.schema.json',
-    'config/examples/minimal.yaml', 'docs/config.md', 'README.md', 'LICENSE']) {
+    'config/examples/minimal.yaml', 'docs/config.md', 'README.md', 'LICENSE',
+    'dist/plugin/index.js', 'dist/plugin/index.d.ts', 'dist/plugin/types.d.ts', 'examples/plugins/tenant-routing.js', 'examples/plugins/gateway.yaml']) {
     t.ok(files.has(path), `${path} is packed`);
   }
   t.notOk([...files].some((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('bench/') || f.startsWith('node_modules/')), 'nothing but what runs and documents it');

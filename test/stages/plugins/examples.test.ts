@@ -119,6 +119,13 @@ routes:
   });
 });
 
+t.test('examples/plugins/gateway.yaml (the README walkthrough) validates with its plugins loaded', async (t) => {
+  const run = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'validate', '-c', example('gateway.yaml')], { encoding: 'utf8', timeout: 30_000 });
+  t.equal(run.stderr, '');
+  t.match(run.stdout, /gateway\.yaml: ok \(4 routes, 2 upstreams\)/);
+  t.equal(run.status, 0);
+});
+
 t.test('a TypeScript plugin is checked against the published declarations', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-ts-plugin-'));
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({

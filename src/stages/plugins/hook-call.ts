@@ -19,7 +19,7 @@ export class PluginTimeout extends Error {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
@@ -45,6 +45,11 @@ export function callHook<T>(
     return;
   }
   waiting?.();
+  awaitHook(ex, site, result, done, failed);
+}
+
+/** The asynchronous half of callHook: `done` or `failed` once `result` settles or the time limit passes. */
+export function awaitHook<T>(ex: Exchange, site: HookSite, result: PromiseLike<T>, done: (value: T) => void, failed: (err: unknown) => void): void {
   let settled = false;
   const timer = setTimeout(guarded(ex, `plugin ${site.plugin.name} timer`, () => {
     if (settled) return;

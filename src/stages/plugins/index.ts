@@ -5,7 +5,7 @@ import { ReadBodyExchange, readWholeBody } from '../../pipeline/whole-body.js';
 import type { PluginInstance } from '../../plugins/load.js';
 import type { RouteConfig } from '../../config/types.js';
 import { toAnswer, writeAnswer } from './answer.js';
-import { callHook, pluginFailed, type HookSite } from './hook-call.js';
+import { awaitHook, callHook, isThenable, pluginFailed, type HookSite } from './hook-call.js';
 import { paramNames, RequestView } from './request-view.js';
 import { PluginResponseExchange, type ResponsePlan } from './response-exchange.js';
 
@@ -45,8 +45,7 @@ function bodyReader(plugins: readonly PluginInstance[], deps: StageDeps): ((ctx:
  * there (no later hook runs, no onResponse). Out of the chain when the route lists no plugin.
  *
  * Cost of a plugin whose onRequest returns nothing synchronously: one RequestView (strings only;
- * headers are copied when read) and the call. A hook that returns a promise pauses the upload
- * (HeldBodyExchange) so that no body byte is lost while it runs.
+ * headers are copied when read), the call, and three string comparisons to see what it changed.
  */
 export const pluginStage: StageFactory = (route, deps, next) => {
   if (route.plugins.length === 0 || next === null) return null;
@@ -66,36 +65,58 @@ export const pluginStage: StageFactory = (route, deps, next) => {
     next(ctx);
   };
 
-  const step = (ctx: RequestContext, req: RequestView, i: number): void => {
-    if (i === onRequest.length) {
-      proceed(ctx, req);
-      return;
+  // The upload is unread when no plugin read it: an answer here closes the connection after it.
+  const unread = (ctx: RequestContext): boolean => readBody === null && ctx.exchange.hasBody;
+  const failed = (ctx: RequestContext, plugin: PluginInstance, err: unknown): void => {
+    pluginFailed(ctx.exchange, { plugin, hook: 'onRequest', requestId: ctx.requestId, route: routeId }, err, log, unread(ctx));
+  };
+
+  /** Takes what a hook returned: an answer ends the request, else its changes apply. False: the request ended. */
+  const settle = (ctx: RequestContext, req: RequestView, plugin: PluginInstance, result: unknown): boolean => {
+    if (result !== undefined) {
+      const answer = toAnswer(result);
+      if (typeof answer === 'string') failed(ctx, plugin, new Error(`onRequest ${answer}`));
+      else writeAnswer(ctx.exchange, ctx.method, answer, unread(ctx));
+      return false;
     }
-    const plugin = onRequest[i]!;
-    const site: HookSite = { plugin, hook: 'onRequest', requestId: ctx.requestId, route: routeId };
-    // The upload is unread when no plugin read it: an answer here closes the connection after it.
-    const unread = (): boolean => readBody === null && ctx.exchange.hasBody;
-    const failed = (err: unknown): void => pluginFailed(ctx.exchange, site, err, log, unread());
-    callHook(ctx.exchange, site, () => plugin.hooks.onRequest!(req), (result) => {
-      if (ctx.exchange.finished) return;
-      if (result !== undefined) {
-        const answer = toAnswer(result);
-        if (typeof answer === 'string') failed(new Error(`onRequest ${answer}`));
-        else writeAnswer(ctx.exchange, ctx.method, answer, unread());
+    const wrong = req.applyTo(ctx);
+    if (wrong === null) return true;
+    failed(ctx, plugin, new Error(`onRequest set an ${wrong}`));
+    return false;
+  };
+
+  /**
+   * The onRequest hooks from the i-th on. Hooks that return synchronously run in this loop with
+   * no allocation of their own; one that returns a promise pauses the upload (HeldBodyExchange,
+   * so that no body byte is lost while it runs) and the loop goes on when it settles.
+   */
+  const run = (ctx: RequestContext, req: RequestView, from: number): void => {
+    for (let i = from; i < onRequest.length; i++) {
+      const plugin = onRequest[i]!;
+      let result: unknown;
+      try {
+        result = plugin.hooks.onRequest!(req);
+      } catch (err) {
+        failed(ctx, plugin, err);
         return;
       }
-      const wrong = req.applyTo(ctx);
-      if (wrong !== null) failed(new Error(`onRequest set an ${wrong}`));
-      else step(ctx, req, i + 1);
-    }, failed, () => {
-      if (unread() && !(ctx.exchange instanceof HeldBodyExchange)) ctx.exchange = new HeldBodyExchange(ctx.exchange);
-    });
+      if (isThenable(result)) {
+        if (unread(ctx) && !(ctx.exchange instanceof HeldBodyExchange)) ctx.exchange = new HeldBodyExchange(ctx.exchange);
+        const site: HookSite = { plugin, hook: 'onRequest', requestId: ctx.requestId, route: routeId };
+        awaitHook(ctx.exchange, site, result, (value) => {
+          if (!ctx.exchange.finished && settle(ctx, req, plugin, value)) run(ctx, req, i + 1);
+        }, (err) => failed(ctx, plugin, err));
+        return;
+      }
+      if (!settle(ctx, req, plugin, result)) return;
+    }
+    proceed(ctx, req);
   };
 
   const handler: Handler = (ctx) => {
     const req = new RequestView(ctx, names);
-    if (readBody === null) step(ctx, req, 0);
-    else readBody(ctx, req, () => step(ctx, req, 0));
+    if (readBody === null) run(ctx, req, 0);
+    else readBody(ctx, req, () => run(ctx, req, 0));
   };
   return handler;
 };

@@ -1,9 +1,10 @@
 // The contenders: how each one starts (pinned), where it listens, how it stops.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeExit, outputOf, spawnPinned, stopProcess } from './children.mjs';
 import { formatCpuList, gatewayCpus } from './cpus.mjs';
-import { gatewayConfig } from './gateway-config.mjs';
+import { gatewayConfig, OPTIONAL_FEATURES } from './gateway-config.mjs';
 import { haproxyConfig, proxyNginxConfig } from './native-configs.mjs';
 import { freePort, freePorts, waitForOk } from './probe.mjs';
 
@@ -66,11 +67,42 @@ function startedWorkers(proc) {
   return null;
 }
 
-async function startTollgate(ctx, name, cpus, workers, root = ctx.root, env = {}) {
+/**
+ * Whether the build at `root` accepts the config file: a baseline build older than a feature the
+ * bench config uses refuses its keys (validate exits 1 and names them).
+ */
+function accepts(root, conf) {
+  const run = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'validate', '-c', conf], { encoding: 'utf8' });
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}`.trim() };
+}
+
+/**
+ * `contender` (the baseline's): when its build refuses the bench config, it gets the config
+ * without the fewest OPTIONAL_FEATURES that make it accepted, and `lacks` their scenarios (skipped
+ * for it, with a note), rather than failing the whole run.
+ */
+async function startTollgate(ctx, name, cpus, workers, root = ctx.root, env = {}, contender = null) {
   const [port, adminPort] = await freePorts(2);
   const tag = `${name.replace(/[^a-z0-9]/gi, '-')}`;
   const conf = join(ctx.tmp, `${tag}.yaml`);
-  writeFileSync(conf, gatewayConfig({ port, adminPort, upstreamPort: ctx.upstream.port, dataDir: join(ctx.tmp, `${tag}-data`) }));
+  const settings = { port, adminPort, upstreamPort: ctx.upstream.port, dataDir: join(ctx.tmp, `${tag}-data`) };
+  writeFileSync(conf, gatewayConfig(settings));
+  if (contender !== null) {
+    const full = accepts(root, conf);
+    if (!full.ok) {
+      const ids = OPTIONAL_FEATURES.map((f) => f.id);
+      // Every subset of the features, fewest first.
+      const subsets = Array.from({ length: 2 ** ids.length - 1 }, (_, i) => ids.filter((_, bit) => ((i + 1) >> bit) & 1))
+        .sort((a, b) => a.length - b.length);
+      const omit = subsets.map((s) => new Set(s)).find((o) => {
+        writeFileSync(conf, gatewayConfig({ ...settings, omit: o }));
+        return accepts(root, conf).ok;
+      });
+      if (omit === undefined) throw new Error(`${name}: the build at ${root} refuses the bench config:\n${full.output}`);
+      contender.lacks = new Set(OPTIONAL_FEATURES.filter((f) => omit.has(f.id)).flatMap((f) => f.scenarios));
+      process.stderr.write(`native-bench: ${name} predates ${[...omit].join(' and ')} (${full.output.split('\n')[0]}); it skips ${[...contender.lacks].join(', ')}\n`);
+    }
+  }
   const args = [join(root, 'dist/cli.js'), 'start', '-c', conf, '--workers', String(workers)];
   const server = await startServer(name, cpus, process.execPath, args, { port, cwd: root, env, readyUrl: `http://127.0.0.1:${adminPort}/ready` });
   return { ...server, workers: startedWorkers(server.proc) };
@@ -99,7 +131,20 @@ function referenceContender(ctx, one, uws) {
 function baselineContender(ctx, root) {
   const { cpus, contended } = gatewayCpus(1, ctx.plan);
   const description = `${root}/dist/cli.js start --workers 1: the same settings as Tollgate, another build`;
-  return { id: 'baseline', label: 'Tollgate baseline build, 1 worker', kind: 'tollgate', workers: 1, uws: null, cpus, contended, description, start: () => startTollgate(ctx, 'baseline', cpus, 1, root) };
+  const contender = { id: 'baseline', label: 'Tollgate baseline build, 1 worker', kind: 'tollgate', workers: 1, uws: null, cpus, contended, description, lacks: new Set() };
+  contender.start = () => startTollgate(ctx, 'baseline', cpus, 1, root, {}, contender);
+  return contender;
+}
+
+/**
+ * Tollgate, 1 worker, with its meters off (TOLLGATE_BENCH_METERS=off: no latency histograms, no
+ * request or upstream counters, no usage metering; src/observability/request-meters.ts): beside
+ * tollgate:1 it gives what the meters cost. Only run when asked for (`--contenders meters-off`).
+ */
+function metersOffContender(ctx) {
+  const { cpus, contended } = gatewayCpus(1, ctx.plan);
+  const description = 'dist/cli.js start --workers 1 with TOLLGATE_BENCH_METERS=off: the same build with histograms, counters and usage metering off';
+  return { id: 'meters-off', label: 'Tollgate, 1 worker, meters off', kind: 'tollgate', workers: 1, uws: null, cpus, contended, description, start: () => startTollgate(ctx, 'meters-off', cpus, 1, ctx.root, { TOLLGATE_BENCH_METERS: 'off' }) };
 }
 
 /**
@@ -117,6 +162,13 @@ export function buildContenders(ctx, { workers, ids, baseline = null, uws = null
     ...builds.map((b) => referenceContender(ctx, one, b)),
     ...workers.flatMap((w) => builds.map((b) => tollgateContender(ctx, w, b))),
     ...(baseline === null ? [] : [baselineContender(ctx, baseline)]),
+    ...(ids && ids.includes('meters-off') ? [metersOffContender(ctx)] : []),
+    // Only when named: it answers GETs of small and 64 KiB answers only, from memory.
+    ...(ids && ids.includes('uws-memory') ? [{
+      id: 'uws-memory', label: 'bare uWS answering from memory', kind: 'node', cpus: one, contended: false,
+      description: "native-bench/memory-answer.mjs: uWS answering the upstream's small and 64 KiB answers from memory, one corked write: a cache hit's ceiling on this stack",
+      start: () => startNodeProxy(ctx, 'uws-memory', one, 'memory-answer.mjs'),
+    }] : []),
     { id: 'fast-gateway', label: 'fast-gateway', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fast-gateway.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fast-gateway', one, 'peers/fast-gateway.mjs') },
     { id: 'fastify-http-proxy', label: '@fastify/http-proxy', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fastify-http-proxy.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fastify-http-proxy', one, 'peers/fastify-http-proxy.mjs') },
   ];

@@ -4,7 +4,19 @@
 // /auth/small is the small route behind a JWT and a rate limit that is never reached.
 import { BENCH_JWT_KEY_FILE } from '../../bench/jwt-bench-key.mjs';
 
-export function gatewayConfig({ port, adminPort, upstreamPort, dataDir }) {
+/**
+ * Features of the config that a baseline build (--baseline) older than them refuses, with the
+ * scenarios that need them: such a build gets the config without them and skips those scenarios.
+ */
+export const OPTIONAL_FEATURES = [
+  { id: 'auth', scenarios: ['auth'] },
+  { id: 'cache', scenarios: ['cached-small', 'cached-64k'] },
+];
+
+/** `omit`: ids of OPTIONAL_FEATURES left out. */
+export function gatewayConfig({ port, adminPort, upstreamPort, dataDir, omit = new Set() }) {
+  const auth = !omit.has('auth');
+  const cache = !omit.has('cache');
   return `# written by native-bench/run.mjs
 listen: { host: 127.0.0.1, port: ${port} }
 admin: { host: 127.0.0.1, port: ${adminPort} }
@@ -16,11 +28,11 @@ upstreams:
   origin:
     targets: [http://127.0.0.1:${upstreamPort}]
     connections: 64
-
+${auth ? `
 auth:
   jwt:
     bench: { algorithms: [RS256], publicKeyFile: ${JSON.stringify(BENCH_JWT_KEY_FILE)} }
-
+` : ''}
 routes:
   - id: small
     match: { path: /small, methods: [GET] }
@@ -31,7 +43,7 @@ routes:
   - id: echo
     match: { path: /echo, methods: [POST] }
     upstream: origin
-  - id: cached-small
+${cache ? `  - id: cached-small
     match: { path: /cached/small, methods: [GET] }
     upstream: origin
     cache: { ttl: 1h }
@@ -39,11 +51,11 @@ routes:
     match: { path: /cached/64k, methods: [GET] }
     upstream: origin
     cache: { ttl: 1h }
-  - id: auth
+` : ''}${auth ? `  - id: auth
     match: { path: /auth/small, methods: [GET] }
     upstream: origin
     rewrite: /small
     auth: [jwt:bench]
     rateLimit: { limit: 1000000, window: 1s, by: consumer }
-`;
+` : ''}`;
 }

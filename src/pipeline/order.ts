@@ -26,10 +26,17 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   // rate limits by consumer/header go here (after auth)
   keyedRateLimitStage,
   quotaStage, // plans.NAME.quota: after the rate limits, so a request they refuse uses none of it
-  pluginStage, // route `plugins`: onRequest in order after auth and limits (a refused request runs no plugin code); onResponse in reverse (src/stages/plugins/)
+  // route `translate`: JSON <-> MessagePack (src/stages/translate/). After auth and limits (a
+  // MessagePack body is read only for a request they let through); outside the fallback (whose
+  // JSON answer a MessagePack client gets translated) and the cache (which stores the upstream's
+  // JSON once for every client and answers each in its own format)
+  translateStage,
+  // route `plugins` (src/stages/plugins/): onRequest in the route's order, after auth and limits
+  // (a refused request runs no plugin code), onResponse in reverse; inside translate, so plugins
+  // see JSON where a client sends or accepts MessagePack; outside the fallback and the cache
+  pluginStage,
   fallbackStage, // outside the cache: a stale entry (stale-if-error) answers before the fallback
   cacheStage, // after auth and rate limits (a hit is still authenticated and counted), right before the upstream, whose answer it records
-  translateStage, // route `translate`: JSON <-> MessagePack around the terminal stages (src/stages/translate/)
   aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,
   functionRouteStage, // route `respond: { plugin }`: terminal, the plugin's handle hook answers (src/stages/plugins/)

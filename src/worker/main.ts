@@ -49,7 +49,7 @@ let draining = false;
 let inFlight = 0;
 let drainDone: (() => void) | null = null;
 const metrics = new MetricsRecorder();
-const meters = new RequestMeters(metrics);
+const meters = new RequestMeters(metrics, process.env['TOLLGATE_BENCH_METERS'] !== 'off');
 /** Usage per consumer, sent with every metrics push; the supervisor writes it to LMDB. */
 const usage = new UsageMeter(randomUUID());
 /** How often a worker pushes its metrics unasked; a crash loses at most this much of its counts. */
@@ -70,7 +70,7 @@ function onFinish(ex: UwsExchange): void {
   const ctx = ex.ctx;
   const status = ex.aborted ? 499 : ex.status;
   (ctx === null ? meters.unmatched : ctx.route.meter).record(ex.method, status, durationMs);
-  if (ctx !== null && ctx.consumer !== null) usage.record(ctx.consumer, ctx.route.id, status, ex.bytesRead, ex.bytesWritten);
+  if (ctx !== null && ctx.consumer !== null && meters.enabled) usage.record(ctx.consumer, ctx.route.id, status, ex.bytesRead, ex.bytesWritten);
   accessLog(ex, ctx, status, durationMs);
   if (draining && inFlight === 0 && drainDone !== null) drainDone();
 }

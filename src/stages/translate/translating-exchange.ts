@@ -2,6 +2,7 @@ import type { Exchange, HeaderList } from '../../pipeline/exchange.js';
 import { ForwardingExchange } from '../../pipeline/forwarding-exchange.js';
 import { replyProblem } from '../../pipeline/problem-reply.js';
 import { jsonToMsgpack } from '../../json/msgpack.js';
+import { parseHead } from '../../cache/render-head.js';
 
 export const MSGPACK = 'application/msgpack';
 /** A JSON answer gathered to be translated may be at most this large; a larger one fails (502). */
@@ -55,6 +56,19 @@ export class MsgpackAnswerExchange extends ForwardingExchange {
     // A HEAD answer: the length a GET would have had in MessagePack is not known without the body.
     if (at < 0) this.real.replyNoBody(status, headers, reportedLength);
     else this.real.replyNoBody(status, msgpackHeaders(headers, at), -1);
+  }
+
+  /**
+   * A cached answer (the cache stores the upstream's JSON, as this stage sits outside it): when
+   * it is JSON, its stored lines are read back into a list and the body translated like any
+   * other; anything else is written as stored.
+   */
+  override replyStored(status: number, head: Uint8Array, nameLength: number, headers: HeaderList, body: Uint8Array | null, reportedLength: number): void {
+    const all = parseHead(head).concat(headers);
+    const at = jsonContentType(all);
+    if (at < 0) this.real.replyStored(status, head, nameLength, headers, body, reportedLength);
+    else if (body === null) this.real.replyNoBody(status, msgpackHeaders(all, at), -1);
+    else this.translate(status, msgpackHeaders(all, at), Buffer.from(body.buffer, body.byteOffset, body.length), false);
   }
 
   override streamStart(status: number, headers: HeaderList, totalSize: number): void {

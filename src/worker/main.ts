@@ -98,8 +98,14 @@ async function workerPlugins(gen: Generation): Promise<PluginSet> {
   throw new Error(`plugins failed to load: ${result.problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`);
 }
 
+/** A generation sent while this worker was still starting (loading its plugins): applied once it listens. */
+let pendingGeneration: Extract<ToWorker, { type: 'generation' }> | null = null;
+
 async function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): Promise<void> {
-  if (current === undefined || listeners === null) return;
+  if (current === undefined || listeners === null) {
+    if (!draining) pendingGeneration = msg;
+    return;
+  }
   let plugins: PluginSet;
   try {
     plugins = await workerPlugins(msg.generation);
@@ -266,6 +272,9 @@ async function start(assigned: WorkerInit): Promise<void> {
   Atomics.store(control, slot(C.APPLIED_GENERATION), init.generation.id);
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_SERVING);
   send({ type: 'listening', index: init.index, ports: init.ports });
+  const pending = pendingGeneration;
+  pendingGeneration = null;
+  if (pending !== null) void applyGeneration(pending);
 }
 
 /** A spare waits for a slot to take; told to drain first, it just ends (it holds no socket). */

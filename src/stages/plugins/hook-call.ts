@@ -27,12 +27,10 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  * Runs one hook. A hook that returns a plain value continues synchronously (no microtask, no
  * timer: the cost of a no-op hook is the call); one that returns a promise continues when it
  * settles, within the plugin's time limit. A throw, a rejection or the limit ends in `failed`.
- * `waiting` runs, synchronously, when the hook returned a promise. `done` after an await runs guarded: an exception in the stages it calls fails this request.
+ * `done` after an await runs guarded: an exception in the stages it calls fails this request.
  * A time limit cannot stop synchronous code: a hook that loops blocks its worker (README).
  */
-export function callHook<T>(
-  ex: Exchange, site: HookSite, run: () => T | PromiseLike<T>, done: (value: T) => void, failed: (err: unknown) => void, waiting: (() => void) | null = null,
-): void {
+export function callHook<T>(ex: Exchange, site: HookSite, run: () => T | PromiseLike<T>, done: (value: T) => void, failed: (err: unknown) => void): void {
   let result: T | PromiseLike<T>;
   try {
     result = run();
@@ -44,7 +42,6 @@ export function callHook<T>(
     done(result);
     return;
   }
-  waiting?.();
   awaitHook(ex, site, result, done, failed);
 }
 

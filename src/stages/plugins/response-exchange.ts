@@ -105,11 +105,11 @@ export class PluginResponseExchange extends ForwardingExchange {
   }
 
   private heldJson(headers: HeaderList, size: number): boolean {
-    return this.plan.jsonLimit > 0 && size <= this.plan.jsonLimit && contentTypeIsJson(headers);
+    return size <= this.plan.jsonLimit && contentTypeIsJson(headers);
   }
 
   override reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void {
-    const json = this.heldJson(headers, Buffer.byteLength(body)) ? parseJson(body) : undefined;
+    const json = this.plan.jsonLimit > 0 && this.heldJson(headers, Buffer.byteLength(body)) ? parseJson(body) : undefined;
     this.run(status, headers, json, (res) => {
       const out = res.jsonChanged ? JSON.stringify(res.json) ?? 'null' : body;
       this.real.reply(res.status, this.headersOf(res, headers), out, closeConnection);
@@ -128,7 +128,7 @@ export class PluginResponseExchange extends ForwardingExchange {
   }
 
   override streamStart(status: number, headers: HeaderList, totalSize: number): void {
-    if (this.plan.jsonLimit > 0 && this.heldJson(headers, totalSize < 0 ? 0 : totalSize)) {
+    if (this.plan.jsonLimit > 0 && this.heldJson(headers, Math.max(totalSize, 0))) {
       this.held = { status, headers, total: totalSize, chunks: [], size: 0 };
       return;
     }

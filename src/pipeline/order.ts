@@ -9,6 +9,7 @@ import { ipRateLimitStage, keyedRateLimitStage } from '../stages/rate-limit/inde
 import { corsStage } from '../stages/cors/index.js';
 import { aggregateStage } from '../stages/aggregate/index.js';
 import { translateStage } from '../stages/translate/index.js';
+import { transformStage } from '../stages/transform/index.js';
 import { quotaStage } from '../stages/quota/index.js';
 import { functionRouteStage, pluginStage } from '../stages/plugins/index.js';
 
@@ -37,6 +38,11 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   pluginStage,
   fallbackStage, // outside the cache: a stale entry (stale-if-error) answers before the fallback
   cacheStage, // after auth and rate limits (a hit is still authenticated and counted), right before the upstream, whose answer it records
+  // route `transform`: JSON body rules (src/stages/transform/). Inside translate (its rules see a
+  // MessagePack client's body as JSON, and that client gets the transformed answer translated);
+  // inside the cache (it stores the transformed answer, so a hit costs no transform) and the
+  // fallback (whose configured answer is sent as written); around proxied and aggregated answers
+  transformStage,
   aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,
   functionRouteStage, // route `respond: { plugin }`: terminal, the plugin's handle hook answers (src/stages/plugins/)

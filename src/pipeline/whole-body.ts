@@ -5,9 +5,10 @@ import { guarded } from './guard.js';
 import { replyProblem } from './problem-reply.js';
 
 /**
- * Reads a request's whole body for a stage that needs all of it (translation, a plugin), within
- * `maxBody` bytes (larger: 413) and `deadline` ms (slower: 408); both close the connection, as
- * the rest of the upload is not read. `onBody` gets the body once it is complete.
+ * Reads the request body whole for a stage that rewrites it (MessagePack translation, JSON
+ * transforms), then calls `onBody` with it. Over `maxBody` bytes (declared or arriving) the answer
+ * is a 413 problem; a body that has not arrived within `deadline` ms a 408 one; both close the
+ * connection, as the rest of the upload is not read.
  */
 export function readWholeBody(ctx: RequestContext, maxBody: number, deadline: number, onBody: (body: Buffer) => void): void {
   const ex = ctx.exchange;
@@ -42,8 +43,8 @@ export function readWholeBody(ctx: RequestContext, maxBody: number, deadline: nu
   });
 }
 
-/** A request body already read whole (and perhaps changed), handed to the later stages in one chunk. */
-export class ReadBodyExchange extends ForwardingExchange {
+/** A request whose body was read whole and rewritten: later stages read `body` instead. */
+export class ReplacedBodyExchange extends ForwardingExchange {
   constructor(real: Exchange, private readonly body: Buffer) {
     super(real);
   }

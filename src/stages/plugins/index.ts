@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../pipeline/context.js';
 import { HeldBodyExchange } from '../../pipeline/held-body.js';
 import type { Handler, StageDeps, StageFactory } from '../../pipeline/types.js';
-import { ReadBodyExchange, readWholeBody } from '../../pipeline/whole-body.js';
+import { ReplacedBodyExchange, readWholeBody } from '../../pipeline/whole-body.js';
 import type { PluginInstance } from '../../plugins/load.js';
 import type { RouteConfig } from '../../config/types.js';
 import { toAnswer, writeAnswer } from './answer.js';
@@ -60,7 +60,7 @@ export const pluginStage: StageFactory = (route, deps, next) => {
   const routeId = route.id;
 
   const proceed = (ctx: RequestContext, req: RequestView): void => {
-    if (readBody !== null && ctx.exchange.hasBody) ctx.exchange = new ReadBodyExchange(ctx.exchange, req.changedBody() ?? (req.body as Buffer));
+    if (readBody !== null && ctx.exchange.hasBody) ctx.exchange = new ReplacedBodyExchange(ctx.exchange, req.changedBody() ?? (req.body as Buffer));
     if (onResponse.length > 0) ctx.exchange = new PluginResponseExchange(ctx.exchange, plan, req, ctx.requestId, routeId);
     next(ctx);
   };

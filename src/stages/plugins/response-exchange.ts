@@ -3,7 +3,7 @@ import { ForwardingExchange } from '../../pipeline/forwarding-exchange.js';
 import type { Logger } from '../../observability/logger.js';
 import type { PluginInstance } from '../../plugins/load.js';
 import type { PluginResponse } from '../../plugin/types.js';
-import { isJsonType } from '../translate/translating-exchange.js';
+import { isJsonType } from '../../json/media-type.js';
 import { callHook, pluginFailed, type HookSite } from './hook-call.js';
 import { HeaderView } from './plugin-headers.js';
 import type { RequestView } from './request-view.js';

@@ -2,8 +2,8 @@ import type { RequestContext } from '../../pipeline/context.js';
 import { replyProblem } from '../../pipeline/problem-reply.js';
 import type { Handler, StageFactory } from '../../pipeline/types.js';
 import { msgpackToJson } from '../../json/msgpack.js';
+import { readWholeBody, ReplacedBodyExchange } from '../../pipeline/whole-body.js';
 import { MsgpackAnswerExchange } from './translating-exchange.js';
-import { ReadBodyExchange, readWholeBody } from '../../pipeline/whole-body.js';
 
 /** Matches application/msgpack and the older application/x-msgpack, in Content-Type or Accept. */
 const MSGPACK_TYPE = /application\/(x-)?msgpack/i;
@@ -31,7 +31,7 @@ export const translateStage: StageFactory = (route, deps, next) => {
         return;
       }
       ctx.headers[typeAt + 1] = 'application/json';
-      ctx.exchange = new ReadBodyExchange(ctx.exchange, result.body);
+      ctx.exchange = new ReplacedBodyExchange(ctx.exchange, result.body);
       next(ctx);
     });
   };

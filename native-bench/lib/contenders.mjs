@@ -1,9 +1,11 @@
 // The contenders: how each one starts (pinned), where it listens, how it stops.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeExit, outputOf, spawnPinned, stopProcess } from './children.mjs';
 import { formatCpuList, gatewayCpus } from './cpus.mjs';
-import { gatewayConfig } from './gateway-config.mjs';
+import { gatewayConfig, gatewayFeatures, SCENARIOS_NEEDING } from './gateway-config.mjs';
+import { gcMeterArgs } from './gc-figures.mjs';
 import { haproxyConfig, proxyNginxConfig } from './native-configs.mjs';
 import { freePort, freePorts, waitForOk } from './probe.mjs';
 
@@ -66,15 +68,23 @@ function startedWorkers(proc) {
   return null;
 }
 
-async function startTollgate(ctx, name, cpus, workers, root = ctx.root, env = {}) {
+/**
+ * With ctx.gc (--gc) every thread of the gateway writes its allocation and collections to a file
+ * of its own per start (gc-meter.cjs), which the measuring loop reads after each run.
+ */
+async function startTollgate(ctx, name, cpus, workers, root = ctx.root, env = {}, features = undefined) {
   const [port, adminPort] = await freePorts(2);
   const tag = `${name.replace(/[^a-z0-9]/gi, '-')}`;
   const conf = join(ctx.tmp, `${tag}.yaml`);
-  writeFileSync(conf, gatewayConfig({ port, adminPort, upstreamPort: ctx.upstream.port, dataDir: join(ctx.tmp, `${tag}-data`) }));
-  const args = [join(root, 'dist/cli.js'), 'start', '-c', conf, '--workers', String(workers)];
-  const server = await startServer(name, cpus, process.execPath, args, { port, cwd: root, env, readyUrl: `http://127.0.0.1:${adminPort}/ready` });
-  return { ...server, workers: startedWorkers(server.proc) };
+  writeFileSync(conf, gatewayConfig({ port, adminPort, upstreamPort: ctx.upstream.port, dataDir: join(ctx.tmp, `${tag}-data`) }, features));
+  const gcFile = ctx.gc ? join(ctx.tmp, `${tag}-gc-${++gcStarts}.jsonl`) : null;
+  const meter = gcFile === null ? { nodeArgs: [], env: {} } : gcMeterArgs(gcFile);
+  const args = [...meter.nodeArgs, join(root, 'dist/cli.js'), 'start', '-c', conf, '--workers', String(workers)];
+  const server = await startServer(name, cpus, process.execPath, args, { port, cwd: root, env: { ...env, ...meter.env }, readyUrl: `http://127.0.0.1:${adminPort}/ready` });
+  return { ...server, workers: startedWorkers(server.proc), gcFile };
 }
+
+let gcStarts = 0;
 
 function tollgateContender(ctx, workers, uws) {
   const count = workers === 'auto' ? ctx.plan.online.length : workers;
@@ -95,11 +105,31 @@ function referenceContender(ctx, one, uws) {
   };
 }
 
-/** Another build of Tollgate (--baseline DIR), 1 worker, for a same-run before/after comparison. */
+/** The build under `root` checks a config with its own `validate` command. */
+function validateWith(ctx, root) {
+  return (yaml) => {
+    const conf = join(ctx.tmp, 'baseline-validate.yaml');
+    writeFileSync(conf, yaml);
+    const r = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'validate', '-c', conf], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
+  };
+}
+
+/**
+ * Another build of Tollgate (--baseline DIR), 1 worker, for a same-run before/after comparison.
+ * An older build may refuse config keys it predates (auth, cache): it gets the bench config
+ * without them, and skips the scenarios that need them (`skips`, with a note in the report).
+ */
 function baselineContender(ctx, root) {
   const { cpus, contended } = gatewayCpus(1, ctx.plan);
-  const description = `${root}/dist/cli.js start --workers 1: the same settings as Tollgate, another build`;
-  return { id: 'baseline', label: 'Tollgate baseline build, 1 worker', kind: 'tollgate', workers: 1, uws: null, cpus, contended, description, start: () => startTollgate(ctx, 'baseline', cpus, 1, root) };
+  const features = gatewayFeatures(root, ctx.tmp, validateWith(ctx, root));
+  const skips = Object.entries(features).filter(([, on]) => !on).flatMap(([name]) => SCENARIOS_NEEDING[name]);
+  const description = `${root}/dist/cli.js start --workers 1: the same settings as Tollgate, another build` +
+    (skips.length === 0 ? '' : `; its config leaves out ${Object.entries(features).filter(([, on]) => !on).map(([n]) => n).join(' and ')}, which it predates, so it skips ${skips.join(', ')}`);
+  return {
+    id: 'baseline', label: 'Tollgate baseline build, 1 worker', kind: 'tollgate', workers: 1, uws: null, cpus, contended, description, skips,
+    start: () => startTollgate(ctx, 'baseline', cpus, 1, root, {}, features),
+  };
 }
 
 /**

@@ -30,8 +30,12 @@ export const SCENARIOS = [
   },
 ];
 
-/** The scenarios a contender runs: every one for Tollgate, the rest skip Tollgate-only ones. */
-export const scenariosFor = (contender, scenarios) => scenarios.filter((s) => !s.tollgateOnly || contender.kind === 'tollgate');
+/**
+ * The scenarios a contender runs: every one for Tollgate, the rest skip Tollgate-only ones; a
+ * baseline build skips those its config had to leave out (contender.skips).
+ */
+export const scenariosFor = (contender, scenarios) =>
+  scenarios.filter((s) => (!s.tollgateOnly || contender.kind === 'tollgate') && !(contender.skips ?? []).includes(s.id));
 
 export function pickScenarios(ids) {
   if (!ids) return SCENARIOS;

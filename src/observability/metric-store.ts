@@ -5,9 +5,8 @@
 // How workers' figures get here, and why by message: each worker pushes what it counted since
 // its previous push (counter increments, and the latency histogram buckets that moved) every
 // second, and at once when asked (a scrape, /routes, SIGUSR2 ask first, so their answers include
-// every request finished before them). Shared memory would need the histograms' buckets in a
-// SharedArrayBuffer, which hdr-histogram-js cannot use, and a fixed layout for series that appear
-// as traffic arrives (a route, a method, a status).
+// every request finished before them). Shared memory would need a fixed layout for series that
+// appear as traffic arrives (a route, a method, a status).
 //
 // A push is numbers only (MetricsDelta): a series is described once, in the first push that
 // carries it, and named by a number after that. The store keeps, per worker, the entries those
@@ -20,7 +19,7 @@
 // replacement starts from zero without taking anything back. Counters never go backwards.
 import { CATALOGUE } from './metric-catalogue.js';
 import type { MetricDef } from './metric-def.js';
-import { bucketValue, newLatencyHistogram, type LatencyHistogram } from './latency-histogram.js';
+import { BucketHistogram } from './latency-histogram.js';
 import type { MetricsDelta } from '../worker/messages.js';
 
 export const SLOT_MS = 10_000;
@@ -38,9 +37,9 @@ interface SummaryEntry {
   labels: readonly string[];
   count: number;
   sumUs: number;
-  lifetime: LatencyHistogram;
-  /** Allocated when a slot gets values, freed when it leaves the window. */
-  slots: (LatencyHistogram | null)[];
+  lifetime: BucketHistogram;
+  /** Allocated when a slot gets values, dropped when a read finds it out of the window. */
+  slots: (BucketHistogram | null)[];
   epochs: number[];
 }
 
@@ -97,7 +96,7 @@ export interface GaugeFigures {
 
 const keyOf = (labels: readonly string[]): string => JSON.stringify(labels);
 
-function figuresOf(h: LatencyHistogram): LatencyFigures {
+function figuresOf(h: BucketHistogram): LatencyFigures {
   const count = h.totalCount;
   if (count === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
   return {
@@ -120,7 +119,7 @@ export class MetricStore {
   private readonly localGauges = new Map<string, GaugeEntry>();
   private readonly startedAt: number;
   /** Reused for merging a window's slots on each read. */
-  private readonly scratch = newLatencyHistogram();
+  private readonly scratch = new BucketHistogram(true);
 
   constructor(catalogue: readonly MetricDef[] = CATALOGUE, private readonly now: () => number = Date.now) {
     for (const def of catalogue) this.defs.set(def.name, def);
@@ -157,20 +156,18 @@ export class MetricStore {
       if (e !== undefined) this.addToEntry(e, c[i + 1]!, epoch);
     }
     const s = delta.summaries;
-    for (let i = 0; i < s.length;) {
+    for (let i = 0, k = 0; i < s.length; k++) {
       const e = w.summaries[s[i]!];
-      const pairs = s[i + 3]!;
-      const from = i + 4;
-      i = from + 2 * pairs;
+      const count = s[i + 1]!;
+      const from = i + 3;
+      i = from + 2 * s[i + 2]!;
       if (e === undefined) continue;
-      e.count += s[from - 3]!;
-      e.sumUs += s[from - 2]!;
+      e.count += count;
+      e.sumUs += delta.sums[k]!;
       const slot = this.summarySlot(e, epoch);
       for (let j = from; j < i; j += 2) {
-        const value = bucketValue(s[j]!);
-        const n = s[j + 1]!;
-        e.lifetime.recordValueWithCount(value, n);
-        slot.recordValueWithCount(value, n);
+        e.lifetime.add(s[j]!, s[j + 1]!);
+        slot.add(s[j]!, s[j + 1]!);
       }
     }
     const push = ++w.push;
@@ -219,10 +216,9 @@ export class MetricStore {
         const h = e.slots[i] ?? null;
         if (h === null) continue;
         if (this.inWindow(e.epochs[i]!, epoch)) {
-          this.scratch.add(h);
+          this.scratch.addAll(h);
         } else {
-          h.destroy();
-          e.slots[i] = null;
+          e.slots[i] = null; // out of the window: its memory goes until the series gets values again
         }
       }
       out.push({ labels: e.labels, count: e.count, sumSeconds: e.sumUs / 1e6, window: figuresOf(this.scratch), lifetime: figuresOf(e.lifetime) });
@@ -304,13 +300,13 @@ export class MetricStore {
     const key = keyOf(labels);
     let e = series.get(key);
     if (e === undefined) {
-      e = { labels, count: 0, sumUs: 0, lifetime: newLatencyHistogram(), slots: new Array<LatencyHistogram | null>(SLOTS).fill(null), epochs: new Array<number>(SLOTS).fill(-1) };
+      e = { labels, count: 0, sumUs: 0, lifetime: new BucketHistogram(true), slots: new Array<BucketHistogram | null>(SLOTS).fill(null), epochs: new Array<number>(SLOTS).fill(-1) };
       series.set(key, e);
     }
     return e;
   }
 
-  private summarySlot(e: SummaryEntry, epoch: number): LatencyHistogram {
+  private summarySlot(e: SummaryEntry, epoch: number): BucketHistogram {
     const i = epoch % SLOTS;
     let h = e.slots[i] ?? null;
     if (e.epochs[i] !== epoch) {
@@ -318,7 +314,7 @@ export class MetricStore {
       h?.reset();
     }
     if (h === null) {
-      h = newLatencyHistogram();
+      h = new BucketHistogram(false);
       e.slots[i] = h;
     }
     return h;

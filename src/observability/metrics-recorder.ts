@@ -43,15 +43,14 @@ export class SummarySeries {
     this.count++;
     this.sumUs += us;
   }
-  /** Slots take() writes: id, count, sum, pair count, then a pair per bucket used. */
+  /** Slots take() writes: id, count, pair count, then a pair per bucket used. */
   get size(): number {
-    return 4 + 2 * this.used;
+    return 3 + 2 * this.used;
   }
   /** Writes what was recorded since the previous call at `at` (MetricsDelta.summaries), then starts over. */
-  take(out: Float64Array, at: number): number {
+  take(out: Int32Array, at: number): number {
     out[at++] = this.id;
     out[at++] = this.count;
-    out[at++] = this.sumUs;
     out[at++] = this.used;
     const b = this.buckets;
     for (let i = this.low; i <= this.high; i++) {
@@ -151,15 +150,23 @@ export class MetricsRecorder {
       c.value = 0;
     }
     let size = 0;
-    for (const s of this.summaries.values()) if (s.count > 0) size += s.size;
-    const summaries = new Float64Array(size);
+    let active = 0;
+    for (const s of this.summaries.values()) {
+      if (s.count === 0) continue;
+      size += s.size;
+      active++;
+    }
+    const summaries = new Int32Array(size);
+    const sums = new Float64Array(active);
     at = 0;
+    let k = 0;
     for (const s of this.summaries.values()) {
       if (s.count === 0) continue;
       if (!s.announced) {
         s.announced = true;
         series.push({ id: s.id, kind: 'summary', name: s.def.name, labels: [...s.labels] });
       }
+      sums[k++] = s.sumUs;
       at = s.take(summaries, at);
     }
     const gauges: number[] = [];
@@ -176,6 +183,6 @@ export class MetricsRecorder {
         gauges.push(id, value);
       });
     }
-    return { source: this.source, series, counters, summaries, gauges: Float64Array.from(gauges) };
+    return { source: this.source, series, counters, summaries, sums, gauges: Float64Array.from(gauges) };
   }
 }

@@ -104,10 +104,13 @@ export interface MetricsDelta {
   /** [id, increment] per counter that moved. */
   counters: Float64Array;
   /**
-   * Per summary that recorded values: id, count, sum of the values (microseconds), the number
-   * of histogram buckets that follow, then [bucket index, count] for each (latency-histogram.ts).
+   * Per summary that recorded values: id, count, the number of histogram buckets that follow,
+   * then [bucket index, count] for each (latency-histogram.ts). Int32: read back as small
+   * integers, where a Float64Array element is a new heap number on each read.
    */
-  summaries: Float64Array;
+  summaries: Int32Array;
+  /** The sum of the values (microseconds) of each summary in `summaries`, in the same order. */
+  sums: Float64Array;
   /** [id, value] for every gauge now; replaces the worker's previous set. */
   gauges: Float64Array;
 }

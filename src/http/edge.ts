@@ -66,6 +66,8 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
   // The exchange of the request being handled: handlers run one at a time and synchronously, so
   // when one throws, this is its request.
   let handling: UwsExchange | null = null;
+  // One for the edge, for the same reason: no closure and context per request for req.forEach.
+  const scanner = new HeaderScan();
 
   const handle = (res: HttpResponse, req: HttpRequest): void => {
     // Read the generation once: this request runs entirely on it even if a reload swaps it now.
@@ -77,34 +79,10 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     const rawQuery = req.getQuery();
     const query = rawQuery ?? '';
     const headers: string[] = [];
-    let size = method.length + url.length + query.length + 14;
-    let rawHost = '';
-    let hosts = 0;
-    let requestId = '';
-    let traceparent = '';
-    let contentLength = '';
-    let lengthLines = 0;
-    let codings: string[] | null = null;
-    let badField = '';
-    let connection = '';
-    req.forEach((name, value) => {
-      headers.push(name, value);
-      size += name.length + value.length + 4;
-      if (!isFieldValue(value)) badField = name;
-      switch (name) {
-        case 'host': rawHost = value; hosts++; break;
-        case 'x-request-id': requestId = value; break;
-        case 'traceparent': traceparent = value; break;
-        case 'transfer-encoding': (codings ??= []).push(value); break;
-        case 'connection': connection = connection === '' ? value : connection + ', ' + value; break;
-        case 'content-length':
-          // uWS frames the body by the first Content-Length: a second line, even an equal one
-          // (which strict parsers such as llhttp refuse), is refused rather than guessed at.
-          lengthLines++;
-          contentLength = value;
-          break;
-      }
-    });
+    const scan = scanner.start(headers, method.length + url.length + query.length + 14);
+    req.forEach(scan.visit);
+    const { size, rawHost, hosts, requestId, traceparent, contentLength, lengthLines, codings, badField, connection } = scan;
+    scan.headers = NO_HEADERS;
     const id = acceptRequestId(requestId);
     const coding = codings === null ? null : classifyTransferEncoding(codings);
     const chunked = coding !== null;
@@ -223,6 +201,59 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
 }
 
 const REQUEST_FAILED = 'request failed: exception in the gateway';
+const NO_HEADERS: string[] = [];
+
+/**
+ * What the edge reads from the request's header lines in its one pass (req.forEach): the flat
+ * list and the few fields it checks. `visit` is bound once; start() resets the fields per request.
+ */
+class HeaderScan {
+  headers: string[] = NO_HEADERS;
+  size = 0;
+  rawHost = '';
+  hosts = 0;
+  requestId = '';
+  traceparent = '';
+  contentLength = '';
+  lengthLines = 0;
+  codings: string[] | null = null;
+  badField = '';
+  connection = '';
+
+  start(headers: string[], size: number): this {
+    this.headers = headers;
+    this.size = size;
+    this.rawHost = '';
+    this.hosts = 0;
+    this.requestId = '';
+    this.traceparent = '';
+    this.contentLength = '';
+    this.lengthLines = 0;
+    this.codings = null;
+    this.badField = '';
+    this.connection = '';
+    return this;
+  }
+
+  readonly visit = (name: string, value: string): void => {
+    this.headers.push(name, value);
+    this.size += name.length + value.length + 4;
+    if (!isFieldValue(value)) this.badField = name;
+    switch (name) {
+      case 'host': this.rawHost = value; this.hosts++; break;
+      case 'x-request-id': this.requestId = value; break;
+      case 'traceparent': this.traceparent = value; break;
+      case 'transfer-encoding': (this.codings ??= []).push(value); break;
+      case 'connection': this.connection = this.connection === '' ? value : this.connection + ', ' + value; break;
+      case 'content-length':
+        // uWS frames the body by the first Content-Length: a second line, even an equal one
+        // (which strict parsers such as llhttp refuse), is refused rather than guessed at.
+        this.lengthLines++;
+        this.contentLength = value;
+        break;
+    }
+  };
+}
 
 /**
  * The edge threw before the request was copied out (no exchange, no request id yet). uWS

@@ -1,5 +1,5 @@
 import type { HeaderOps } from '../../config/types.js';
-import { connectionListed, isHopByHop } from '../../http/hop-by-hop.js';
+import { connectionListed, isHopByHop, listsNames } from '../../http/hop-by-hop.js';
 import type { HeaderList } from '../../pipeline/exchange.js';
 
 // uWS writes Content-Length (or chunked framing), Date and the request id itself.
@@ -28,7 +28,8 @@ export function clientHeaders(raw: HeaderList, plan: ResponseHeaderPlan): (strin
     const name = raw[i] as string;
     const value = raw[i + 1]!;
     if (name === 'connection') {
-      connectionListed(String(value), (listed ??= new Set()));
+      const text = String(value);
+      if (listsNames(text)) connectionListed(text, (listed ??= new Set()));
       continue;
     }
     if (FRAMING.has(name) || isHopByHop(name) || plan.drop.has(name)) continue;

@@ -22,6 +22,22 @@ export interface CallOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+const NO_HEADERS: HeaderList = [];
+
+/** Calls started in this loop iteration, dispatched by one setImmediate (UpstreamCall.start). */
+let startQueued: UpstreamCall[] = [];
+let startRunning: UpstreamCall[] = [];
+let startScheduled = false;
+
+function runStarts(): void {
+  startScheduled = false;
+  // A call started while these dispatch waits for the next iteration, as with its own setImmediate.
+  const calls = startQueued;
+  startQueued = startRunning;
+  startRunning = calls;
+  for (let i = 0; i < calls.length; i++) calls[i]!.runStart();
+  calls.length = 0;
+}
 /** Bodies up to this size with a Content-Length are sent to the client in one write. */
 const COALESCE_LIMIT = 128 * 1024;
 
@@ -34,7 +50,9 @@ const COALESCE_LIMIT = 128 * 1024;
 export class UpstreamCall implements UpstreamHandler {
   private abortUpstream: ((err: Error) => void) | null = null;
   protected status = 0;
-  private headers: HeaderList = [];
+  private headers: HeaderList = NO_HEADERS;
+  /** What start() was given, until the queued dispatch takes it. */
+  private startBody: Buffer | Readable | null = null;
   private contentLength = -1;
   private held: Buffer | null = null;
   private heldLength = 0;
@@ -59,13 +77,29 @@ export class UpstreamCall implements UpstreamHandler {
    * pipelined behind this one in that read makes uWS close the connection (this build does not
    * queue a request while one is pending), and the abort that follows must find the request not
    * yet sent, or the upstream would act on a request whose answer nobody can receive.
-   * setImmediate runs in the same loop iteration, after the read's callback returned.
+   * setImmediate runs in the same loop iteration, after the read's callback returned; one runs
+   * every call started in that iteration (no Immediate and closure per request).
    */
   start(body: Buffer | Readable | null): void {
     if (body instanceof Readable) this.body = body;
-    setImmediate(() => {
-      if (!this.settled) this.dispatch(body);
-    });
+    this.startBody = body;
+    startQueued.push(this);
+    if (!startScheduled) {
+      startScheduled = true;
+      setImmediate(runStarts);
+    }
+  }
+
+  /** The queued half of start(). */
+  runStart(): void {
+    const body = this.startBody;
+    this.startBody = null;
+    if (this.settled) return;
+    try {
+      this.dispatch(body);
+    } catch (err) {
+      this.ctx.exchange.fail(err, 'upstream dispatch');
+    }
   }
 
   protected dispatch(body: Buffer | Readable | null): void {

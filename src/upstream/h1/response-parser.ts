@@ -288,9 +288,8 @@ export class ResponseParser {
     let eol = head.indexOf('\r\n');
     if (bareCrOrLf(head, 0, eol)) throw new H1ParseError('invalid character in response head');
     // status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ]
-    const version = head.slice(0, 9);
-    const http11 = version === 'HTTP/1.1 ';
-    if (!http11 && version !== 'HTTP/1.0 ') throw new H1ParseError('invalid status line');
+    const http11 = head.startsWith('HTTP/1.1 ');
+    if (!http11 && !head.startsWith('HTTP/1.0 ')) throw new H1ParseError('invalid status line');
     const status = statusCode(head, eol);
     let contentLength = -1;
     let chunked = false;

@@ -49,6 +49,8 @@ export class H1Connection implements ResponseSink {
   private req: UpstreamRequest | null = null;
   /** Bumped per request so a stale abort/resume closure cannot touch a later request. */
   private gen = 0;
+  /** `gen` when the current answer's head came (resumeAnswer). */
+  private headGen = -1;
   private requestSent = false;
   private paused = false;
   private connected = false;
@@ -214,22 +216,29 @@ export class H1Connection implements ResponseSink {
   // --- ResponseSink -----------------------------------------------------------------------
 
   onResponseHead(status: number, headers: (string | Buffer)[], contentLength: number): void {
-    const gen = this.gen;
+    this.headGen = this.gen;
     this.startResponseClock();
-    this.handler!.onHead(status, headers, contentLength, () => {
-      if (this.gen !== gen || !this.paused) return;
-      this.paused = false;
-      if (this.timer !== null) this.timer.refresh();
-      // First what the parser held back when it paused (it may pause again), then the socket.
-      try {
-        this.parser.resume();
-      } catch (err) {
-        this.finishWithError(err as Error, false);
-        return;
-      }
-      if (!this.paused && !this.gone) this.socket.resume();
-    });
+    this.handler!.onHead(status, headers, contentLength, this.resumeAnswer);
   }
+
+  /**
+   * The resume function every answer's handler gets (one per connection, not a closure per
+   * answer): reads on once the client drained, for the answer whose head came last, and only
+   * while that answer's exchange is still running (gen).
+   */
+  private readonly resumeAnswer = (): void => {
+    if (this.gen !== this.headGen || !this.paused) return;
+    this.paused = false;
+    if (this.timer !== null) this.timer.refresh();
+    // First what the parser held back when it paused (it may pause again), then the socket.
+    try {
+      this.parser.resume();
+    } catch (err) {
+      this.finishWithError(err as Error, false);
+      return;
+    }
+    if (!this.paused && !this.gone) this.socket.resume();
+  };
 
   onResponseBody(chunk: Buffer): boolean {
     const handler = this.handler;

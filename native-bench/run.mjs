@@ -57,7 +57,6 @@ function notesOf(rows, contenders, workersSeen, opts) {
       notes.push(`${r.scenario} ${r.contender}: the fixed-rate run reached ${Math.round(r.fixed.rps)} of the ${opts.rate} req/s offered: with all ${opts.connections} connections busy, its fixed-rate latencies are those of a saturated proxy`);
     }
   }
-  for (const c of contenders.filter((x) => (x.skips ?? []).length > 0)) notes.push(`${c.id}: ${c.description}`);
   for (const c of contenders.filter((x) => x.kind === 'tollgate')) {
     const seen = workersSeen[c.id];
     if (seen !== undefined && seen !== null && seen !== c.workers) notes.push(`${c.id} started ${seen} workers; the bench assumed ${c.workers}`);

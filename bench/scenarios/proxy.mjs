@@ -29,6 +29,14 @@ export const scenarios = [
     direct: { method: 'GET', path: '/small' },
   },
   {
+    // Compare with `small`, same run: what a JSON response transform (the body gathered, parsed,
+    // reshaped and serialised) costs a plain proxy route. The direct baseline is the same /small run.
+    name: 'small-transformed',
+    title: 'plain proxy, small JSON with a response transform: select, remove, rename, wrap (GET /transformed/small; direct = upstream /small): compare with small',
+    request: { method: 'GET', path: '/transformed/small' },
+    direct: { method: 'GET', path: '/small' },
+  },
+  {
     name: 'bytes-64k',
     title: 'plain proxy, 64 KiB body (GET /bytes/65536)',
     request: { method: 'GET', path: '/bytes/65536' },

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeExit, outputOf, spawnPinned, stopProcess } from './children.mjs';
 import { formatCpuList, gatewayCpus } from './cpus.mjs';
-import { gatewayConfig, gatewayFeatures, SCENARIOS_NEEDING } from './gateway-config.mjs';
+import { gatewayConfig, OPTIONAL_FEATURES } from './gateway-config.mjs';
 import { gcMeterArgs } from './gc-figures.mjs';
 import { haproxyConfig, proxyNginxConfig } from './native-configs.mjs';
 import { freePort, freePorts, waitForOk } from './probe.mjs';
@@ -69,14 +69,43 @@ function startedWorkers(proc) {
 }
 
 /**
- * With ctx.gc (--gc) every thread of the gateway writes its allocation and collections to a file
- * of its own per start (gc-meter.cjs), which the measuring loop reads after each run.
+ * Whether the build at `root` accepts the config file: a baseline build older than a feature the
+ * bench config uses refuses its keys (validate exits 1 and names them).
  */
-async function startTollgate(ctx, name, cpus, workers, root = ctx.root, env = {}, features = undefined) {
+function accepts(root, conf) {
+  const run = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'validate', '-c', conf], { encoding: 'utf8' });
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}`.trim() };
+}
+
+/**
+ * `contender` (the baseline's): when its build refuses the bench config, it gets the config
+ * without the fewest OPTIONAL_FEATURES that make it accepted, and `lacks` their scenarios (skipped
+ * for it, with a note), rather than failing the whole run. With ctx.gc (--gc) every thread of
+ * the gateway writes its allocation and collections to a file of its own per start
+ * (gc-meter.cjs), which the measuring loop reads after each run.
+ */
+async function startTollgate(ctx, name, cpus, workers, root = ctx.root, env = {}, contender = null) {
   const [port, adminPort] = await freePorts(2);
   const tag = `${name.replace(/[^a-z0-9]/gi, '-')}`;
   const conf = join(ctx.tmp, `${tag}.yaml`);
-  writeFileSync(conf, gatewayConfig({ port, adminPort, upstreamPort: ctx.upstream.port, dataDir: join(ctx.tmp, `${tag}-data`) }, features));
+  const settings = { port, adminPort, upstreamPort: ctx.upstream.port, dataDir: join(ctx.tmp, `${tag}-data`) };
+  writeFileSync(conf, gatewayConfig(settings));
+  if (contender !== null) {
+    const full = accepts(root, conf);
+    if (!full.ok) {
+      const ids = OPTIONAL_FEATURES.map((f) => f.id);
+      // Every subset of the features, fewest first.
+      const subsets = Array.from({ length: 2 ** ids.length - 1 }, (_, i) => ids.filter((_, bit) => ((i + 1) >> bit) & 1))
+        .sort((a, b) => a.length - b.length);
+      const omit = subsets.map((s) => new Set(s)).find((o) => {
+        writeFileSync(conf, gatewayConfig({ ...settings, omit: o }));
+        return accepts(root, conf).ok;
+      });
+      if (omit === undefined) throw new Error(`${name}: the build at ${root} refuses the bench config:\n${full.output}`);
+      contender.lacks = new Set(OPTIONAL_FEATURES.filter((f) => omit.has(f.id)).flatMap((f) => f.scenarios));
+      process.stderr.write(`native-bench: ${name} predates ${[...omit].join(' and ')} (${full.output.split('\n')[0]}); it skips ${[...contender.lacks].join(', ')}\n`);
+    }
+  }
   const gcFile = ctx.gc ? join(ctx.tmp, `${tag}-gc-${++gcStarts}.jsonl`) : null;
   const meter = gcFile === null ? { nodeArgs: [], env: {} } : gcMeterArgs(gcFile);
   const args = [...meter.nodeArgs, join(root, 'dist/cli.js'), 'start', '-c', conf, '--workers', String(workers)];
@@ -105,31 +134,24 @@ function referenceContender(ctx, one, uws) {
   };
 }
 
-/** The build under `root` checks a config with its own `validate` command. */
-function validateWith(ctx, root) {
-  return (yaml) => {
-    const conf = join(ctx.tmp, 'baseline-validate.yaml');
-    writeFileSync(conf, yaml);
-    const r = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'validate', '-c', conf], { cwd: root, encoding: 'utf8', timeout: 30_000 });
-    return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
-  };
+/** Another build of Tollgate (--baseline DIR), 1 worker, for a same-run before/after comparison. */
+function baselineContender(ctx, root) {
+  const { cpus, contended } = gatewayCpus(1, ctx.plan);
+  const description = `${root}/dist/cli.js start --workers 1: the same settings as Tollgate, another build`;
+  const contender = { id: 'baseline', label: 'Tollgate baseline build, 1 worker', kind: 'tollgate', workers: 1, uws: null, cpus, contended, description, lacks: new Set() };
+  contender.start = () => startTollgate(ctx, 'baseline', cpus, 1, root, {}, contender);
+  return contender;
 }
 
 /**
- * Another build of Tollgate (--baseline DIR), 1 worker, for a same-run before/after comparison.
- * An older build may refuse config keys it predates (auth, cache): it gets the bench config
- * without them, and skips the scenarios that need them (`skips`, with a note in the report).
+ * Tollgate, 1 worker, with its meters off (TOLLGATE_BENCH_METERS=off: no latency histograms, no
+ * request or upstream counters, no usage metering; src/observability/request-meters.ts): beside
+ * tollgate:1 it gives what the meters cost. Only run when asked for (`--contenders meters-off`).
  */
-function baselineContender(ctx, root) {
+function metersOffContender(ctx) {
   const { cpus, contended } = gatewayCpus(1, ctx.plan);
-  const features = gatewayFeatures(root, ctx.tmp, validateWith(ctx, root));
-  const skips = Object.entries(features).filter(([, on]) => !on).flatMap(([name]) => SCENARIOS_NEEDING[name]);
-  const description = `${root}/dist/cli.js start --workers 1: the same settings as Tollgate, another build` +
-    (skips.length === 0 ? '' : `; its config leaves out ${Object.entries(features).filter(([, on]) => !on).map(([n]) => n).join(' and ')}, which it predates, so it skips ${skips.join(', ')}`);
-  return {
-    id: 'baseline', label: 'Tollgate baseline build, 1 worker', kind: 'tollgate', workers: 1, uws: null, cpus, contended, description, skips,
-    start: () => startTollgate(ctx, 'baseline', cpus, 1, root, {}, features),
-  };
+  const description = 'dist/cli.js start --workers 1 with TOLLGATE_BENCH_METERS=off: the same build with histograms, counters and usage metering off';
+  return { id: 'meters-off', label: 'Tollgate, 1 worker, meters off', kind: 'tollgate', workers: 1, uws: null, cpus, contended, description, start: () => startTollgate(ctx, 'meters-off', cpus, 1, ctx.root, { TOLLGATE_BENCH_METERS: 'off' }) };
 }
 
 /**
@@ -147,6 +169,13 @@ export function buildContenders(ctx, { workers, ids, baseline = null, uws = null
     ...builds.map((b) => referenceContender(ctx, one, b)),
     ...workers.flatMap((w) => builds.map((b) => tollgateContender(ctx, w, b))),
     ...(baseline === null ? [] : [baselineContender(ctx, baseline)]),
+    ...(ids && ids.includes('meters-off') ? [metersOffContender(ctx)] : []),
+    // Only when named: it answers GETs of small and 64 KiB answers only, from memory.
+    ...(ids && ids.includes('uws-memory') ? [{
+      id: 'uws-memory', label: 'bare uWS answering from memory', kind: 'node', cpus: one, contended: false,
+      description: "native-bench/memory-answer.mjs: uWS answering the upstream's small and 64 KiB answers from memory, one corked write: a cache hit's ceiling on this stack",
+      start: () => startNodeProxy(ctx, 'uws-memory', one, 'memory-answer.mjs'),
+    }] : []),
     { id: 'fast-gateway', label: 'fast-gateway', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fast-gateway.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fast-gateway', one, 'peers/fast-gateway.mjs') },
     { id: 'fastify-http-proxy', label: '@fastify/http-proxy', kind: 'node', cpus: one, contended: false, description: 'native-bench/peers/fastify-http-proxy.mjs, one process, defaults', start: () => startNodeProxy(ctx, 'fastify-http-proxy', one, 'peers/fastify-http-proxy.mjs') },
   ];

@@ -14,7 +14,9 @@ export const USAGE = `usage: node native-bench/run.mjs [options]        (npm run
   --rate N              requests/s offered by the fixed-rate run, over all connections (default 5000)
   --workers LIST        Tollgate worker counts, e.g. 1,auto or 1,2,4,8,16 (default 1,auto)
   --contenders LIST     only these: direct, nginx, haproxy, reference, tollgate (all worker
-                        counts) or tollgate:N, fast-gateway, fastify-http-proxy (default all)
+                        counts) or tollgate:N, fast-gateway, fastify-http-proxy (default all);
+                        meters-off (Tollgate, 1 worker, TOLLGATE_BENCH_METERS=off) and uws-memory
+                        (bare uWS answering GETs from memory: a cache hit's ceiling) only when named
   --scenario LIST       only these: small, 64k, post4k, auth (default all; auth runs on Tollgate only)
   --proxy-cpus LIST     cores for the proxies (default: the first online core); single-process
                         contenders use its first core, Tollgate with N workers its first N

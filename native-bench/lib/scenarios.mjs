@@ -30,12 +30,9 @@ export const SCENARIOS = [
   },
 ];
 
-/**
- * The scenarios a contender runs: every one for Tollgate, the rest skip Tollgate-only ones; a
- * baseline build skips those its config had to leave out (contender.skips).
- */
+/** A contender's scenarios: Tollgate-only ones on Tollgate, none its build `lacks` (an old --baseline). */
 export const scenariosFor = (contender, scenarios) =>
-  scenarios.filter((s) => (!s.tollgateOnly || contender.kind === 'tollgate') && !(contender.skips ?? []).includes(s.id));
+  scenarios.filter((s) => (!s.tollgateOnly || contender.kind === 'tollgate') && !(contender.lacks?.has(s.id) ?? false));
 
 export function pickScenarios(ids) {
   if (!ids) return SCENARIOS;

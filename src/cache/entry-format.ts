@@ -29,10 +29,12 @@
  *   68  4    POLICY_LENGTH
  *   72  4    BODY_LENGTH
  *   76       head, etag, last-modified, vary, policy, body
+ *
+ * FORMAT 2: the head renders a Server line first (render-head.ts); format 1 heads did not.
  */
 
 export const MAGIC = 0x4754; // 'TG' little-endian
-export const FORMAT = 1;
+export const FORMAT = 2;
 export const KIND_ANSWER = 1;
 export const KIND_VARY = 2;
 export const FLAG_AUTH_OK = 1;

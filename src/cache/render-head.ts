@@ -12,21 +12,36 @@ const COLON = Buffer.from(': ');
 const CRLF = Buffer.from('\r\n');
 
 /**
- * Renders the list, leaving out the lowercase names in `skip`. A string value is written as UTF-8
- * (as uWS writes a string), a Buffer value (obs-text from the upstream) as its bytes.
+ * Renders the list, keeping the lowercase names `keep` accepts. A string value is written as
+ * UTF-8 (as uWS writes a string), a Buffer value (obs-text from the upstream) as its bytes.
+ *
+ * A `server` line, when there is one, is rendered first, so that a hit can tell from the first
+ * name alone (storedHasServer) that the answer brings its own and the gateway's `serverTokens`
+ * header must not be added: the answer would carry two.
  */
-export function renderHead(headers: HeaderList, skip: ReadonlySet<string>): RenderedHead {
+export function renderHead(headers: HeaderList, keep: (name: string) => boolean): RenderedHead {
   const parts: Buffer[] = [];
   let nameLength = 0;
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i] as string;
-    if (skip.has(name)) continue;
-    const value = headers[i + 1]!;
+  const add = (name: string, value: string | Buffer): void => {
     if (parts.length > 0) parts.push(CRLF);
     else nameLength = Buffer.byteLength(name);
     parts.push(Buffer.from(name), COLON, typeof value === 'string' ? Buffer.from(value) : value);
+  };
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'server' && keep('server')) add('server', headers[i + 1]!);
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (name !== 'server' && keep(name)) add(name, headers[i + 1]!);
   }
   return { block: Buffer.concat(parts), nameLength };
+}
+
+const SERVER = [0x73, 0x65, 0x72, 0x76, 0x65, 0x72]; // "server"
+
+/** Whether rendered lines (renderHead: a Server line comes first) hold the answer's own Server header. */
+export function storedHasServer(head: Uint8Array, nameLength: number): boolean {
+  if (nameLength !== 6) return false;
+  for (let i = 0; i < 6; i++) if (head[i] !== SERVER[i]) return false;
+  return true;
 }
 
 /** The lines of a rendered block back as a list (names lowercase as stored; values as bytes when not ASCII). */

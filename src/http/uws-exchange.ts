@@ -3,6 +3,7 @@ import type { Exchange, HeaderList } from '../pipeline/exchange.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { replyProblem } from '../pipeline/problem-reply.js';
 import { statusLine } from './status-line.js';
+import { storedHasServer } from '../cache/render-head.js';
 import type { UwsQuirks } from './uws-builds.js';
 
 /** What one worker gives each of its exchanges. */
@@ -382,14 +383,15 @@ export class UwsExchange implements Exchange {
     this.headWritten = true;
     res.writeStatus(statusLine(status));
     if (head.length > 0) res.writeHeader(head.subarray(0, nameLength), head.subarray(nameLength + 2));
-    this.writeHeaders(headers);
+    this.writeHeaders(headers, storedHasServer(head, nameLength));
   }
 
-  private writeHeaders(headers: HeaderList): void {
+  /** `ownServer`: the answer already has a Server line (in the stored lines written before these). */
+  private writeHeaders(headers: HeaderList, ownServer = false): void {
     const res = this.res;
     for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1]!);
     res.writeHeader('x-request-id', this.requestId);
-    if (this.serverHeader !== null && !hasServerHeader(headers)) res.writeHeader('server', this.serverHeader);
+    if (this.serverHeader !== null && !ownServer && !hasServerHeader(headers)) res.writeHeader('server', this.serverHeader);
     const extra = this.hooks.answerHeaders;
     for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!);
     const own = this.ctx === null ? null : this.ctx.answerHeaders;

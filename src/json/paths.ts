@@ -83,15 +83,89 @@ export function removePath(value: unknown, path: JsonPath): boolean {
 }
 
 /**
- * Moves each `from` field to `to`, in the order given (creating parent objects); a `from` that is
- * missing moves nothing. A value that is not an object is left as it is.
+ * Calls `fn` with each object found at `path[0..end)`: through an array, with each of its elements
+ * (as selectPaths goes through lists), so `items.secret` reaches the secret of every item. A
+ * missing key or a scalar on the way ends that branch.
  */
-export function renamePaths(value: unknown, moves: readonly (readonly [JsonPath, JsonPath])[]): unknown {
-  if (!isObject(value)) return value;
-  for (const [from, to] of moves) {
-    const field = getPath(value, from);
-    if (field === undefined || !removePath(value, from)) continue;
-    setPath(value, to, field);
+function eachObjectAt(value: unknown, path: JsonPath, end: number, fn: (node: Record<string, unknown>) => void, at = 0): void {
+  if (Array.isArray(value)) {
+    for (const item of value) eachObjectAt(item, path, end, fn, at);
+    return;
+  }
+  if (!isObject(value)) return;
+  if (at === end) {
+    fn(value);
+    return;
+  }
+  const key = path[at]!;
+  if (Object.hasOwn(value, key)) eachObjectAt(value[key], path, end, fn, at + 1);
+}
+
+/** Drops the field at each path; through a list, from each element. A missing field is no error. */
+export function removePaths(value: unknown, paths: readonly JsonPath[]): unknown {
+  for (const path of paths) {
+    const key = path[path.length - 1]!;
+    eachObjectAt(value, path, path.length - 1, (parent) => { delete parent[key]; });
   }
   return value;
+}
+
+/**
+ * Moves each `from` field to `to`, in the order given (creating parent objects); a `from` that is
+ * missing moves nothing. The move happens in the deepest object both paths share: lists on that
+ * shared part apply it to each element (`items.id` -> `items.key` renames in every item), while a
+ * `from` that goes through a list below it moves nothing. A value that is neither object nor list
+ * is left as it is.
+ */
+export function renamePaths(value: unknown, moves: readonly (readonly [JsonPath, JsonPath])[]): unknown {
+  for (const [from, to] of moves) {
+    const shared = sharedPrefix(from, to);
+    const rest = shared === 0 ? from : from.slice(shared);
+    const target = shared === 0 ? to : to.slice(shared);
+    eachObjectAt(value, from, shared, (node) => {
+      const field = getPath(node, rest);
+      if (field === undefined || !removePath(node, rest)) return;
+      setPath(node, target, field);
+    });
+  }
+  return value;
+}
+
+/** How many leading keys two paths share, leaving each at least its last key. */
+function sharedPrefix(a: JsonPath, b: JsonPath): number {
+  const most = Math.min(a.length, b.length) - 1;
+  let n = 0;
+  while (n < most && a[n] === b[n]) n++;
+  return n;
+}
+
+/**
+ * Sets each path to a copy of its value, creating parent objects; through a list, in each element
+ * that is an object. A parent that is a scalar (or null) is replaced by an object. A value that is
+ * neither object nor list is left as it is.
+ */
+export function setPaths(value: unknown, fields: readonly (readonly [JsonPath, unknown])[]): unknown {
+  for (const [path, field] of fields) {
+    if (Array.isArray(value)) {
+      for (const item of value) if (isObject(item)) setThrough(item, path, 0, field);
+    } else if (isObject(value)) {
+      setThrough(value, path, 0, field);
+    }
+  }
+  return value;
+}
+
+function setThrough(node: Record<string, unknown>, path: JsonPath, at: number, field: unknown): void {
+  const key = path[at]!;
+  if (at === path.length - 1) {
+    // A copy: the configured value is frozen, and a later path may set a field inside it.
+    node[key] = typeof field === 'object' && field !== null ? structuredClone(field) : field;
+    return;
+  }
+  const next = node[key];
+  if (Array.isArray(next)) {
+    for (const item of next) if (isObject(item)) setThrough(item, path, at + 1, field);
+    return;
+  }
+  setThrough(isObject(next) ? next : (node[key] = {}) as Record<string, unknown>, path, at + 1, field);
 }

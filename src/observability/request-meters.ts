@@ -27,7 +27,23 @@ class StatusCounters {
 }
 
 /** tollgate_requests_total and tollgate_request_duration_seconds of one route. */
-export class RouteMeter {
+export interface RouteMeter {
+  /** One answered request (`status` 499 when the client left first). */
+  record(method: string, status: number, durationMs: number): void;
+}
+
+/** The calls of every route to one upstream: time to the answer's head, its status, failures. */
+export interface UpstreamMeter {
+  /** The answer's head came `ms` after the call was handed to the pool. */
+  answered(ms: number, status: number): void;
+  /**
+   * The call failed (`kind` from classifyUpstreamError); `ms` until the failure when no answer
+   * had begun (the call's time is recorded then), -1 when the answer had already begun.
+   */
+  failed(kind: string, ms: number): void;
+}
+
+class RouteSeries implements RouteMeter {
   private readonly byMethod = new Map<string, StatusCounters>();
   private readonly latency: SummarySeries;
 
@@ -35,7 +51,6 @@ export class RouteMeter {
     this.latency = metrics.summary(REQUEST_DURATION, [route]);
   }
 
-  /** One answered request (`status` 499 when the client left first). */
   record(method: string, status: number, durationMs: number): void {
     const statuses = this.byMethod.get(method) ?? this.methodCounters(method);
     statuses.count(status);
@@ -52,8 +67,7 @@ export class RouteMeter {
   }
 }
 
-/** The calls of every route to one upstream: time to the answer's head, its status, failures. */
-export class UpstreamMeter {
+class UpstreamSeries implements UpstreamMeter {
   private readonly latency: SummarySeries;
   private readonly responses: StatusCounters;
   private readonly errors = new Map<string, CounterSeries>();
@@ -63,16 +77,11 @@ export class UpstreamMeter {
     this.responses = new StatusCounters((status) => metrics.counter(UPSTREAM_RESPONSES, [upstream, status]));
   }
 
-  /** The answer's head came `ms` after the call was handed to the pool. */
   answered(ms: number, status: number): void {
     this.latency.record(toMicros(ms));
     this.responses.count(status);
   }
 
-  /**
-   * The call failed (`kind` from classifyUpstreamError); `ms` until the failure when no answer
-   * had begun (the call's time is recorded then), -1 when the answer had already begun.
-   */
   failed(kind: string, ms: number): void {
     if (ms >= 0) this.latency.record(toMicros(ms));
     let c = this.errors.get(kind);
@@ -84,29 +93,42 @@ export class UpstreamMeter {
   }
 }
 
-/** One meter per route id and per upstream name, shared by every generation that has them. */
+/** Meters that record nothing: what a worker uses when metering is off for a measurement. */
+const OFF: RouteMeter & UpstreamMeter = { record() {}, answered() {}, failed() {} };
+
+/**
+ * One meter per route id and per upstream name, shared by every generation that has them.
+ *
+ * `enabled: false` gives meters that record nothing, and tells the worker to meter no usage: it
+ * exists only so that a benchmark can measure what the meters cost (the environment variable
+ * TOLLGATE_BENCH_METERS=off, read once by each worker: native-bench's `meters-off` contender).
+ * A gateway never runs so in production; the request path is the same either way but for the
+ * calls into the meters.
+ */
 export class RequestMeters {
   private readonly routes = new Map<string, RouteMeter>();
   private readonly upstreams = new Map<string, UpstreamMeter>();
   readonly unmatched: RouteMeter;
 
-  constructor(readonly metrics: MetricsRecorder) {
+  constructor(readonly metrics: MetricsRecorder, readonly enabled = true) {
     this.unmatched = this.route(UNMATCHED_ROUTE);
   }
 
   route(id: string): RouteMeter {
+    if (!this.enabled) return OFF;
     let m = this.routes.get(id);
     if (m === undefined) {
-      m = new RouteMeter(this.metrics, id);
+      m = new RouteSeries(this.metrics, id);
       this.routes.set(id, m);
     }
     return m;
   }
 
   upstream(name: string): UpstreamMeter {
+    if (!this.enabled) return OFF;
     let m = this.upstreams.get(name);
     if (m === undefined) {
-      m = new UpstreamMeter(this.metrics, name);
+      m = new UpstreamSeries(this.metrics, name);
       this.upstreams.set(name, m);
     }
     return m;

@@ -9,6 +9,7 @@ import { ipRateLimitStage, keyedRateLimitStage } from '../stages/rate-limit/inde
 import { corsStage } from '../stages/cors/index.js';
 import { aggregateStage } from '../stages/aggregate/index.js';
 import { translateStage } from '../stages/translate/index.js';
+import { transformStage } from '../stages/transform/index.js';
 import { quotaStage } from '../stages/quota/index.js';
 
 /**
@@ -25,9 +26,18 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   // rate limits by consumer/header go here (after auth)
   keyedRateLimitStage,
   quotaStage, // plans.NAME.quota: after the rate limits, so a request they refuse uses none of it
+  // route `translate`: JSON <-> MessagePack (src/stages/translate/). After auth and limits (a
+  // MessagePack body is read only for a request they let through); outside the fallback (whose
+  // JSON answer a MessagePack client gets translated) and the cache (which stores the upstream's
+  // JSON once for every client and answers each in its own format)
+  translateStage,
   fallbackStage, // outside the cache: a stale entry (stale-if-error) answers before the fallback
   cacheStage, // after auth and rate limits (a hit is still authenticated and counted), right before the upstream, whose answer it records
-  translateStage, // route `translate`: JSON <-> MessagePack around the terminal stages (src/stages/translate/)
+  // route `transform`: JSON body rules (src/stages/transform/). Inside translate (its rules see a
+  // MessagePack client's body as JSON, and that client gets the transformed answer translated);
+  // inside the cache (it stores the transformed answer, so a hit costs no transform) and the
+  // fallback (whose configured answer is sent as written); around proxied and aggregated answers
+  transformStage,
   aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,
   proxyStage,

@@ -7,6 +7,7 @@ import { PurgeError, type PurgeRequest } from './cache-control.js';
 import type { UsageRow } from '../metering/usage-meter.js';
 import { CSV_CONTENT_TYPE, parseUsageQuery, usageCsv, usageJson, wantsCsv } from '../metering/usage-query.js';
 import type { UsageQuery } from '../metering/usage-store.js';
+import { DASHBOARD_DATA_PATH, loadDashboardPage } from './dashboard/page.js';
 
 /** What the admin API reads from and asks of the supervisor. */
 export interface AdminPort {
@@ -18,6 +19,8 @@ export interface AdminPort {
   upstreams(): Promise<object[]>;
   /** The Prometheus text exposition (prometheus-text.ts). */
   metrics(): Promise<string>;
+  /** The dashboard's figures (dashboard/feed.ts): read from what the supervisor holds, never asking the workers. */
+  dashboard(): object;
   /** Metered usage, stored and not yet flushed (after the workers pushed theirs). */
   usage(query: UsageQuery): Promise<UsageRow[]>;
   reload(): Promise<{ ok: true; generation: number } | { ok: false; errors: string[] }>;
@@ -42,6 +45,7 @@ type Answer = { status: number; body: unknown; headers?: Record<string, string>;
  */
 export function createAdminServer(options: AdminOptions, port: AdminPort): http.Server {
   const { token } = options;
+  const page = loadDashboardPage(token !== '');
   // Digests of equal length, so the comparison takes the same time whatever the length presented.
   const expected = sha256(token);
   const authorised = (req: http.IncomingMessage): boolean => {
@@ -61,6 +65,11 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
     if (token === '' && !isLoopbackHostHeader(req.headers.host, options.host)) {
       return { status: 421, body: problem(421, 'Misdirected Request', 'Without admin.token the admin API answers only requests addressed to localhost, 127.0.0.1 or [::1].') };
     }
+    // The dashboard's files hold no figures; the page asks for the token before its first fetch.
+    const file = page.get(path);
+    if (file !== undefined) {
+      return method === 'GET' ? { status: 200, body: null, headers: file.headers, text: { contentType: file.contentType, body: file.body } } : notAllowed('GET');
+    }
     if (!authorised(req)) {
       return { status: 401, body: problem(401, 'Unauthorized', 'A valid admin bearer token is required.'), headers: { 'www-authenticate': 'Bearer realm="tollgate-admin"' } };
     }
@@ -72,6 +81,7 @@ export function createAdminServer(options: AdminOptions, port: AdminPort): http.
         if (method !== 'GET') return notAllowed('GET');
         return { status: 200, body: null, text: { contentType: PROMETHEUS_CONTENT_TYPE, body: await port.metrics() } };
       }
+      case DASHBOARD_DATA_PATH: return method === 'GET' ? { status: 200, body: port.dashboard() } : notAllowed('GET');
       case '/usage': return method === 'GET' ? usage(new URLSearchParams(search), req.headers.accept) : notAllowed('GET');
       case '/reload': {
         if (method !== 'POST') return notAllowed('POST');

@@ -8,6 +8,7 @@ import type { GatewayConfig } from '../config/types.js';
 import { describePlatform, loadUws } from '../http/load-uws.js';
 import { UWS_BUILDS } from '../http/uws-builds.js';
 import { createAdminServer } from './admin-server.js';
+import { DashboardFeed } from './dashboard/feed.js';
 import { SupervisorCache } from './cache-control.js';
 import { assertPortFree, findFreePort } from './free-port.js';
 import { buildGenerationFor, restartOnlyChanges } from './generation.js';
@@ -197,6 +198,12 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     return withUpstreamStates(statsSnapshot(metrics, config, pool.workerStates()), supervision.snapshot());
   };
 
+  const dashboard = new DashboardFeed({
+    store: metrics, config: () => config, generation: () => generationId, ready: () => pool.ready(),
+    workers: () => pool.workerStates(), upstreams: () => supervision.snapshot(),
+  });
+  dashboard.start();
+
   const admin = createAdminServer({ token: config.admin.token, host: config.admin.host }, {
     ready: () => pool.ready(),
     readiness: () => ({ ready: pool.ready(), generation: generationId, workers: pool.workerStates(), spare: pool.spareState() }),
@@ -207,11 +214,13 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       await refreshMetrics();
       return renderPrometheus(metrics, CATALOGUE);
     },
+    dashboard: () => dashboard.data(),
     usage: (query) => usage.query(query),
     reload,
     purgeCache: (req) => cache.purge(req),
   });
   const adminPort = await listenAdmin(admin, config.admin.host, config.admin.port).catch(async (err: Error) => {
+    dashboard.stop();
     jwks.close();
     supervision.stop();
     await pool.drain(1_000);
@@ -232,6 +241,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     reload,
     shutdown: () => (stopped ??= (async () => {
       log.info({ timeoutMs: config.shutdownTimeout }, 'shutting down: draining workers');
+      dashboard.stop();
       jwks.close();
       supervision.stop();
       await pool.drain(config.shutdownTimeout);

@@ -48,7 +48,7 @@ let draining = false;
 let inFlight = 0;
 let drainDone: (() => void) | null = null;
 const metrics = new MetricsRecorder();
-const meters = new RequestMeters(metrics);
+const meters = new RequestMeters(metrics, process.env['TOLLGATE_BENCH_METERS'] !== 'off');
 /** Usage per consumer, sent with every metrics push; the supervisor writes it to LMDB. */
 const usage = new UsageMeter(randomUUID());
 /** How often a worker pushes its metrics unasked; a crash loses at most this much of its counts. */
@@ -69,7 +69,7 @@ function onFinish(ex: UwsExchange): void {
   const ctx = ex.ctx;
   const status = ex.aborted ? 499 : ex.status;
   (ctx === null ? meters.unmatched : ctx.route.meter).record(ex.method, status, durationMs);
-  if (ctx !== null && ctx.consumer !== null) {
+  if (ctx !== null && ctx.consumer !== null && meters.enabled) {
     // Tells the supervisor's timed usage flush that this worker has counts to push (see pushMetrics).
     if (usage.empty) Atomics.store(control, slot(C.USAGE_PENDING), 1);
     usage.record(ctx.consumer, ctx.route.id, status, ex.bytesRead, ex.bytesWritten);

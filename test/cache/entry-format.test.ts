@@ -4,10 +4,10 @@ import {
   entryInitialAge, entryLastModified, entryNameLength, entryPolicy, entrySieUntil, entryStatus, entryStoredAt, entrySwrUntil,
   entryVary, FLAG_AUTH_OK, isEntry, KIND_ANSWER, KIND_VARY,
 } from '../../dist/cache/entry-format.js';
-import { parseHead, renderHead } from '../../dist/cache/render-head.js';
+import { parseHead, renderHead, storedHasServer } from '../../dist/cache/render-head.js';
 
 t.test('an entry reads back field by field, from a Buffer or a plain Uint8Array view at an offset', async (t) => {
-  const head = renderHead(['content-type', 'text/plain', 'x-obs', Buffer.from([0x61, 0xe9]), 'age', '3'], new Set(['age']));
+  const head = renderHead(['content-type', 'text/plain', 'x-obs', Buffer.from([0x61, 0xe9]), 'age', '3'], (name) => name !== 'age');
   t.equal(head.block.toString('latin1'), 'content-type: text/plain\r\nx-obs: a\xe9');
   t.equal(head.nameLength, 'content-type'.length);
   const body = Buffer.from('the body');
@@ -56,4 +56,17 @@ t.test('a Vary marker, and bytes that are not an entry', async (t) => {
   const otherFormat = Buffer.from(marker);
   otherFormat[2] = 99;
   t.notOk(isEntry(otherFormat, KIND_VARY), 'another format version reads as absent');
+});
+
+t.test('a Server line is rendered first, so a hit knows the answer brings its own', async (t) => {
+  const withServer = renderHead(['content-type', 'text/plain', 'server', 'upstream/1.0', 'etag', '"a"'], () => true);
+  t.equal(withServer.block.toString('latin1'), 'server: upstream/1.0\r\ncontent-type: text/plain\r\netag: "a"');
+  t.ok(storedHasServer(withServer.block, withServer.nameLength));
+  const without = renderHead(['content-type', 'text/plain', 'served-by', 'x'], () => true);
+  t.notOk(storedHasServer(without.block, without.nameLength));
+  const sixLong = renderHead(['serves', 'x'], () => true);
+  t.notOk(storedHasServer(sixLong.block, sixLong.nameLength), 'another six-letter name is not Server');
+  const kept = renderHead(['server', 'u', 'access-control-allow-origin', '*'], (name) => !name.startsWith('access-control-'));
+  t.same(parseHead(kept.block), ['server', 'u'], 'names the filter refuses are left out');
+  t.notOk(storedHasServer(new Uint8Array(0), 0), 'no lines at all');
 });

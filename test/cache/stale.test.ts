@@ -2,6 +2,8 @@
 // for each way an upstream fails (a 5xx, a timeout, a reset, a refused connection after killing
 // it), and the route fallback when nothing stale may be served.
 import t from 'tap';
+import { unpack } from 'msgpackr';
+import { request } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launch, poll } from '../system/fixtures/system-fixture.js';
 import { findFreePortForTest } from '../proxy/free-port.js';
@@ -145,6 +147,10 @@ t.test('fallback: on refused, timed-out, reset and 5xx upstreams; not on 4xx', a
   const refused = await get(gw, '/dead/a');
   t.equal(refused.status, 200, 'connection refused');
   t.same(refused.json(), { dead: true });
+  const packed = await request(gw.url + '/dead/a', { headers: { accept: 'application/msgpack' } });
+  t.equal(packed.statusCode, 200);
+  t.equal(packed.headers['content-type'], 'application/msgpack', 'a MessagePack client gets the fallback translated');
+  t.same(unpack(Buffer.from(await packed.body.arrayBuffer())), { dead: true });
 });
 
 t.test('a cached route with a fallback: stale first, the fallback when nothing is stored', async (t) => {

@@ -68,6 +68,7 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     translate: true,
     cors: null,
     cache: null,
+    transform: null,
     fallback: null,
   });
 });

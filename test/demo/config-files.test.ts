@@ -59,7 +59,7 @@ t.test('bench/gateway.bench.yaml is valid and routes every bench scenario', asyn
   t.equal(config.log.access, false);
   t.same(config.upstreams['users']?.targets.map((target) => target.url), ['http://127.0.0.1:9001']);
   const paths = config.routes.map((route) => route.match.path);
-  t.same(paths.sort(), ['/auth/small', '/bytes/:n', '/cached/bytes/:n', '/cached/small', '/echo', '/small', '/small-checked', '/static']);
+  t.same(paths.sort(), ['/auth/small', '/bytes/:n', '/cached/bytes/:n', '/cached/small', '/echo', '/small', '/small-checked', '/static', '/transformed/small']);
   const cached = config.routes.filter((route) => route.cache !== null).map((route) => route.rewrite);
   t.same(cached, ['/small', '/bytes/:n'], 'the cache-hit scenarios ask for the same answers as small and bytes-64k');
   const authRoute = config.routes.find((route) => route.id === 'small-auth');
@@ -67,6 +67,9 @@ t.test('bench/gateway.bench.yaml is valid and routes every bench scenario', asyn
   t.equal(authRoute?.rateLimit?.by, 'consumer', 'and is rate-limited by consumer');
   t.match(config.upstreams['users-checked'], { targets: [{ url: 'http://127.0.0.1:9001' }], healthCheck: { path: '/health' }, circuitBreaker: {} },
     'small-checked: the same target with health checks and a breaker');
+  const transformed = config.routes.find((route) => route.id === 'small-transformed');
+  t.equal(transformed?.rewrite, '/small', 'small-transformed asks for the same answer as small');
+  t.ok(transformed?.transform?.response, 'with a response transform');
   const staticRoute = config.routes.find((route) => route.match.path === '/static');
   t.equal(staticRoute?.respond?.status, 200);
   for (const scenario of scenarios) {

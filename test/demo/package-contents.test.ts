@@ -14,7 +14,10 @@ t.test('the package holds the built CLI, the configs, the docs and the licence, 
   const [packed] = JSON.parse(run.stdout) as { files: { path: string }[] }[];
   const files = new Set((packed?.files ?? []).map((f) => f.path));
   for (const path of [pkg.bin['tollgate']!, 'dist/worker/main.js', 'config/gateway.yaml', 'config/tollgate.service', 'config/tollgate.schema.json',
-    'config/examples/minimal.yaml', 'docs/config.md', 'README.md', 'LICENSE']) {
+    'config/examples/minimal.yaml', 'docs/config.md', 'README.md', 'LICENSE',
+    // The dashboard's page, read from beside dist/supervisor/dashboard/page.js (the build copies it).
+    'dist/supervisor/dashboard/page/index.html', 'dist/supervisor/dashboard/page/dashboard.js', 'dist/supervisor/dashboard/page/dashboard.css',
+    'docs/dashboard.png']) {
     t.ok(files.has(path), `${path} is packed`);
   }
   t.notOk([...files].some((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('bench/') || f.startsWith('node_modules/')), 'nothing but what runs and documents it');

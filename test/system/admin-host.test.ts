@@ -60,7 +60,8 @@ t.test('admin API without a token and a forged Host header', async (t) => {
     const hosts = ['evil.example', `evil.example:${port}`, 'localhost.evil.example', '127.0.0.1.evil.example', '10.0.0.1',
       '0.0.0.0', '127.0.0.256', '[::2]', '[::1].evil.example', `localhost:${port}x`, `localhost:${port}@evil.example`, ''];
     for (const host of hosts) {
-      for (const [method, path] of [['GET', '/routes'], ['GET', '/upstreams'], ['GET', '/metrics'], ['GET', '/config'], ['POST', '/reload'], ['GET', '/nope']]) {
+      for (const [method, path] of [['GET', '/routes'], ['GET', '/upstreams'], ['GET', '/metrics'], ['GET', '/config'], ['POST', '/reload'], ['GET', '/nope'],
+        ['GET', '/dashboard'], ['GET', '/dashboard/dashboard.js'], ['GET', '/dashboard/data']]) {
         const res = await adminRequest(port, method!, path!, host);
         t.equal(res.status, 421, `${method} ${path} with Host: ${JSON.stringify(host)}`);
         t.match(res.headers, /content-type: application\/problem\+json/);
@@ -93,4 +94,37 @@ t.test('with a token the Host does not matter: the token is what a web page cann
   t.match(text, /^HTTP\/1\.1 200 /);
   const none = await adminRequest(gw.adminPort, 'GET', '/routes', 'evil.example');
   t.equal(none.status, 401, 'without the token it is 401, as on any Host');
+
+  // The dashboard's files hold no figures and must load before the page can ask for the token;
+  // its data endpoint follows the token rule.
+  const page = await adminRequest(gw.adminPort, 'GET', '/dashboard', 'evil.example');
+  t.equal(page.status, 200, 'the dashboard page loads without the token');
+  t.match(page.body, /data-token="required"/, 'and knows to ask for it');
+  t.notMatch(page.body, /"id":"status"/, 'with no figures in it');
+  const data = await adminRequest(gw.adminPort, 'GET', '/dashboard/data', 'evil.example');
+  t.equal(data.status, 401, 'its data need the token');
+  t.notMatch(data.body, /"routes"/);
+});
+
+t.test('the dashboard\'s files: strict headers, GET only; its data one JSON document', async (t) => {
+  const gw = await launch(t, CONFIG, { workers: 1 });
+  const files: [string, string][] = [['/dashboard', 'text/html'], ['/dashboard/dashboard.js', 'text/javascript'], ['/dashboard/dashboard.css', 'text/css'], ['/dashboard/favicon.svg', 'image/svg+xml']];
+  for (const [path, type] of files) {
+    const res = await adminRequest(gw.adminPort, 'GET', path, 'localhost');
+    t.equal(res.status, 200, path);
+    t.match(res.headers, new RegExp(`content-type: ${type.replace('+', '\\+')}`));
+    t.match(res.headers, /content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'/);
+    t.match(res.headers, /x-content-type-options: nosniff/);
+    t.match(res.headers, /x-frame-options: deny/);
+    const post = await adminRequest(gw.adminPort, 'POST', path, 'localhost');
+    t.equal(post.status, 405, `POST ${path}`);
+  }
+  const page = await adminRequest(gw.adminPort, 'GET', '/dashboard', 'localhost');
+  t.match(page.body, /data-token="none"/, 'no token set: the page does not ask for one');
+  t.notMatch(page.body, /<script>|<style>| style=| on[a-z]+=/i, 'no inline script, style or handler (the policy would block them)');
+  t.notMatch(page.body, /(src|href)="(https?:)?\/\//, 'nothing from another host');
+  const data = await adminRequest(gw.adminPort, 'GET', '/dashboard/data', 'localhost');
+  t.equal(data.status, 200);
+  t.match(data.headers, /content-type: application\/json/);
+  t.match(JSON.parse(data.body), { generation: 1, ready: true, routes: [{ id: 'status', requests: 0, rps: 0 }], workers: [{ index: 0, state: 'serving' }] });
 });

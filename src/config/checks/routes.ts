@@ -3,6 +3,7 @@
 import type { Problem } from '../errors.js';
 import { parseMatchPath, parsePathPattern, pathShape } from '../path-pattern.js';
 import { checkAggregate } from './aggregate.js';
+import { checkTransform } from './transform.js';
 import { asList, asMap, asString, type RawMap } from './raw.js';
 
 interface RouteKey {
@@ -22,7 +23,7 @@ export function checkRoutes(raw: unknown): Problem[] {
   asList(root?.['routes']).forEach((value, index) => {
     const route = asMap(value);
     if (!route) return;
-    problems.push(...checkTarget(route, index, upstreams), ...checkRewrite(route, index));
+    problems.push(...checkTarget(route, index, upstreams), ...checkRewrite(route, index), ...checkTransform(route, index));
     const id = asString(route['id']);
     if (id !== null) {
       const first = firstIndexById.get(id);

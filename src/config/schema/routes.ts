@@ -8,6 +8,7 @@ import { aggregateCallsSchema } from './aggregate.js';
 import { corsSchema } from './cors.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
 import { routeRateLimitSchema } from './rate-limits.js';
+import { transformSchema } from './transform.js';
 import { duration, name, orNull, strictObjectRefusing } from './scalars.js';
 
 /** match.path and rewrite share the path syntax; how they relate is checked in checks/routes.ts. */
@@ -74,6 +75,7 @@ export const routeSchema = strictObjectRefusing(
     translate: z.boolean().default(true).meta({ description: 'JSON <-> MessagePack for clients sending or accepting application/msgpack; false turns it off' }),
     cors: orNull(corsSchema.meta({ description: 'Cross-origin access from browsers: preflights answered by the gateway, allow headers on answers' })),
     cache: orNull(routeCacheSchema.meta({ description: 'Keep GET answers in the shared LMDB cache (top-level `cache` bounds it); HEAD is answered from them' })),
+    transform: orNull(transformSchema.meta({ description: 'Declarative JSON body changes: request remove/rename/set, response select/remove/rename/wrap (dot paths a.b.c)' })),
     fallback: orNull(respondSchema.meta({
       description: 'Answer given instead when the upstream fails (refused, reset, timeout, invalid answer, no target, 500/502/503/504) and no stale cached entry may be served',
     })),

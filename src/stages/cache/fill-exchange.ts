@@ -36,9 +36,6 @@ export interface FillOptions {
   settled: () => void;
 }
 
-/** Response headers not kept in a stored entry: computed per answer (age), or ours (x-cache). */
-const NOT_STORED = new Set(['age', 'x-cache']);
-
 type Mode =
   /** Nothing decided yet (no answer came). */
   | 'idle'
@@ -284,7 +281,7 @@ export class FillExchange extends ForwardingExchange {
   }
 
   private encode(status: number, headers: HeaderList, a: Storable, body: Uint8Array, key = this.opts.key): Buffer {
-    const rendered = renderHead(headers, NOT_STORED);
+    const rendered = renderHead(headers, this.plan.keepStored);
     return encodeEntry({
       kind: KIND_ANSWER, status, flags: a.flags, storedAt: a.storedAt, freshUntil: a.freshUntil, swrUntil: a.swrUntil,
       sieUntil: a.sieUntil, initialAge: a.initialAge, fingerprint: this.plan.fingerprint, hash: keyHash(key),

@@ -6,6 +6,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { StageDeps } from '../../pipeline/types.js';
 import { Claims } from './claims.js';
 import { cacheResults, type CacheResults } from './metrics.js';
+import { notCors } from '../cors/index.js';
 
 /** One route's cache settings, compiled once: what every request of the route reads. */
 export interface CachePlan {
@@ -23,7 +24,19 @@ export interface CachePlan {
   log: Logger;
   /** tollgate_cache_total of this route on this worker, by X-Cache result. */
   results: CacheResults;
+  /**
+   * Which answer headers an entry keeps. A hit writes the stored lines as they are, past the
+   * filters of the stages outside the cache, so what those drop from an upstream's answer is
+   * dropped here when storing: a CORS route's upstream access-control-* headers (the CORS stage
+   * adds the route's own to every answer).
+   */
+  keepStored: (name: string) => boolean;
 }
+
+/** Response headers never stored: computed per answer (age), or the cache's own label (x-cache). */
+const NOT_STORED = new Set(['age', 'x-cache']);
+const storable = (name: string): boolean => !NOT_STORED.has(name);
+const storableWithCors = (name: string): boolean => storable(name) && notCors(name);
 
 export function compileCachePlan(route: RouteConfig, deps: StageDeps, runtime: CacheRuntime): CachePlan {
   const cache = route.cache!;
@@ -37,5 +50,6 @@ export function compileCachePlan(route: RouteConfig, deps: StageDeps, runtime: C
     timeout: route.timeout ?? upstream.config.timeout.response,
     log: deps.log,
     results: cacheResults(deps.metrics, route.id),
+    keepStored: route.cors === null ? storable : storableWithCors,
   };
 }

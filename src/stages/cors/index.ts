@@ -9,8 +9,12 @@ import type { Handler, StageFactory } from '../../pipeline/types.js';
  */
 const EXPOSED = 'x-request-id, x-tollgate-partial, x-cache, cache-status, ratelimit, ratelimit-policy, retry-after';
 
-/** An upstream's own CORS answer is replaced by the route's, so a browser never sees two. */
-const notCors = (name: string): boolean => !name.startsWith('access-control-');
+/**
+ * An upstream's own CORS answer is replaced by the route's, so a browser never sees two. The
+ * cache keeps none of these headers in what it stores for a CORS route either (stored header
+ * lines are written as they are, past this filter).
+ */
+export const notCors = (name: string): boolean => !name.startsWith('access-control-');
 
 /**
  * Route `cors`. A preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered

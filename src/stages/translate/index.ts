@@ -1,9 +1,9 @@
 import type { RequestContext } from '../../pipeline/context.js';
-import { guarded } from '../../pipeline/guard.js';
 import { replyProblem } from '../../pipeline/problem-reply.js';
 import type { Handler, StageFactory } from '../../pipeline/types.js';
 import { msgpackToJson } from '../../json/msgpack.js';
-import { JsonBodyExchange, MsgpackAnswerExchange } from './translating-exchange.js';
+import { readWholeBody, ReplacedBodyExchange } from '../../pipeline/whole-body.js';
+import { MsgpackAnswerExchange } from './translating-exchange.js';
 
 /** Matches application/msgpack and the older application/x-msgpack, in Content-Type or Accept. */
 const MSGPACK_TYPE = /application\/(x-)?msgpack/i;
@@ -24,40 +24,14 @@ export const translateStage: StageFactory = (route, deps, next) => {
   const deadline = deps.config.limits.requestTimeout;
 
   const readMsgpack = (ctx: RequestContext, typeAt: number): void => {
-    const ex = ctx.exchange;
-    if (ex.contentLength > maxBody) {
-      replyProblem(ex, ctx.requestId, 'TG_BODY_TOO_LARGE', `The request body exceeds ${maxBody} bytes.`, null, true);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const timer = setTimeout(guarded(ex, 'msgpack body timer', () => {
-      if (done || ex.finished) return;
-      done = true;
-      replyProblem(ex, ctx.requestId, 'TG_REQUEST_TIMEOUT', 'The request body did not arrive in time.', null, true);
-    }), deadline);
-    ex.onAbort(() => clearTimeout(timer));
-    ex.readBody((chunk, last) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > maxBody) {
-        done = true;
-        clearTimeout(timer);
-        replyProblem(ex, ctx.requestId, 'TG_BODY_TOO_LARGE', `The request body exceeds ${maxBody} bytes.`, null, true);
-        return;
-      }
-      chunks.push(chunk); // owned: the exchange hands over copies
-      if (!last) return;
-      done = true;
-      clearTimeout(timer);
-      const result = msgpackToJson(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    readWholeBody(ctx, maxBody, deadline, (body) => {
+      const result = msgpackToJson(body);
       if (!result.ok) {
-        replyProblem(ex, ctx.requestId, 'TG_BAD_REQUEST', `The request body is not valid MessagePack: ${result.reason}.`);
+        replyProblem(ctx.exchange, ctx.requestId, 'TG_BAD_REQUEST', `The request body is not valid MessagePack: ${result.reason}.`);
         return;
       }
       ctx.headers[typeAt + 1] = 'application/json';
-      ctx.exchange = new JsonBodyExchange(ctx.exchange, result.body);
+      ctx.exchange = new ReplacedBodyExchange(ctx.exchange, result.body);
       next(ctx);
     });
   };

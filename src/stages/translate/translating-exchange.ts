@@ -1,18 +1,15 @@
 import type { Exchange, HeaderList } from '../../pipeline/exchange.js';
-import { ForwardingExchange } from '../../pipeline/forwarding-exchange.js';
+import { GatheringExchange } from '../../pipeline/gathering-exchange.js';
 import { replyProblem } from '../../pipeline/problem-reply.js';
 import { jsonToMsgpack } from '../../json/msgpack.js';
+import { isJsonType } from '../../json/media-type.js';
+import { parseHead } from '../../cache/render-head.js';
 
 export const MSGPACK = 'application/msgpack';
 /** A JSON answer gathered to be translated may be at most this large; a larger one fails (502). */
 const MAX_TRANSLATED = 32 * 1024 * 1024;
 
-/** Whether a Content-Type names JSON itself (application/json, any parameters); problem+json is not translated. */
-export function isJsonType(value: string): boolean {
-  const v = value.trimStart().toLowerCase();
-  return v.startsWith('application/json') && (v.length === 16 || v[16] === ';' || v[16] === ' ');
-}
-
+/** Where the Content-Type header of a JSON answer is in `headers`, or -1. */
 function jsonContentType(headers: HeaderList): number {
   for (let i = 0; i < headers.length; i += 2) {
     if (headers[i] === 'content-type') return isJsonType(String(headers[i + 1])) ? i : -1;
@@ -34,20 +31,13 @@ function msgpackHeaders(headers: HeaderList, at: number): (string | Buffer)[] {
  * and Vary: Accept; any other answer passes unchanged. A JSON answer that does not parse is a
  * 502 problem (the upstream's bytes are not passed on as if they were what was asked for).
  */
-export class MsgpackAnswerExchange extends ForwardingExchange {
-  private gathering: { status: number; headers: (string | Buffer)[]; chunks: Buffer[]; size: number } | null = null;
-
+export class MsgpackAnswerExchange extends GatheringExchange {
   constructor(real: Exchange, private readonly requestId: string) {
-    super(real);
+    super(real, MAX_TRANSLATED);
   }
 
-  override reply(status: number, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void {
-    const at = jsonContentType(headers);
-    if (at < 0) {
-      this.real.reply(status, headers, body, closeConnection);
-      return;
-    }
-    this.translate(status, msgpackHeaders(headers, at), typeof body === 'string' ? body : body, closeConnection);
+  protected claims(_status: number, headers: HeaderList): boolean {
+    return jsonContentType(headers) >= 0;
   }
 
   override replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {
@@ -57,54 +47,30 @@ export class MsgpackAnswerExchange extends ForwardingExchange {
     else this.real.replyNoBody(status, msgpackHeaders(headers, at), -1);
   }
 
-  override streamStart(status: number, headers: HeaderList, totalSize: number): void {
-    const at = jsonContentType(headers);
-    if (at < 0) this.real.streamStart(status, headers, totalSize);
-    else this.gathering = { status, headers: msgpackHeaders(headers, at), chunks: [], size: 0 };
+  /**
+   * A cached answer (the cache stores the upstream's JSON, as this stage sits outside it): when
+   * it is JSON, its stored lines are read back into a list and the body translated like any
+   * other; anything else is written as stored.
+   */
+  override replyStored(status: number, head: Uint8Array, nameLength: number, headers: HeaderList, body: Uint8Array | null, reportedLength: number): void {
+    const all = parseHead(head).concat(headers);
+    const at = jsonContentType(all);
+    if (at < 0) this.real.replyStored(status, head, nameLength, headers, body, reportedLength);
+    else if (body === null) this.real.replyNoBody(status, msgpackHeaders(all, at), -1);
+    else this.rewrite(status, all, Buffer.from(body.buffer, body.byteOffset, body.length), false);
   }
 
-  override streamWrite(chunk: Buffer): boolean {
-    const g = this.gathering;
-    if (g === null) return this.real.streamWrite(chunk);
-    g.size += chunk.length;
-    if (g.size > MAX_TRANSLATED) {
-      this.gathering = null;
-      replyProblem(this.real, this.requestId, 'TG_UPSTREAM_FAILED', 'The upstream answer is too large to translate to MessagePack.');
-      return true;
-    }
-    g.chunks.push(Buffer.from(chunk)); // borrowed: the upstream client reuses its memory
+  protected overflow(): boolean {
+    replyProblem(this.real, this.requestId, 'TG_UPSTREAM_FAILED', 'The upstream answer is too large to translate to MessagePack.');
     return true;
   }
 
-  override streamEnd(): void {
-    const g = this.gathering;
-    if (g === null) {
-      if (!this.real.finished) this.real.streamEnd();
-      return;
-    }
-    this.gathering = null;
-    this.translate(g.status, g.headers, Buffer.concat(g.chunks, g.size), false);
-  }
-
-  private translate(status: number, headers: (string | Buffer)[], body: string | Buffer, closeConnection: boolean | undefined): void {
+  protected rewrite(status: number, headers: HeaderList, body: string | Buffer, closeConnection: boolean | undefined): void {
     const result = jsonToMsgpack(body);
     if (!result.ok) {
       replyProblem(this.real, this.requestId, 'TG_UPSTREAM_FAILED', 'The upstream answered with JSON that does not parse, so it cannot be translated to MessagePack.', ['vary', 'Accept'], closeConnection);
       return;
     }
-    this.real.reply(status, headers, result.body, closeConnection);
+    this.real.reply(status, msgpackHeaders(headers, jsonContentType(headers)), result.body, closeConnection);
   }
-}
-
-/** The request side: the client's MessagePack body, already translated, handed over as JSON. */
-export class JsonBodyExchange extends ForwardingExchange {
-  constructor(real: Exchange, private readonly body: Buffer) {
-    super(real);
-  }
-
-  override get contentLength(): number { return this.body.length; }
-  override get hasBody(): boolean { return this.body.length > 0; }
-  override readBody(onChunk: (chunk: Buffer, last: boolean) => void): void { onChunk(this.body, true); }
-  override pauseBody(): void {}
-  override resumeBody(): void {}
 }

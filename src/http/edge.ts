@@ -68,6 +68,8 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
   let handling: UwsExchange | null = null;
   // One for the edge, for the same reason: no closure and context per request for req.forEach.
   const scanner = new HeaderScan();
+  // The route lookup's captures, copied out when there are any.
+  const paramScratch: string[] = [];
 
   const handle = (res: HttpResponse, req: HttpRequest): void => {
     // Read the generation once: this request runs entirely on it even if a reload swaps it now.
@@ -160,8 +162,9 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
     }
     ex.path = path;
     const host = hostWithoutPort(rawHost);
-    const params: string[] = [];
-    const index = state.table.lookup(method, host, path, params);
+    const index = state.table.lookup(method, host, path, paramScratch);
+    // Most routes capture nothing: they share one empty list instead of an array per request.
+    const params = paramScratch.length === 0 ? NO_PARAMS : paramScratch.slice();
     if (index === NOT_FOUND) {
       replyProblem(ex, id, 'TG_NOT_FOUND', 'No route matches this path.', null, ex.hasBody);
       return;
@@ -200,6 +203,8 @@ export function createEdge(hooks: EdgeHooks): (res: HttpResponse, req: HttpReque
 }
 
 const REQUEST_FAILED = 'request failed: exception in the gateway';
+/** The params of a route that captures nothing: shared by every such request, never written. */
+const NO_PARAMS: string[] = [];
 
 /**
  * What the edge reads from the request's header lines in its one pass (req.forEach): the flat

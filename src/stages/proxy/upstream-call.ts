@@ -24,20 +24,39 @@ export interface CallOptions {
 const EMPTY = Buffer.alloc(0);
 const NO_HEADERS: HeaderList = [];
 
-/** Calls started in this loop iteration, dispatched by one setImmediate (UpstreamCall.start). */
-let startQueued: UpstreamCall[] = [];
-let startRunning: UpstreamCall[] = [];
+/**
+ * Calls started in this loop iteration, dispatched by one setImmediate (UpstreamCall.start). Two
+ * arrays that swap, each never shortened (setting a length of 0 drops an array's room, and the
+ * next push would allocate it again).
+ */
+let startQueued: (UpstreamCall | null)[] = [];
+let startQueuedCount = 0;
+let startRunning: (UpstreamCall | null)[] = [];
 let startScheduled = false;
+
+function queueStart(call: UpstreamCall): void {
+  startQueued[startQueuedCount++] = call;
+  if (!startScheduled) {
+    startScheduled = true;
+    setImmediate(runStarts);
+  }
+}
 
 function runStarts(): void {
   startScheduled = false;
   // A call started while these dispatch waits for the next iteration, as with its own setImmediate.
   const calls = startQueued;
+  const count = startQueuedCount;
   startQueued = startRunning;
+  startQueuedCount = 0;
   startRunning = calls;
-  for (let i = 0; i < calls.length; i++) calls[i]!.runStart();
-  calls.length = 0;
+  for (let i = 0; i < count; i++) {
+    const call = calls[i]!;
+    calls[i] = null;
+    call.runStart();
+  }
 }
+
 /** Bodies up to this size with a Content-Length are sent to the client in one write. */
 const COALESCE_LIMIT = 128 * 1024;
 
@@ -97,11 +116,7 @@ export class UpstreamCall implements UpstreamHandler, UpstreamRequest {
     // Set now: a cancel before the dispatch destroys a streamed body.
     this.body = body;
     this.startBody = body;
-    startQueued.push(this);
-    if (!startScheduled) {
-      startScheduled = true;
-      setImmediate(runStarts);
-    }
+    queueStart(this);
   }
 
   /** The queued half of start(). */

@@ -86,7 +86,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   let usage: UsageService;
   try {
     // The workers' pushes go through the pool, made below; nothing calls this before.
-    usage = UsageService.open(config.dataDir, () => pool.flushMetrics(), metrics, log);
+    usage = UsageService.open(config.dataDir, { push: () => pool.flushMetrics(), pending: () => pool.usagePending() }, metrics, log);
   } catch (err) {
     throw new StartError([(err as Error).message]);
   }

@@ -70,7 +70,11 @@ function onFinish(ex: UwsExchange): void {
   const ctx = ex.ctx;
   const status = ex.aborted ? 499 : ex.status;
   (ctx === null ? meters.unmatched : ctx.route.meter).record(ex.method, status, durationMs);
-  if (ctx !== null && ctx.consumer !== null && meters.enabled) usage.record(ctx.consumer, ctx.route.id, status, ex.bytesRead, ex.bytesWritten);
+  if (ctx !== null && ctx.consumer !== null && meters.enabled) {
+    // Tells the supervisor's timed usage flush that this worker has counts to push (see pushMetrics).
+    if (usage.empty) Atomics.store(control, slot(C.USAGE_PENDING), 1);
+    usage.record(ctx.consumer, ctx.route.id, status, ex.bytesRead, ex.bytesWritten);
+  }
   accessLog(ex, ctx, status, durationMs);
   if (draining && inFlight === 0 && drainDone !== null) drainDone();
 }
@@ -78,6 +82,7 @@ function onFinish(ex: UwsExchange): void {
 /** Sends what was counted since the previous push; `flush` answers a 'metrics-flush' (0: unasked). */
 function pushMetrics(flush: number): void {
   flushAuthCounters();
+  Atomics.store(control, slot(C.USAGE_PENDING), 0);
   send({ type: 'metrics', index: init.index, flush, delta: metrics.takeDelta(), usage: usage.takeDelta() });
 }
 

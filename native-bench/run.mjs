@@ -12,7 +12,7 @@ import { ensureAptTools, ensurePeers } from './lib/install.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { measureAll } from './lib/measure.mjs';
 import { readOptions, USAGE } from './lib/options.mjs';
-import { markdownReport, rowCells, SCALING_HEADERS, scalingCells, TABLE_HEADERS, textTable } from './lib/report-md.mjs';
+import { GC_HEADERS, GC_NOTE, gcCells, markdownReport, rowCells, SCALING_HEADERS, scalingCells, TABLE_HEADERS, textTable } from './lib/report-md.mjs';
 import { writeReportFiles } from './lib/report-files.mjs';
 import { svgReport } from './lib/report-svg.mjs';
 import { pickScenarios } from './lib/scenarios.mjs';
@@ -75,6 +75,12 @@ function printTables(report) {
     console.log(`\n${scenario.id}: ${scenario.method} ${scenario.path}, ${scenario.title}`);
     console.log(textTable(TABLE_HEADERS, rows.map(rowCells)));
   }
+  const gcRows = report.rows.filter((r) => r.gc);
+  if (gcRows.length > 0) {
+    console.log('\nGarbage');
+    console.log(textTable(GC_HEADERS, gcRows.map(gcCells)));
+    console.log(GC_NOTE);
+  }
   if (report.scaling.length > 0) {
     console.log('\nTollgate workers');
     console.log(textTable(SCALING_HEADERS, report.scaling.map(scalingCells)));
@@ -98,7 +104,7 @@ async function main() {
   const tmp = mkdtempSync(join(os.tmpdir(), 'tollgate-native-bench-'));
   chmodSync(tmp, 0o755); // nginx's workers run as nobody when the bench runs as root
   installExitHandlers(() => rmSync(tmp, { recursive: true, force: true }));
-  const ctx = { root: ROOT, benchDir: BENCH_DIR, tmp, tools, plan, upstream: null };
+  const ctx = { root: ROOT, benchDir: BENCH_DIR, tmp, tools, plan, upstream: null, gc: opts.gc };
   const contenders = buildContenders(ctx, { workers: opts.workers, ids: opts.contenders, baseline: opts.baseline, uws: opts.uws });
   if (contenders.some((c) => c.id === 'fast-gateway' || c.id === 'fastify-http-proxy')) ensurePeers(BENCH_DIR, { install: opts.install });
 

@@ -33,6 +33,13 @@ export const scenarios = [
     direct: { method: 'GET', path: '/small' },
   },
   {
+    // Compare with `small`, same run: what a plugin stage whose onRequest does nothing costs.
+    name: 'plugin-noop',
+    title: 'plain proxy, small JSON, one no-op plugin (GET /small-plugin; direct = upstream /small): compare with small',
+    request: { method: 'GET', path: '/small-plugin' },
+    direct: { method: 'GET', path: '/small' },
+  },
+  {
     // Compare with `small`, same run: what a JSON response transform (the body gathered, parsed,
     // reshaped and serialised) costs a plain proxy route. The direct baseline is the same /small run.
     name: 'small-transformed',

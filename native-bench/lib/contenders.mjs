@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describeExit, outputOf, spawnPinned, stopProcess } from './children.mjs';
 import { formatCpuList, gatewayCpus } from './cpus.mjs';
 import { gatewayConfig, OPTIONAL_FEATURES } from './gateway-config.mjs';
+import { gcMeterArgs } from './gc-figures.mjs';
 import { haproxyConfig, proxyNginxConfig } from './native-configs.mjs';
 import { freePort, freePorts, waitForOk } from './probe.mjs';
 
@@ -79,7 +80,9 @@ function accepts(root, conf) {
 /**
  * `contender` (the baseline's): when its build refuses the bench config, it gets the config
  * without the fewest OPTIONAL_FEATURES that make it accepted, and `lacks` their scenarios (skipped
- * for it, with a note), rather than failing the whole run.
+ * for it, with a note), rather than failing the whole run. With ctx.gc (--gc) every thread of
+ * the gateway writes its allocation and collections to a file of its own per start
+ * (gc-meter.cjs), which the measuring loop reads after each run.
  */
 async function startTollgate(ctx, name, cpus, workers, root = ctx.root, env = {}, contender = null) {
   const [port, adminPort] = await freePorts(2);
@@ -103,10 +106,14 @@ async function startTollgate(ctx, name, cpus, workers, root = ctx.root, env = {}
       process.stderr.write(`native-bench: ${name} predates ${[...omit].join(' and ')} (${full.output.split('\n')[0]}); it skips ${[...contender.lacks].join(', ')}\n`);
     }
   }
-  const args = [join(root, 'dist/cli.js'), 'start', '-c', conf, '--workers', String(workers)];
-  const server = await startServer(name, cpus, process.execPath, args, { port, cwd: root, env, readyUrl: `http://127.0.0.1:${adminPort}/ready` });
-  return { ...server, workers: startedWorkers(server.proc) };
+  const gcFile = ctx.gc ? join(ctx.tmp, `${tag}-gc-${++gcStarts}.jsonl`) : null;
+  const meter = gcFile === null ? { nodeArgs: [], env: {} } : gcMeterArgs(gcFile);
+  const args = [...meter.nodeArgs, join(root, 'dist/cli.js'), 'start', '-c', conf, '--workers', String(workers)];
+  const server = await startServer(name, cpus, process.execPath, args, { port, cwd: root, env: { ...env, ...meter.env }, readyUrl: `http://127.0.0.1:${adminPort}/ready` });
+  return { ...server, workers: startedWorkers(server.proc), gcFile };
 }
+
+let gcStarts = 0;
 
 function tollgateContender(ctx, workers, uws) {
   const count = workers === 'auto' ? ctx.plan.online.length : workers;

@@ -4,6 +4,7 @@ import { httpRequest } from './probe.mjs';
 import { runWrk } from './wrk-run.mjs';
 import { withCpuPerRequest } from './cpu-time.mjs';
 import { scenariosFor } from './scenarios.mjs';
+import { gcFigures } from './gc-figures.mjs';
 
 /**
  * The contender order of repetition `rep`: rotated, and reversed every other time, so that no
@@ -36,10 +37,19 @@ const ms = (value) => (value === undefined || value === null ? '-' : value.toFix
 
 const cpu = (r) => (r.cpuUsPerRequest === null ? '' : ` cpu ${r.cpuUsPerRequest.toFixed(1)} us/req`);
 
-function progressLine(rep, contender, scenario, closed, fixed) {
+/** A run with its wall-clock window (epoch ms), which --gc reads the gateway's lines over. */
+async function timed(instance, run) {
+  const from = Date.now();
+  const result = await run();
+  return instance.gcFile ? { ...result, window: { from, to: Date.now() } } : result;
+}
+
+const gcText = (gc) => (gc === null ? '' : ` | worker ${Math.round(gc.workerBytesPerRequest)} B/req, supervisor ${(gc.supervisorBytesPerMinute / 1024).toFixed(0)} KiB/min GC ${gc.supervisorGcMsPerMinute.toFixed(1)} ms/min`);
+
+function progressLine(rep, contender, scenario, closed, fixed, gc) {
   const c = `closed ${Math.round(closed.rps).toLocaleString('en-US').padStart(7)} req/s p50 ${ms(closed.latency?.p50)} p99 ${ms(closed.latency?.p99)} ms${cpu(closed)}`;
   const f = fixed ? ` | fixed ${Math.round(fixed.rps).toLocaleString('en-US').padStart(6)} req/s p50 ${ms(fixed.summary?.latency.p50)} p99 ${ms(fixed.summary?.latency.p99)} p99.9 ${ms(fixed.summary?.latency.p999)} ms${cpu(fixed)}` : '';
-  return `  [${rep + 1}] ${contender.id.padEnd(18)} ${scenario.id.padEnd(6)} ${c}${f}\n`;
+  return `  [${rep + 1}] ${contender.id.padEnd(18)} ${scenario.id.padEnd(6)} ${c}${f}${gcText(gc)}\n`;
 }
 
 async function measureScenario(ctx, opts, rep, contender, instance, scenario) {
@@ -48,10 +58,13 @@ async function measureScenario(ctx, opts, rep, contender, instance, scenario) {
   const pgid = instance.proc?.child.pid ?? null;
   const base = { wrk: ctx.tools.wrk, cpus: ctx.plan.load, url, scenario, threads: opts.threads, connections: opts.connections };
   if (opts.warmup > 0) await runWrk({ ...base, seconds: opts.warmup });
-  const closed = await withCpuPerRequest(pgid, () => runWrk({ ...base, seconds: opts.duration }));
-  const fixed = opts.rateDuration > 0 ? await withCpuPerRequest(pgid, () => runWrk({ ...base, seconds: opts.rateDuration, rate: opts.rate })) : null;
-  process.stderr.write(progressLine(rep, contender, scenario, closed, fixed));
-  return { rep, contender: contender.id, scenario: scenario.id, closed, fixed };
+  const closed = await timed(instance, () => withCpuPerRequest(pgid, () => runWrk({ ...base, seconds: opts.duration })));
+  const fixed = opts.rateDuration > 0 ? await timed(instance, () => withCpuPerRequest(pgid, () => runWrk({ ...base, seconds: opts.rateDuration, rate: opts.rate }))) : null;
+  // --gc: over the fixed-rate run (the same load for every build), else the closed-loop one.
+  const gcRun = fixed ?? closed;
+  const gc = instance.gcFile ? gcFigures(instance.gcFile, gcRun.window.from, gcRun.window.to, gcRun.rps) : null;
+  process.stderr.write(progressLine(rep, contender, scenario, closed, fixed, gc));
+  return { rep, contender: contender.id, scenario: scenario.id, closed, fixed, gc };
 }
 
 export async function measureAll(ctx, opts, contenders, scenarios) {

@@ -28,6 +28,10 @@ export const USAGE = `usage: node native-bench/run.mjs [options]        (npm run
   --baseline DIR        also run another build of Tollgate (1 worker) as contender "baseline":
                         DIR is a checkout whose dist/ is built, e.g. a git worktree of the
                         commit before a change, for a same-run before/after comparison
+  --gc                  also measure garbage: every Tollgate contender (and the baseline) runs
+                        with lib/gc-meter.cjs preloaded, and each fixed-rate run (closed-loop
+                        when there is none) reports the worker's bytes allocated per request,
+                        its scavenges, and the supervisor's allocation and GC time per minute
   --save                keep the results: write them to native-bench/results/ (tracked by git);
                         without it they go to native-bench/results/local/ (git-ignored)
   --out DIR             where results go instead (overrides both)
@@ -71,6 +75,7 @@ export function readOptions(argv, benchDir) {
       save: { type: 'boolean', default: false },
       baseline: { type: 'string' },
       uws: { type: 'string' },
+      gc: { type: 'boolean', default: false },
       'no-install': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -106,6 +111,7 @@ export function readOptions(argv, benchDir) {
     outGiven: values.out !== undefined,
     baseline: values.baseline === undefined ? null : resolve(values.baseline),
     uws,
+    gc: values.gc,
     install: !values['no-install'],
   };
 }

@@ -37,6 +37,20 @@ export function rowCells(row) {
   ];
 }
 
+/** --gc: one line per Tollgate contender and scenario (gc-figures.mjs). */
+export const GC_HEADERS = ['scenario', 'contender', 'worker B/req', 'worker scavenges/s', 'worker GC ms/s', 'supervisor KiB/min', 'supervisor GC ms/min'];
+
+export function gcCells(row) {
+  const g = row.gc;
+  const fixed = (n, d) => (n === null || n === undefined ? '-' : n.toFixed(d));
+  return [row.scenario, row.label, int(g.workerBytesPerRequest), fixed(g.workerScavengesPerSecond, 1), fixed(g.workerGcMsPerSecond, 2),
+    fixed(g.supervisorBytesPerMinute / 1024, 1), fixed(g.supervisorGcMsPerMinute, 2)];
+}
+
+export const GC_NOTE = 'Garbage (--gc): every thread of the gateway ran native-bench/lib/gc-meter.cjs, which reads V8\'s GCProfiler ' +
+  'and heap statistics each second; worker B/req is the bytes the worker isolate(s) allocated over the fixed-rate run divided by the ' +
+  'requests served in it, the supervisor figures are its isolate\'s allocation and collection time per minute over the same run.';
+
 export const SCALING_HEADERS = ['scenario', 'contender', 'workers', 'cpus', 'req/s', 'req/s per worker', 'vs 1 worker', 'efficiency', 'shares cores with wrk'];
 
 export function scalingCells(s) {
@@ -93,6 +107,8 @@ export function markdownReport(report, svgName) {
     const rows = report.rows.filter((r) => r.scenario === scenario.id);
     lines.push(`## ${scenario.id}: ${scenario.method} ${scenario.path}, ${scenario.title}`, '', mdTable(TABLE_HEADERS, rows.map(rowCells)), '');
   }
+  const gcRows = report.rows.filter((r) => r.gc);
+  if (gcRows.length > 0) lines.push('## Garbage', '', mdTable(GC_HEADERS, gcRows.map(gcCells)), '', `> ${GC_NOTE}`, '');
   if (report.scaling.length > 0) {
     lines.push('## Tollgate workers', '', mdTable(SCALING_HEADERS, report.scaling.map(scalingCells)), '');
     if (report.scaling.some((s) => s.contended)) lines.push(`> ${report.contentionNote}`, '');

@@ -39,6 +39,14 @@ function row(scenario, contender, runs) {
       closed: median(runs.map((r) => r.closed.cpuUsPerRequest)),
       fixed: median(fixed.map((f) => f.cpuUsPerRequest)),
     },
+    // --gc: medians over the repetitions (gc-figures.mjs); null without it.
+    gc: runs.some((r) => r.gc) ? {
+      workerBytesPerRequest: median(runs.map((r) => r.gc?.workerBytesPerRequest)),
+      workerScavengesPerSecond: median(runs.map((r) => r.gc?.workerScavengesPerSecond)),
+      workerGcMsPerSecond: median(runs.map((r) => r.gc?.workerGcMsPerSecond)),
+      supervisorBytesPerMinute: median(runs.map((r) => r.gc?.supervisorBytesPerMinute)),
+      supervisorGcMsPerMinute: median(runs.map((r) => r.gc?.supervisorGcMsPerMinute)),
+    } : null,
     non2xx: runs.reduce((n, r) => n + r.closed.non2xx + (r.fixed?.non2xx ?? 0), 0),
     socketErrors: runs.reduce((n, r) => n + errorsOf(r.closed) + errorsOf(r.fixed), 0),
   };

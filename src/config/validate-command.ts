@@ -3,6 +3,11 @@ import { loadUws } from '../http/load-uws.js';
 import { UWS_BUILDS } from '../http/uws-builds.js';
 import type { BuildFacts } from './checks/build-limits.js';
 import { formatConfigError, loadConfigFile } from './load.js';
+import { checkPlugins } from '../plugins/check.js';
+import type { Logger } from '../observability/logger.js';
+
+/** What plugins log while validate sets them up: nothing (validate prints errors only). */
+const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export interface TextSink {
   write(text: string): unknown;
@@ -13,10 +18,16 @@ export interface TextSink {
  * one `start` would load here (TOLLGATE_UWS included). When none loads, they are not checked and
  * a note says so (start would refuse to run anyway).
  */
-export function runValidate(file: string, out: TextSink = process.stdout, err: TextSink = process.stderr, build?: BuildFacts): number {
+export async function runValidate(file: string, out: TextSink = process.stdout, err: TextSink = process.stderr, build?: BuildFacts): Promise<number> {
   const result = loadConfigFile(file, process.env, build ?? buildStartWouldLoad(err));
   if (!result.ok) {
     for (const error of result.errors) err.write(`${formatConfigError(error)}\n`);
+    return 1;
+  }
+  // Plugin modules are imported, their options checked and their setup run (then closed), as start does.
+  const plugins = await checkPlugins(file, result, silentLog);
+  if (!plugins.ok) {
+    for (const error of plugins.errors) err.write(`${formatConfigError(error)}\n`);
     return 1;
   }
   const routes = result.config.routes.length;

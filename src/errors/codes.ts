@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   TG_AUTH_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
   TG_UPSTREAM_TIMEOUT: { status: 504, title: 'Gateway Timeout' },
   TG_INTERNAL: { status: 500, title: 'Internal Server Error' },
+  TG_PLUGIN_FAILED: { status: 500, title: 'Internal Server Error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

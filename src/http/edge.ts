@@ -73,6 +73,10 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
   // The exchange of the request being handled: handlers run one at a time and synchronously, so
   // when one throws, this is its request.
   let handling: UwsExchange | null = null;
+  // One for the edge, for the same reason: no closure and context per request for req.forEach.
+  const scanner = new HeaderScan();
+  // The route lookup's captures, copied out when there are any.
+  const paramScratch: string[] = [];
 
   const handle = (res: HttpResponse, req: HttpRequest, upgrade: UpgradeRequest | null): void => {
     // Read the generation once: this request runs entirely on it even if a reload swaps it now.
@@ -83,35 +87,10 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
     // undefined when the target has no '?'; '' for a bare '?', which is forwarded as sent.
     const rawQuery = req.getQuery();
     const query = rawQuery ?? '';
-    const headers: string[] = [];
-    let size = method.length + url.length + query.length + 14;
-    let rawHost = '';
-    let hosts = 0;
-    let requestId = '';
-    let traceparent = '';
-    let contentLength = '';
-    let lengthLines = 0;
-    let codings: string[] | null = null;
-    let badField = '';
-    let connection = '';
-    req.forEach((name, value) => {
-      headers.push(name, value);
-      size += name.length + value.length + 4;
-      if (!isFieldValue(value)) badField = name;
-      switch (name) {
-        case 'host': rawHost = value; hosts++; break;
-        case 'x-request-id': requestId = value; break;
-        case 'traceparent': traceparent = value; break;
-        case 'transfer-encoding': (codings ??= []).push(value); break;
-        case 'connection': connection = connection === '' ? value : connection + ', ' + value; break;
-        case 'content-length':
-          // uWS frames the body by the first Content-Length: a second line, even an equal one
-          // (which strict parsers such as llhttp refuse), is refused rather than guessed at.
-          lengthLines++;
-          contentLength = value;
-          break;
-      }
-    });
+    const scan = scanner.start(method.length + url.length + query.length + 14);
+    req.forEach(scan.visit);
+    const { size, rawHost, hosts, requestId, traceparent, contentLength, lengthLines, codings, badField, connection } = scan;
+    const headers = scan.takeHeaders();
     const id = acceptRequestId(requestId);
     const coding = codings === null ? null : classifyTransferEncoding(codings);
     const chunked = coding !== null;
@@ -191,8 +170,9 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
     }
     ex.path = path;
     const host = hostWithoutPort(rawHost);
-    const params: string[] = [];
-    const index = state.table.lookup(method, host, path, params);
+    const index = state.table.lookup(method, host, path, paramScratch);
+    // Most routes capture nothing: they share one empty list instead of an array per request.
+    const params = paramScratch.length === 0 ? NO_PARAMS : paramScratch.slice();
     if (index === NOT_FOUND) {
       replyProblem(ex, id, 'TG_NOT_FOUND', 'No route matches this path.', null, ex.hasBody);
       return;
@@ -209,7 +189,7 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
       requestId: id,
       traceparent: isValidTraceparent(traceparent) ? traceparent : newTraceparent(),
       params, route, exchange: ex, startTime: ex.startTime, upstreamTarget: '', upstreamStatus: 0, upstreamMs: -1,
-      consumer: null, answerHeaders: null, rateLimitRemaining: -1,
+      consumer: null, answerHeaders: null, rateLimitRemaining: -1, pluginFields: null,
     };
     ex.ctx = ctx;
     route.handle(ctx);
@@ -234,6 +214,76 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
 }
 
 const REQUEST_FAILED = 'request failed: exception in the gateway';
+/** The params of a route that captures nothing: shared by every such request, never written. */
+const NO_PARAMS: string[] = [];
+
+/**
+ * What the edge reads from the request's header lines in its one pass (req.forEach): the flat
+ * list and the few fields it checks. `visit` is bound once; start() resets the fields per request.
+ * The list is gathered in one array kept for every request and copied out at its exact size: a
+ * list pushed into from empty gets room for 17 entries at once (wrk sends 2).
+ */
+class HeaderScan {
+  private readonly scratch: string[] = [];
+  private count = 0;
+  size = 0;
+  rawHost = '';
+  hosts = 0;
+  requestId = '';
+  traceparent = '';
+  contentLength = '';
+  lengthLines = 0;
+  codings: string[] | null = null;
+  badField = '';
+  connection = '';
+
+  start(size: number): this {
+    this.count = 0;
+    this.size = size;
+    this.rawHost = '';
+    this.hosts = 0;
+    this.requestId = '';
+    this.traceparent = '';
+    this.contentLength = '';
+    this.lengthLines = 0;
+    this.codings = null;
+    this.badField = '';
+    this.connection = '';
+    return this;
+  }
+
+  /** The request's header list, its own copy; the scratch keeps no strings of it. */
+  takeHeaders(): string[] {
+    const n = this.count;
+    const scratch = this.scratch;
+    const headers = scratch.slice(0, n);
+    for (let i = 0; i < n; i++) scratch[i] = '';
+    this.count = 0;
+    return headers;
+  }
+
+  readonly visit = (name: string, value: string): void => {
+    const at = this.count;
+    this.scratch[at] = name;
+    this.scratch[at + 1] = value;
+    this.count = at + 2;
+    this.size += name.length + value.length + 4;
+    if (!isFieldValue(value)) this.badField = name;
+    switch (name) {
+      case 'host': this.rawHost = value; this.hosts++; break;
+      case 'x-request-id': this.requestId = value; break;
+      case 'traceparent': this.traceparent = value; break;
+      case 'transfer-encoding': (this.codings ??= []).push(value); break;
+      case 'connection': this.connection = this.connection === '' ? value : this.connection + ', ' + value; break;
+      case 'content-length':
+        // uWS frames the body by the first Content-Length: a second line, even an equal one
+        // (which strict parsers such as llhttp refuse), is refused rather than guessed at.
+        this.lengthLines++;
+        this.contentLength = value;
+        break;
+    }
+  };
+}
 
 /**
  * The edge threw before the request was copied out (no exchange, no request id yet). uWS

@@ -223,12 +223,27 @@ export class UwsExchange implements Exchange {
   }
 
   private send(status: number, headers: HeaderList, body: string | Buffer, close: boolean): void {
-    const res = this.res;
-    res.cork(() => {
-      this.writeHead(status, headers);
-      res.end(body, close);
-    });
+    // cork() runs its callback at once: the answer waits in `corked`, so that no closure is made per answer.
+    corked.ex = this;
+    corked.status = status;
+    corked.headers = headers;
+    corked.body = body;
+    corked.close = close;
+    try {
+      this.res.cork(writeCorked);
+    } finally {
+      corked.ex = null;
+      corked.headers = NO_HEADERS;
+      corked.body = '';
+    }
     this.bytesWritten = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  }
+
+  /** send()'s writes, inside its cork. */
+  static writeCorked(): void {
+    const ex = corked.ex!;
+    ex.writeHead(corked.status, corked.headers);
+    ex.res.end(corked.body, corked.close);
   }
 
   replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {
@@ -471,3 +486,9 @@ export class UwsExchange implements Exchange {
     });
   }
 }
+
+/** The answer send() is writing inside its cork (UwsExchange.writeCorked). */
+const corked: { ex: UwsExchange | null; status: number; headers: HeaderList; body: string | Buffer; close: boolean } = {
+  ex: null, status: 0, headers: NO_HEADERS, body: '', close: false,
+};
+const writeCorked = (): void => UwsExchange.writeCorked();

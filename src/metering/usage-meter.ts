@@ -65,6 +65,11 @@ export class UsageMeter {
     row.bytesOut += bytesOut;
   }
 
+  /** True when nothing was counted since the previous takeDelta(). */
+  get empty(): boolean {
+    return this.rows.size === 0;
+  }
+
   /** What was counted since the previous call, or null when nothing was. */
   takeDelta(): UsageDelta | null {
     if (this.rows.size === 0) return null;

@@ -9,6 +9,14 @@ import type { UsageDelta, UsageRow } from './usage-meter.js';
 import { UsageStore, type UsageQuery } from './usage-store.js';
 import { QuotaService } from './quota-service.js';
 
+/** The workers, as the usage service sees them. */
+export interface UsageWorkers {
+  /** Asks every worker to push its counts now; resolves once each has. */
+  push(): Promise<void>;
+  /** True when a worker holds counts it has not pushed yet (each says so in shared memory). */
+  pending(): boolean;
+}
+
 export class UsageService {
   private timer: NodeJS.Timeout | null = null;
   /** The quota table, stored in the same env. */
@@ -16,8 +24,7 @@ export class UsageService {
 
   private constructor(
     private readonly store: UsageStore,
-    /** Asks every worker to push its counts now; resolves once each has. */
-    private readonly pushWorkers: () => Promise<void>,
+    private readonly workers: UsageWorkers,
     private readonly metrics: MetricStore,
     private readonly log: pino.Logger,
   ) {
@@ -27,10 +34,10 @@ export class UsageService {
   }
 
   /** Opens dataDir/usage; throws a message naming the directory. */
-  static open(dataDir: string, pushWorkers: () => Promise<void>, metrics: MetricStore, log: pino.Logger): UsageService {
+  static open(dataDir: string, workers: UsageWorkers, metrics: MetricStore, log: pino.Logger): UsageService {
     const dir = join(dataDir, 'usage');
     try {
-      return new UsageService(UsageStore.open(dir), pushWorkers, metrics, log);
+      return new UsageService(UsageStore.open(dir), workers, metrics, log);
     } catch (err) {
       throw new Error(`metering: cannot open the usage store (LMDB) at ${dir}: ${(err as Error).message}`);
     }
@@ -44,14 +51,24 @@ export class UsageService {
   /** (Re)starts the timed flush; a reload may change the interval. */
   schedule(intervalMs: number): void {
     if (this.timer !== null) clearInterval(this.timer);
-    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer = setInterval(() => this.timedFlush(), intervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * The timed flush does nothing while nothing was counted (no request from a consumer since the
+   * previous one): it would ask every worker for a push and open a write only to find no rows,
+   * which under steady traffic without consumers made garbage on the supervisor every interval.
+   * A worker's counts pushed since (its one-second push) are in the store's pending rows.
+   */
+  private timedFlush(): void {
+    if (this.workers.pending() || this.store.hasPending()) void this.flush();
   }
 
   /** Asks the workers for what they counted, then writes it. Never throws: a failed write is retried next time. */
   async flush(): Promise<void> {
     try {
-      await this.pushWorkers();
+      await this.workers.push();
       await this.write();
     } catch (err) {
       // The batch stays pending and the next flush retries it (counted once: usage-store.ts).
@@ -61,7 +78,7 @@ export class UsageService {
 
   /** Stored rows and those not yet written, after the workers pushed theirs. */
   async query(query: UsageQuery): Promise<UsageRow[]> {
-    await this.pushWorkers();
+    await this.workers.push();
     return this.store.query(query);
   }
 

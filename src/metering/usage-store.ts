@@ -88,6 +88,11 @@ export class UsageStore {
   }
 
   /** Writes what is pending; resolves with the rows written (0: nothing to write). Flushes run one at a time. */
+  /** True when rows are waiting for a flush (pushed and not written, or a batch to retry). */
+  hasPending(): boolean {
+    return this.pending.size > 0 || this.batch !== null;
+  }
+
   flush(): Promise<number> {
     const run = this.chain.then(() => this.flushOnce(), () => this.flushOnce());
     this.chain = run;

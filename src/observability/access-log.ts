@@ -34,6 +34,8 @@ export interface AccessContext {
   readonly consumer: string | null;
   /** The query as forwarded: the auth stage removes an API key parameter from it. */
   readonly query: string;
+  /** Fields the route's plugins added (req.log), written under `plugin`; null when none. */
+  readonly pluginFields: Readonly<Record<string, unknown>> | null;
 }
 
 export interface AccessLogConfig {
@@ -102,6 +104,7 @@ export function createAccessLog(logger: pino.Logger, cfg: AccessLogConfig): Acce
     if (status < 400 && sampling < 1 && Math.random() >= sampling) return;
     const line: Record<string, unknown> = {};
     for (let i = 0; i < count; i++) line[names[i]!] = readers[i]!(ex, ctx, status, durationMs);
+    if (ctx !== null && ctx.pluginFields !== null) line['plugin'] = ctx.pluginFields;
     access.info(line, 'request');
   };
 }

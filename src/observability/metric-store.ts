@@ -3,20 +3,23 @@
 // summaries' quantiles).
 //
 // How workers' figures get here, and why by message: each worker pushes what it counted since
-// its previous push (counter increments, and the HDR histogram of the latencies it recorded,
-// encoded) every second, and at once when asked (a scrape, /routes, SIGUSR2 ask first, so their
-// answers include every request finished before them). A push costs the worker ~0.1 ms per
-// active histogram between two requests; the decoding and merging (~0.1 ms each) happen here, on
-// the supervisor's thread, which serves no requests. Shared memory would need the histograms'
-// buckets in a SharedArrayBuffer, which hdr-histogram-js cannot use, and a fixed layout for series
-// that appear as traffic arrives (a route, a method, a status).
+// its previous push (counter increments, and the latency histogram buckets that moved) every
+// second, and at once when asked (a scrape, /routes, SIGUSR2 ask first, so their answers include
+// every request finished before them). Shared memory would need a fixed layout for series that
+// appear as traffic arrives (a route, a method, a status).
+//
+// A push is numbers only (MetricsDelta): a series is described once, in the first push that
+// carries it, and named by a number after that. The store keeps, per worker, the entries those
+// numbers resolve to, so that applying a push under steady traffic allocates nothing: the
+// supervisor shares a core with a worker on small hosts, and its collections took that worker's
+// time (issue 16, native-bench/PROFILE.md).
 //
 // Totals live here, not in the workers, so they survive a reload, and when a worker dies its
 // counts up to its last push stay in the totals (the crash handler pushes once more first): a
 // replacement starts from zero without taking anything back. Counters never go backwards.
 import { CATALOGUE } from './metric-catalogue.js';
 import type { MetricDef } from './metric-def.js';
-import { addEncoded, newLatencyHistogram, type LatencyHistogram } from './latency-histogram.js';
+import { BucketHistogram } from './latency-histogram.js';
 import type { MetricsDelta } from '../worker/messages.js';
 
 export const SLOT_MS = 10_000;
@@ -34,9 +37,9 @@ interface SummaryEntry {
   labels: readonly string[];
   count: number;
   sumUs: number;
-  lifetime: LatencyHistogram;
-  /** Allocated when a slot gets values, freed when it leaves the window. */
-  slots: (LatencyHistogram | null)[];
+  lifetime: BucketHistogram;
+  /** Allocated when a slot gets values, dropped when a read finds it out of the window. */
+  slots: (BucketHistogram | null)[];
   epochs: number[];
 }
 
@@ -44,6 +47,19 @@ interface GaugeEntry {
   def: MetricDef;
   labels: readonly string[];
   value: number;
+  /** The push of its worker that last set it: an entry its worker's latest push lacks is gone. */
+  push: number;
+}
+
+/** What one worker's series numbers resolve to (MetricsDelta, metrics-recorder.ts). */
+interface WorkerSeries {
+  source: number;
+  counters: (CounterEntry | undefined)[];
+  summaries: (SummaryEntry | undefined)[];
+  gauges: (GaugeEntry | undefined)[];
+  /** Every gauge entry of this worker, in the order first seen. */
+  gaugeList: GaugeEntry[];
+  push: number;
 }
 
 /** Latency figures of a histogram, in microseconds; zeros when it holds nothing. */
@@ -80,7 +96,7 @@ export interface GaugeFigures {
 
 const keyOf = (labels: readonly string[]): string => JSON.stringify(labels);
 
-function figuresOf(h: LatencyHistogram): LatencyFigures {
+function figuresOf(h: BucketHistogram): LatencyFigures {
   const count = h.totalCount;
   if (count === 0) return { count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
   return {
@@ -97,13 +113,13 @@ export class MetricStore {
   private readonly defs = new Map<string, MetricDef>();
   private readonly counters = new Map<string, Map<string, CounterEntry>>();
   private readonly summaries = new Map<string, Map<string, SummaryEntry>>();
-  /** Each worker's latest gauge values, replaced at each of its pushes. */
-  private readonly workerGauges = new Map<number, Map<string, GaugeEntry>>();
+  /** Each worker's series, its latest gauge values among them. */
+  private readonly workers = new Map<number, WorkerSeries>();
   /** Values the supervisor sets itself (process figures, workers serving). */
   private readonly localGauges = new Map<string, GaugeEntry>();
   private readonly startedAt: number;
   /** Reused for merging a window's slots on each read. */
-  private readonly scratch = newLatencyHistogram();
+  private readonly scratch = new BucketHistogram(true);
 
   constructor(catalogue: readonly MetricDef[] = CATALOGUE, private readonly now: () => number = Date.now) {
     for (const def of catalogue) this.defs.set(def.name, def);
@@ -120,25 +136,53 @@ export class MetricStore {
   /** Adds one worker's push: increments and histograms into the totals, its gauges replace its previous ones. */
   apply(worker: number, delta: MetricsDelta): void {
     const epoch = this.epoch(this.now());
-    for (const c of delta.counters) this.addCount(this.def(c.name, 'counter'), c.labels, c.value, epoch);
-    for (const s of delta.summaries) {
-      const entry = this.summaryEntry(this.def(s.name, 'summary'), s.labels);
-      entry.count += s.count;
-      entry.sumUs += s.sumUs;
-      addEncoded(entry.lifetime, s.histogram);
-      addEncoded(this.summarySlot(entry, epoch), s.histogram);
+    let w = this.workers.get(worker);
+    if (w === undefined || w.source !== delta.source) {
+      w = { source: delta.source, counters: [], summaries: [], gauges: [], gaugeList: [], push: 0 };
+      this.workers.set(worker, w);
     }
-    const gauges = new Map<string, GaugeEntry>();
-    for (const g of delta.gauges) {
-      const def = this.def(g.name, 'gauge');
-      gauges.set(keyOf([def.name, ...g.labels]), { def, labels: g.labels, value: g.value });
+    for (const s of delta.series) {
+      if (s.kind === 'counter') w.counters[s.id] = this.counterEntry(this.def(s.name, 'counter'), s.labels);
+      else if (s.kind === 'summary') w.summaries[s.id] = this.summaryEntry(this.def(s.name, 'summary'), s.labels);
+      else {
+        const g: GaugeEntry = { def: this.def(s.name, 'gauge'), labels: s.labels, value: 0, push: -1 };
+        w.gauges[s.id] = g;
+        w.gaugeList.push(g);
+      }
     }
-    this.workerGauges.set(worker, gauges);
+    const c = delta.counters;
+    for (let i = 0; i < c.length; i += 2) {
+      const e = w.counters[c[i]!];
+      if (e !== undefined) this.addToEntry(e, c[i + 1]!, epoch);
+    }
+    const s = delta.summaries;
+    for (let i = 0, k = 0; i < s.length; k++) {
+      const e = w.summaries[s[i]!];
+      const count = s[i + 1]!;
+      const from = i + 3;
+      i = from + 2 * s[i + 2]!;
+      if (e === undefined) continue;
+      e.count += count;
+      e.sumUs += delta.sums[k]!;
+      const slot = this.summarySlot(e, epoch);
+      for (let j = from; j < i; j += 2) {
+        e.lifetime.add(s[j]!, s[j + 1]!);
+        slot.add(s[j]!, s[j + 1]!);
+      }
+    }
+    const push = ++w.push;
+    const g = delta.gauges;
+    for (let i = 0; i < g.length; i += 2) {
+      const e = w.gauges[g[i]!];
+      if (e === undefined) continue;
+      e.value = g[i + 1]!;
+      e.push = push;
+    }
   }
 
   /** A worker thread ended: its gauges go; what it counted stays in the totals. */
   workerGone(worker: number): void {
-    this.workerGauges.delete(worker);
+    this.workers.delete(worker);
   }
 
   /** A count made by the supervisor itself (config reloads). */
@@ -148,7 +192,7 @@ export class MetricStore {
 
   /** A value the supervisor reads itself (RSS, workers serving); for a counter, its current total. */
   set(def: MetricDef, labels: readonly string[], value: number): void {
-    this.localGauges.set(keyOf([def.name, ...labels]), { def, labels, value });
+    this.localGauges.set(keyOf([def.name, ...labels]), { def, labels, value, push: 0 });
   }
 
   counterFigures(def: MetricDef): CounterFigures[] {
@@ -172,10 +216,9 @@ export class MetricStore {
         const h = e.slots[i] ?? null;
         if (h === null) continue;
         if (this.inWindow(e.epochs[i]!, epoch)) {
-          this.scratch.add(h);
+          this.scratch.addAll(h);
         } else {
-          h.destroy();
-          e.slots[i] = null;
+          e.slots[i] = null; // out of the window: its memory goes until the series gets values again
         }
       }
       out.push({ labels: e.labels, count: e.count, sumSeconds: e.sumUs / 1e6, window: figuresOf(this.scratch), lifetime: figuresOf(e.lifetime) });
@@ -187,9 +230,9 @@ export class MetricStore {
   gaugeFigures(def: MetricDef): GaugeFigures[] {
     const out: GaugeFigures[] = [];
     const summed = new Map<string, GaugeFigures>();
-    for (const [worker, gauges] of [...this.workerGauges].sort((a, b) => a[0] - b[0])) {
-      for (const g of gauges.values()) {
-        if (g.def !== def) continue;
+    for (const [worker, w] of [...this.workers].sort((a, b) => a[0] - b[0])) {
+      for (const g of w.gaugeList) {
+        if (g.def !== def || g.push !== w.push) continue;
         if (def.perWorker === true) {
           out.push({ labels: g.labels, worker, value: g.value });
           continue;
@@ -220,6 +263,10 @@ export class MetricStore {
   }
 
   private addCount(def: MetricDef, labels: readonly string[], n: number, epoch: number): void {
+    this.addToEntry(this.counterEntry(def, labels), n, epoch);
+  }
+
+  private counterEntry(def: MetricDef, labels: readonly string[]): CounterEntry {
     let series = this.counters.get(def.name);
     if (series === undefined) {
       series = new Map();
@@ -231,6 +278,10 @@ export class MetricStore {
       e = { labels, total: 0, slots: new Float64Array(SLOTS), epochs: new Array<number>(SLOTS).fill(-1) };
       series.set(key, e);
     }
+    return e;
+  }
+
+  private addToEntry(e: CounterEntry, n: number, epoch: number): void {
     e.total += n;
     const i = epoch % SLOTS;
     if (e.epochs[i] !== epoch) {
@@ -249,13 +300,13 @@ export class MetricStore {
     const key = keyOf(labels);
     let e = series.get(key);
     if (e === undefined) {
-      e = { labels, count: 0, sumUs: 0, lifetime: newLatencyHistogram(), slots: new Array<LatencyHistogram | null>(SLOTS).fill(null), epochs: new Array<number>(SLOTS).fill(-1) };
+      e = { labels, count: 0, sumUs: 0, lifetime: new BucketHistogram(true), slots: new Array<BucketHistogram | null>(SLOTS).fill(null), epochs: new Array<number>(SLOTS).fill(-1) };
       series.set(key, e);
     }
     return e;
   }
 
-  private summarySlot(e: SummaryEntry, epoch: number): LatencyHistogram {
+  private summarySlot(e: SummaryEntry, epoch: number): BucketHistogram {
     const i = epoch % SLOTS;
     let h = e.slots[i] ?? null;
     if (e.epochs[i] !== epoch) {
@@ -263,7 +314,7 @@ export class MetricStore {
       h?.reset();
     }
     if (h === null) {
-      h = newLatencyHistogram();
+      h = new BucketHistogram(false);
       e.slots[i] = h;
     }
     return h;

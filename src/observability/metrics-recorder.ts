@@ -3,15 +3,17 @@
 // kind) and kept: the request path only adds to a number and records into a histogram, with no
 // lookup by name and no allocation. Series outlive config generations: a route that a reload
 // keeps counts on into the same series.
-import type { MetricsDelta, SeriesValue, SummaryDelta } from '../worker/messages.js';
+import type { MetricsDelta, SeriesDef } from '../worker/messages.js';
 import type { MetricDef } from './metric-def.js';
 import { CATALOGUE } from './metric-catalogue.js';
-import { encodeHistogram, newLatencyHistogram, type LatencyHistogram } from './latency-histogram.js';
+import { BUCKETS, bucketIndex } from './latency-histogram.js';
 
 export class CounterSeries {
   /** Increments since the previous push; the supervisor holds the totals. */
   value = 0;
-  constructor(readonly def: MetricDef, readonly labels: readonly string[]) {}
+  /** Announced to the supervisor (SeriesDef) with its first push. */
+  announced = false;
+  constructor(readonly id: number, readonly def: MetricDef, readonly labels: readonly string[]) {}
   inc(): void {
     this.value++;
   }
@@ -20,21 +22,49 @@ export class CounterSeries {
 export class SummarySeries {
   count = 0;
   sumUs = 0;
-  private readonly histogram: LatencyHistogram = newLatencyHistogram();
-  constructor(readonly def: MetricDef, readonly labels: readonly string[]) {}
+  announced = false;
+  /** Counts per histogram bucket since the previous push (latency-histogram.ts). */
+  private readonly buckets = new Uint32Array(BUCKETS);
+  /** The range of buckets counted into since the previous push, and how many are not zero. */
+  private low = BUCKETS;
+  private high = -1;
+  private used = 0;
+  constructor(readonly id: number, readonly def: MetricDef, readonly labels: readonly string[]) {}
   /** `us`: whole microseconds within the histogram's range (latency-histogram.ts toMicros). */
   record(us: number): void {
-    this.histogram.recordValue(us);
+    const i = bucketIndex(us);
+    const before = this.buckets[i]!;
+    this.buckets[i] = before + 1;
+    if (before === 0) {
+      this.used++;
+      if (i < this.low) this.low = i;
+      if (i > this.high) this.high = i;
+    }
     this.count++;
     this.sumUs += us;
   }
-  /** What was recorded since the previous call, then starts over. */
-  take(): SummaryDelta {
-    const delta = { name: this.def.name, labels: [...this.labels], count: this.count, sumUs: this.sumUs, histogram: encodeHistogram(this.histogram) };
-    this.histogram.reset();
+  /** Slots take() writes: id, count, pair count, then a pair per bucket used. */
+  get size(): number {
+    return 3 + 2 * this.used;
+  }
+  /** Writes what was recorded since the previous call at `at` (MetricsDelta.summaries), then starts over. */
+  take(out: Int32Array, at: number): number {
+    out[at++] = this.id;
+    out[at++] = this.count;
+    out[at++] = this.used;
+    const b = this.buckets;
+    for (let i = this.low; i <= this.high; i++) {
+      if (b[i] === 0) continue;
+      out[at++] = i;
+      out[at++] = b[i]!;
+      b[i] = 0;
+    }
+    this.low = BUCKETS;
+    this.high = -1;
+    this.used = 0;
     this.count = 0;
     this.sumUs = 0;
-    return delta;
+    return at;
   }
 }
 
@@ -58,7 +88,12 @@ export class MetricsRecorder {
   private readonly counters = new Map<string, CounterSeries>();
   private readonly summaries = new Map<string, SummarySeries>();
   private readonly samplers: { def: MetricDef; sample: GaugeSampler }[] = [];
+  /** Gauge series by key, numbered when first emitted. */
+  private readonly gaugeIds = new Map<string, number>();
   private readonly catalogue: ReadonlySet<MetricDef>;
+  /** Tells recorders apart: the supervisor numbers a replacement thread's series anew. */
+  private readonly source = Math.random();
+  private nextId = 0;
 
   constructor(catalogue: readonly MetricDef[] = CATALOGUE) {
     this.catalogue = new Set(catalogue);
@@ -70,7 +105,7 @@ export class MetricsRecorder {
     const key = seriesKey(def, labels);
     let series = this.counters.get(key);
     if (series === undefined) {
-      series = new CounterSeries(def, labels);
+      series = new CounterSeries(this.nextId++, def, labels);
       this.counters.set(key, series);
     }
     return series;
@@ -82,7 +117,7 @@ export class MetricsRecorder {
     const key = seriesKey(def, labels);
     let series = this.summaries.get(key);
     if (series === undefined) {
-      series = new SummarySeries(def, labels);
+      series = new SummarySeries(this.nextId++, def, labels);
       this.summaries.set(key, series);
     }
     return series;
@@ -94,23 +129,60 @@ export class MetricsRecorder {
     this.samplers.push({ def, sample });
   }
 
-  /** Everything counted since the previous call, and every gauge's current value. */
+  /**
+   * Everything counted since the previous call, and every gauge's current value, as numbers;
+   * series pushed for the first time are described in `series`.
+   */
   takeDelta(): MetricsDelta {
-    const counters: SeriesValue[] = [];
+    const series: SeriesDef[] = [];
+    let moved = 0;
+    for (const c of this.counters.values()) if (c.value !== 0) moved++;
+    const counters = new Float64Array(2 * moved);
+    let at = 0;
     for (const c of this.counters.values()) {
       if (c.value === 0) continue;
-      counters.push({ name: c.def.name, labels: [...c.labels], value: c.value });
+      if (!c.announced) {
+        c.announced = true;
+        series.push({ id: c.id, kind: 'counter', name: c.def.name, labels: [...c.labels] });
+      }
+      counters[at++] = c.id;
+      counters[at++] = c.value;
       c.value = 0;
     }
-    const summaries: SummaryDelta[] = [];
-    for (const s of this.summaries.values()) if (s.count > 0) summaries.push(s.take());
-    const gauges: SeriesValue[] = [];
+    let size = 0;
+    let active = 0;
+    for (const s of this.summaries.values()) {
+      if (s.count === 0) continue;
+      size += s.size;
+      active++;
+    }
+    const summaries = new Int32Array(size);
+    const sums = new Float64Array(active);
+    at = 0;
+    let k = 0;
+    for (const s of this.summaries.values()) {
+      if (s.count === 0) continue;
+      if (!s.announced) {
+        s.announced = true;
+        series.push({ id: s.id, kind: 'summary', name: s.def.name, labels: [...s.labels] });
+      }
+      sums[k++] = s.sumUs;
+      at = s.take(summaries, at);
+    }
+    const gauges: number[] = [];
     for (const { def, sample } of this.samplers) {
       sample((labels, value) => {
         checkLabels(def, labels);
-        gauges.push({ name: def.name, labels: [...labels], value });
+        const key = seriesKey(def, labels);
+        let id = this.gaugeIds.get(key);
+        if (id === undefined) {
+          id = this.nextId++;
+          this.gaugeIds.set(key, id);
+          series.push({ id, kind: 'gauge', name: def.name, labels: [...labels] });
+        }
+        gauges.push(id, value);
       });
     }
-    return { counters, summaries, gauges };
+    return { source: this.source, series, counters, summaries, sums, gauges: Float64Array.from(gauges) };
   }
 }

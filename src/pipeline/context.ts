@@ -51,4 +51,6 @@ export interface RequestContext {
   answerHeaders: string[] | null;
   /** Requests left in the policy answerHeaders reports (the most restrictive so far); -1: none yet. */
   rateLimitRemaining: number;
+  /** Fields the route's plugins added to the access line (req.log); null: none. */
+  pluginFields: Record<string, unknown> | null;
 }

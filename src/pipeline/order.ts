@@ -12,6 +12,7 @@ import { translateStage } from '../stages/translate/index.js';
 import { transformStage } from '../stages/transform/index.js';
 import { quotaStage } from '../stages/quota/index.js';
 import { websocketStage } from '../stages/websocket/index.js';
+import { functionRouteStage, pluginStage } from '../stages/plugins/index.js';
 
 /**
  * The one place that orders the stages, first to last. Each factory decides from the route's
@@ -33,6 +34,10 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   // JSON answer a MessagePack client gets translated) and the cache (which stores the upstream's
   // JSON once for every client and answers each in its own format)
   translateStage,
+  // route `plugins` (src/stages/plugins/): onRequest in the route's order, after auth and limits
+  // (a refused request runs no plugin code), onResponse in reverse; inside translate, so plugins
+  // see JSON where a client sends or accepts MessagePack; outside the fallback and the cache
+  pluginStage,
   fallbackStage, // outside the cache: a stale entry (stale-if-error) answers before the fallback
   cacheStage, // after auth and rate limits (a hit is still authenticated and counted), right before the upstream, whose answer it records
   // route `transform`: JSON body rules (src/stages/transform/). Inside translate (its rules see a
@@ -42,5 +47,6 @@ export const STAGE_ORDER: readonly StageFactory[] = [
   transformStage,
   aggregateStage, // route `aggregate`: terminal, fans out to its calls (src/stages/aggregate/)
   respondStage,
+  functionRouteStage, // route `respond: { plugin }`: terminal, the plugin's handle hook answers (src/stages/plugins/)
   proxyStage,
 ];

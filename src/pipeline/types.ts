@@ -10,6 +10,7 @@ import type { AuthGeneration } from '../auth/auth-runtime.js';
 import type { RateLimitCounters } from '../observability/rate-limit-counters.js';
 import type { RateLimitTable } from '../shm/rate-limit-table.js';
 import type { QuotaTable } from '../shm/quota-table.js';
+import type { PluginSet } from '../plugins/load.js';
 
 /** A compiled stage chain for one route: synchronous, returns nothing; answers through ctx.exchange. */
 export type Handler = (ctx: RequestContext) => void;
@@ -33,6 +34,8 @@ export interface StageDeps {
   meters: RequestMeters;
   /** The response cache of this worker; null when no route of the config caches. */
   cache: CacheRuntime | null;
+  /** This generation's plugins, set up on this worker (src/plugins/load.ts); empty when the config has none. */
+  plugins: PluginSet;
 }
 
 export interface QuotaDeps {

@@ -8,7 +8,7 @@
 //     +0 APPLIED_GENERATION   (worker: generation it answers new requests with; 0 = none yet)
 //     +1 IN_FLIGHT            (worker: requests started and not finished)
 //     +2 STATE                (worker, and supervisor when it replaces a dead worker)
-//     +3 reserved
+//     +3 USAGE_PENDING        (worker: 1 while it holds usage counts not pushed yet)
 export const CONTROL_MAGIC = 0x54474331; // "TGC1"
 export const MAGIC = 0;
 export const CURRENT_GENERATION = 1;
@@ -17,6 +17,7 @@ export const WORKER_SLOTS = 4;
 export const APPLIED_GENERATION = 0;
 export const IN_FLIGHT = 1;
 export const STATE = 2;
+export const USAGE_PENDING = 3;
 export const MAX_WORKERS = 256;
 
 export const WORKER_STATE_STARTING = 0;

@@ -4,21 +4,23 @@ import type { GatewayConfig } from '../config/types.js';
 import { routeTableMethods } from '../config/schema/cors.js';
 import { buildRouteTable } from '../routing/build-route-table.js';
 import type { Generation, GenerationQuotas, UpstreamAssignment } from '../worker/messages.js';
+import type { PluginVersions } from '../plugins/load.js';
 
 /**
  * Builds the shared route table for a config once; every worker reads the same SAB. `assignments`
  * are the upstreams' slots and targets (supervisor/upstream-supervision.ts); `quotas` each
- * consumer's slot in the quota table (metering/quota-service.ts).
+ * consumer's slot in the quota table (metering/quota-service.ts); `pluginVersions` the plugin modules
+ * the supervisor checked (plugins/check.ts).
  */
 export function buildGenerationFor(
-  id: number, config: GatewayConfig, assignments: Record<string, UpstreamAssignment>, quotas: GenerationQuotas,
+  id: number, config: GatewayConfig, assignments: Record<string, UpstreamAssignment>, quotas: GenerationQuotas, pluginVersions: PluginVersions,
 ): Generation {
   const routeTable = buildRouteTable(config.routes.map((r) => ({
     path: r.match.path,
     methods: routeTableMethods(r.match.methods, r.cors),
     host: r.match.host,
   })));
-  return { id, config, routeTable, assignments, quotas };
+  return { id, config, routeTable, assignments, quotas, pluginVersions };
 }
 
 /** A change a reload cannot apply: where it is in the new config, and what it is. */

@@ -25,6 +25,7 @@ import { UpstreamSupervision } from './upstream-supervision.js';
 import { WorkerPool } from './worker-pool.js';
 import { UsageService } from '../metering/usage-service.js';
 import { workerCount as resolveWorkerCount } from './worker-count.js';
+import { checkPlugins } from '../plugins/check.js';
 
 export interface StartOptions {
   configFile: string;
@@ -70,6 +71,9 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   const build = UWS_BUILDS[uws.name];
   const loaded = loadConfigFile(opts.configFile, process.env, build);
   if (!loaded.ok) throw new StartError(loaded.errors.map(formatConfigError));
+  // Plugins are loaded and set up here first, so that a bad one is a config error with its position.
+  const plugins = await checkPlugins(opts.configFile, loaded, log);
+  if (!plugins.ok) throw new StartError(plugins.errors.map(formatConfigError));
   let config: GatewayConfig = loaded.config;
   log.level = config.log.level;
 
@@ -82,7 +86,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
   let usage: UsageService;
   try {
     // The workers' pushes go through the pool, made below; nothing calls this before.
-    usage = UsageService.open(config.dataDir, () => pool.flushMetrics(), metrics, log);
+    usage = UsageService.open(config.dataDir, { push: () => pool.flushMetrics(), pending: () => pool.usagePending() }, metrics, log);
   } catch (err) {
     throw new StartError([(err as Error).message]);
   }
@@ -101,7 +105,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     },
   });
   const firstPlan = await supervision.plan(config);
-  const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config, firstPlan.assignments, usage.quotas.forConfig(config)), uws.name, log,
+  const pool = new WorkerPool(workerCount, ports, buildGenerationFor(generationId, config, firstPlan.assignments, usage.quotas.forConfig(config), plugins.versions), uws.name, log,
     process.env.TOLLGATE_FAULT_INJECTION === '1', metrics, rateLimits, supervision.buffer,
     { snapshot: () => jwks.snapshot(), refetch: (uri, index) => jwks.refetch(uri, index) }, (delta) => usage.apply(delta));
   jwks.setSender((update, index) => pool.notify({ type: 'jwks', update }, index));
@@ -134,6 +138,12 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       log.error({ errors }, 'config reload rejected; keeping the running config');
       return { ok: false, errors };
     }
+    const plugins = await checkPlugins(opts.configFile, next, log);
+    if (!plugins.ok) {
+      const errors = plugins.errors.map(formatConfigError);
+      log.error({ errors }, 'config reload rejected; keeping the running config');
+      return { ok: false, errors };
+    }
     const fixed = restartOnlyChanges(config, next.config, ports, opts.workers !== undefined);
     if (fixed.length > 0) {
       const errors = fixed.map((change) => {
@@ -160,7 +170,7 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
       return { ok: false, errors: [(err as Error).message] };
     }
     try {
-      await pool.applyGeneration(buildGenerationFor(id, next.config, plan.assignments, usage.quotas.forConfig(next.config)));
+      await pool.applyGeneration(buildGenerationFor(id, next.config, plan.assignments, usage.quotas.forConfig(next.config), plugins.versions));
     } catch (err) {
       supervision.abort(plan);
       log.error({ err }, 'config reload failed on a worker; rolled back');

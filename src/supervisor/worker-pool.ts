@@ -148,6 +148,14 @@ export class WorkerPool {
     await this.broadcast({ type: 'metrics-flush', flush }, (m) => m.type === 'metrics' && m.flush === flush, FLUSH_TIMEOUT_MS);
   }
 
+  /** True when a worker holds usage counts it has not pushed yet (its USAGE_PENDING word). */
+  usagePending(): boolean {
+    for (let i = 0; i < this.slots.length; i++) {
+      if (this.slots[i]!.worker !== null && Atomics.load(this.words, C.workerSlot(i, C.USAGE_PENDING)) !== 0) return true;
+    }
+    return false;
+  }
+
   /** Posts to one worker (when live) or every live worker, expecting no reply. */
   notify(msg: ToWorker, index: number | null = null): void {
     this.slots.forEach((s, i) => {

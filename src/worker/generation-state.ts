@@ -12,17 +12,20 @@ import type { RateLimitDeps } from '../pipeline/types.js';
 import { QuotaTable, quotaClock } from '../shm/quota-table.js';
 import type { Generation } from './messages.js';
 import type { CacheRuntime } from '../cache/runtime.js';
+import type { PluginSet } from '../plugins/load.js';
 
 export interface WorkerGeneration {
   edge: EdgeState;
   config: GatewayConfig;
   upstreams: UpstreamRegistry;
+  /** The plugins this generation's routes run (closed once a newer generation replaced it). */
+  plugins: PluginSet;
 }
 
-/** Compiles every route of a generation against this worker's upstream pools. */
+/** Compiles every route of a generation against this worker's upstream pools and its plugins (loaded by the caller). */
 export function buildGeneration(
   gen: Generation, previous: WorkerGeneration | null, env: UpstreamEnv, faultInjection: boolean, meters: RequestMeters, auth: AuthRuntime, rateLimits: RateLimitDeps,
-  cache: CacheRuntime | null,
+  cache: CacheRuntime | null, plugins: PluginSet,
 ): WorkerGeneration {
   const config = gen.config;
   const log = env.log;
@@ -31,7 +34,7 @@ export function buildGeneration(
     config, upstreams, trustedProxies: createAddressMatcher(config.trustedProxies), log, faultInjection, metrics: meters.metrics, meters,
     auth: compileAuth(config, auth), rateLimits,
     quotas: { table: new QuotaTable(gen.quotas.table), slots: gen.quotas.slots, clock: quotaClock(faultInjection) },
-    cache,
+    cache, plugins,
   };
   const routes = config.routes.map((r, i) => compileRoute(r, i, deps));
   return {
@@ -45,5 +48,6 @@ export function buildGeneration(
     },
     config,
     upstreams,
+    plugins,
   };
 }

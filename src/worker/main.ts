@@ -26,8 +26,9 @@ import { upstreamStateViews } from '../shm/upstream-state-layout.js';
 import type { UpstreamEnv } from '../upstream/registry.js';
 import { buildGeneration, type WorkerGeneration } from './generation-state.js';
 import { WorkerCache } from './cache-wiring.js';
+import { closePlugins, NO_PLUGINS, loadPlugins, type PluginSet } from '../plugins/load.js';
 import { WorkerListeners, type AppTraffic, type Scheme } from './listeners.js';
-import type { FromSpare, FromWorker, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
+import type { FromSpare, FromWorker, Generation, ToWorker, WorkerBoot, WorkerInit } from './messages.js';
 
 // A thread starts either with its assignment or as a spare: a spare has loaded its modules and
 // uWS but listens on nothing until the supervisor sends it the slot of a worker that died
@@ -70,7 +71,11 @@ function onFinish(ex: UwsExchange): void {
   const ctx = ex.ctx;
   const status = ex.aborted ? 499 : ex.status;
   (ctx === null ? meters.unmatched : ctx.route.meter).record(ex.method, status, durationMs);
-  if (ctx !== null && ctx.consumer !== null && meters.enabled) usage.record(ctx.consumer, ctx.route.id, status, ex.bytesRead, ex.bytesWritten);
+  if (ctx !== null && ctx.consumer !== null && meters.enabled) {
+    // Tells the supervisor's timed usage flush that this worker has counts to push (see pushMetrics).
+    if (usage.empty) Atomics.store(control, slot(C.USAGE_PENDING), 1);
+    usage.record(ctx.consumer, ctx.route.id, status, ex.bytesRead, ex.bytesWritten);
+  }
   accessLog(ex, ctx, status, durationMs);
   if (draining && inFlight === 0 && drainDone !== null) drainDone();
 }
@@ -78,6 +83,7 @@ function onFinish(ex: UwsExchange): void {
 /** Sends what was counted since the previous push; `flush` answers a 'metrics-flush' (0: unasked). */
 function pushMetrics(flush: number): void {
   flushAuthCounters();
+  Atomics.store(control, slot(C.USAGE_PENDING), 0);
   send({ type: 'metrics', index: init.index, flush, delta: metrics.takeDelta(), usage: usage.takeDelta() });
 }
 
@@ -86,13 +92,45 @@ function onStart(): void {
   Atomics.store(control, slot(C.IN_FLIGHT), inFlight);
 }
 
-function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
+/**
+ * This worker's instances of a config's plugins (modules imported, options parsed, set up). The
+ * supervisor checked the same config first, so a failure here is one of this worker alone (a
+ * setup that failed on its second run); it fails the generation as a compile error would.
+ */
+async function workerPlugins(gen: Generation): Promise<PluginSet> {
+  if (Object.keys(gen.config.plugins).length === 0) return NO_PLUGINS;
+  const result = await loadPlugins(gen.config, logger, gen.pluginVersions);
+  if (result.ok) return result.plugins;
+  throw new Error(`plugins failed to load: ${result.problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`);
+}
+
+/** A generation sent while this worker was still starting (loading its plugins): applied once it listens. */
+let pendingGeneration: Extract<ToWorker, { type: 'generation' }> | null = null;
+
+async function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): Promise<void> {
+  if (current === undefined || listeners === null) {
+    if (!draining) pendingGeneration = msg;
+    return;
+  }
+  let plugins: PluginSet;
+  try {
+    plugins = await workerPlugins(msg.generation);
+  } catch (err) {
+    logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation: plugins');
+    send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: (err as Error).message });
+    return;
+  }
+  // Read after the await: the generation the plugins replace, and whether the worker still serves.
   const previous = current;
-  if (previous === undefined || listeners === null) return;
+  if (listeners === null || draining) {
+    await closePlugins(plugins, logger);
+    return;
+  }
   let next: WorkerGeneration;
   try {
-    next = buildGeneration(msg.generation, previous, upstreamEnv, init.faultInjection, meters, auth, rateLimits, cache!.forConfig(msg.generation.config));
+    next = buildGeneration(msg.generation, previous, upstreamEnv, init.faultInjection, meters, auth, rateLimits, cache!.forConfig(msg.generation.config), plugins);
   } catch (err) {
+    void closePlugins(plugins, logger);
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: String(err) });
     return;
@@ -108,6 +146,7 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
     }
   } catch (err) {
     void next.upstreams.retire(previous.upstreams);
+    void closePlugins(plugins, logger);
     logger.error({ err, generation: msg.generation.id }, 'failed to apply config generation: listeners');
     send({ type: 'generation-failed', index: init.index, generation: msg.generation.id, message: (err as Error).message });
     return;
@@ -118,7 +157,8 @@ function applyGeneration(msg: Extract<ToWorker, { type: 'generation' }>): void {
   connectionLimits?.apply(cfg.limits);
   // Requests already running keep their own route objects (and through them the old pools and
   // route table); retiring the old pools waits for those requests, then closes idle sockets.
-  void previous.upstreams.retire(current!.upstreams);
+  // The old plugins' close() waits for the same requests, which may still call their hooks.
+  void previous.upstreams.retire(current!.upstreams).then(() => closePlugins(previous.plugins, logger));
   Atomics.store(control, slot(C.APPLIED_GENERATION), msg.generation.id);
   send({ type: 'generation-applied', index: init.index, generation: msg.generation.id });
 }
@@ -144,7 +184,10 @@ async function drain(timeoutMs: number): Promise<void> {
   }
   const left = inFlight;
   closeSockets();
-  if (current !== undefined) await current.upstreams.retire(null).catch(() => {});
+  if (current !== undefined) {
+    await current.upstreams.retire(null).catch(() => {});
+    await closePlugins(current.plugins, logger);
+  }
   await auth.close().catch(() => {});
   await closeMergePool().catch(() => {});
   await cache?.close().catch((err: unknown) => logger.warn({ err }, 'closing the cache store failed'));
@@ -174,7 +217,7 @@ process.on('uncaughtException', (err) => {
 
 function onMessage(msg: ToWorker): void {
   switch (msg.type) {
-    case 'generation': applyGeneration(msg); break;
+    case 'generation': void applyGeneration(msg); break;
     case 'drain': void drain(msg.timeoutMs); break;
     case 'metrics-flush': pushMetrics(msg.flush); break;
     case 'jwks': auth.onJwks(msg.update); break;
@@ -183,8 +226,8 @@ function onMessage(msg: ToWorker): void {
   }
 }
 
-/** The thread takes its slot: builds its generation and listens. */
-function start(assigned: WorkerInit): void {
+/** The thread takes its slot: loads its plugins, builds its generation and listens. */
+async function start(assigned: WorkerInit): Promise<void> {
   init = assigned;
   control = new Int32Array(init.control);
   new RuntimeStats().register(metrics);
@@ -201,7 +244,8 @@ function start(assigned: WorkerInit): void {
     dropUwsMark(build);
     rateLimits = { table: new RateLimitTable(init.rateLimits), counters: new RateLimitCounters(metrics) };
     upstreamEnv = { state: upstreamStateViews(init.upstreamState), log: logger };
-    current = buildGeneration(init.generation, null, upstreamEnv, init.faultInjection, meters, auth, rateLimits, cache.forConfig(init.generation.config));
+    const plugins = await workerPlugins(init.generation);
+    current = buildGeneration(init.generation, null, upstreamEnv, init.faultInjection, meters, auth, rateLimits, cache.forConfig(init.generation.config), plugins);
   } catch (err) {
     send({ type: 'listen-failed', index: init.index, message: (err as Error).message });
     return;
@@ -237,6 +281,9 @@ function start(assigned: WorkerInit): void {
   Atomics.store(control, slot(C.APPLIED_GENERATION), init.generation.id);
   Atomics.store(control, slot(C.STATE), C.WORKER_STATE_SERVING);
   send({ type: 'listening', index: init.index, ports: init.ports });
+  const pending = pendingGeneration;
+  pendingGeneration = null;
+  if (pending !== null) void applyGeneration(pending);
 }
 
 /** A spare waits for a slot to take; told to drain first, it just ends (it holds no socket). */
@@ -246,7 +293,7 @@ function waitAsSpare(): void {
       process.exit(0);
     } else if (msg.type === 'assume') {
       port.off('message', onSpareMessage);
-      start(msg.init);
+      void start(msg.init);
     }
   };
   port.on('message', onSpareMessage);
@@ -258,5 +305,5 @@ function waitAsSpare(): void {
   port.postMessage({ type: 'spare-ready' } satisfies FromSpare);
 }
 
-if (boot.init !== null) start(boot.init);
+if (boot.init !== null) void start(boot.init);
 else waitAsSpare();

@@ -5,6 +5,7 @@ import type { JwksUpdate } from '../auth/jwks-messages.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { UwsBuildName } from '../http/uws-builds.js';
 import type { UsageDelta } from '../metering/usage-meter.js';
+import type { PluginVersions } from '../plugins/load.js';
 
 /** One config generation: the frozen config and its route table, built once by the supervisor. */
 export interface Generation {
@@ -15,6 +16,11 @@ export interface Generation {
   assignments: Record<string, UpstreamAssignment>;
   /** The quota table every generation shares (src/shm/quota-table.ts), and each consumer's slot in it. */
   quotas: GenerationQuotas;
+  /**
+   * Each plugin's module version (a hash of its file) as the supervisor checked it: a worker imports
+   * that version, so re-applying a generation (a rollback) reuses its module even if the file changed since.
+   */
+  pluginVersions: PluginVersions;
 }
 
 export interface GenerationQuotas {
@@ -80,31 +86,39 @@ export type ToWorker =
   /** DNS discovery changed an upstream's targets: applied at once, without a new generation. */
   | { type: 'targets'; upstream: string; assignment: UpstreamAssignment };
 
-/** One series of a metric: its label values, in the order the metric declares its labels. */
-export interface SeriesValue {
+/**
+ * A series a worker numbers the first time it pushes it: later pushes name it by `id` only, so a
+ * push is a few typed arrays of numbers, which the supervisor reads without allocating.
+ */
+export interface SeriesDef {
+  id: number;
+  kind: 'counter' | 'summary' | 'gauge';
   name: string;
+  /** Its label values, in the order the metric declares its labels. */
   labels: string[];
-  value: number;
 }
 
-/** The latencies one worker recorded into one summary series since its previous push. */
-export interface SummaryDelta {
-  name: string;
-  labels: string[];
-  count: number;
-  /** Sum of the values, in microseconds. */
-  sumUs: number;
-  /** An hdr-histogram-js compressed base64 histogram of microseconds (observability/latency-histogram.ts). */
-  histogram: string;
-}
-
-/** What a worker counted since its previous push (src/observability/metrics-recorder.ts). */
+/**
+ * What a worker counted since its previous push (src/observability/metrics-recorder.ts). The
+ * layout of the arrays is metrics-recorder.ts's; metric-store.ts reads it.
+ */
 export interface MetricsDelta {
-  /** Increments of the counters that moved. */
-  counters: SeriesValue[];
-  summaries: SummaryDelta[];
-  /** Every gauge's current value; replaces the worker's previous set. */
-  gauges: SeriesValue[];
+  /** The recorder that numbered the series: a new one (a replacement thread) numbers them anew. */
+  source: number;
+  /** Series that appear for the first time in this push. */
+  series: SeriesDef[];
+  /** [id, increment] per counter that moved. */
+  counters: Float64Array;
+  /**
+   * Per summary that recorded values: id, count, the number of histogram buckets that follow,
+   * then [bucket index, count] for each (latency-histogram.ts). Int32: read back as small
+   * integers, where a Float64Array element is a new heap number on each read.
+   */
+  summaries: Int32Array;
+  /** The sum of the values (microseconds) of each summary in `summaries`, in the same order. */
+  sums: Float64Array;
+  /** [id, value] for every gauge now; replaces the worker's previous set. */
+  gauges: Float64Array;
 }
 
 /** A spare thread has loaded its modules; it has no slot (index) until it is sent an 'assume'. */

@@ -28,6 +28,7 @@ t.test('{} gets every documented default', async (t) => {
     rateLimits: { capacity: 100_000 },
     aggregate: { offloadAbove: 65_536 },
     cache: { maxSize: 1_073_741_824, maxEntrySize: 8_388_608 },
+    plugins: {},
   });
 });
 
@@ -61,6 +62,7 @@ t.test('an upstream and a route are normalised to their full shape', async (t) =
     headers: { request: { set: {}, remove: [] }, response: { set: {}, remove: [] } },
     timeout: null,
     respond: null,
+    plugins: [],
     auth: null,
     scopes: null,
     rateLimit: null,

@@ -27,7 +27,7 @@ t.test('a valid file prints a summary to stdout and returns 0', async (t) => {
   const file = configFile('upstreams:\n  a: { targets: [http://x] }\n  b: { targets: [http://y] }\nroutes:\n  - { id: r, match: { path: /r }, upstream: a }\n');
   const out = sink();
   const err = sink();
-  t.equal(runValidate(file, out, err), 0);
+  t.equal(await runValidate(file, out, err), 0);
   t.equal(out.text(), `${file}: ok (1 route, 2 upstreams)\n`);
   t.equal(err.text(), '');
 });
@@ -36,7 +36,7 @@ t.test('an invalid file prints every error, one per line, to stderr and returns 
   const file = configFile('workers: 0\nlisten: { port: x }\nbogus: 1\n');
   const out = sink();
   const err = sink();
-  t.equal(runValidate(file, out, err), 1);
+  t.equal(await runValidate(file, out, err), 1);
   t.equal(out.text(), '');
   t.same(err.text().split('\n'), [
     `${file}:1:10 workers: must be at least 1`,
@@ -48,17 +48,17 @@ t.test('an invalid file prints every error, one per line, to stderr and returns 
 
 t.test('a missing file is an error, not an exception', async (t) => {
   const err = sink();
-  t.equal(runValidate('/nonexistent/gw.yaml', sink(), err), 1);
+  t.equal(await runValidate('/nonexistent/gw.yaml', sink(), err), 1);
   t.equal(err.text(), '/nonexistent/gw.yaml:1:1 (root): cannot read config file /nonexistent/gw.yaml (ENOENT: no such file)\n');
 });
 
 t.test('limits that depend on the uWS build are checked against the build start would load', async (t) => {
   const file = configFile('limits: { maxConnections: 100 }\n');
   const legacyErr = sink();
-  t.equal(runValidate(file, sink(), legacyErr, UWS_BUILDS.legacy), 1, 'refused for the legacy build');
+  t.equal(await runValidate(file, sink(), legacyErr, UWS_BUILDS.legacy), 1, 'refused for the legacy build');
   t.match(legacyErr.text(), `${file}:1:27 limits.maxConnections: the legacy uWebSockets.js build (20.30) does not tell the gateway`);
-  t.equal(runValidate(file, sink(), sink(), UWS_BUILDS.current), 0, 'accepted for the current build');
-  t.equal(runValidate(file, sink(), sink()), uwsBuild.quirks.connectionFilter ? 0 : 1, `by default: the ${uwsBuild.name} build this process loads`);
+  t.equal(await runValidate(file, sink(), sink(), UWS_BUILDS.current), 0, 'accepted for the current build');
+  t.equal(await runValidate(file, sink(), sink()), uwsBuild.quirks.connectionFilter ? 0 : 1, `by default: the ${uwsBuild.name} build this process loads`);
 
   const saved = process.env.TOLLGATE_UWS;
   process.env.TOLLGATE_UWS = 'newest';
@@ -68,7 +68,7 @@ t.test('limits that depend on the uWS build are checked against the build start 
   });
   const err = sink();
   const out = sink();
-  t.equal(runValidate(file, out, err), 0, 'with no build to load, what holds on every build passes');
+  t.equal(await runValidate(file, out, err), 0, 'with no build to load, what holds on every build passes');
   t.equal(out.text(), `${file}: ok (0 routes, 0 upstreams)\n`);
   t.equal(err.text(), 'note: TOLLGATE_UWS must be current or legacy, got "newest"; limits.headersTimeout, limits.idleTimeout and limits.maxConnections were not checked against a build\n');
 });

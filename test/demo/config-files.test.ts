@@ -60,7 +60,8 @@ t.test('bench/gateway.bench.yaml is valid and routes every bench scenario', asyn
   t.equal(config.log.access, false);
   t.same(config.upstreams['users']?.targets.map((target) => target.url), ['http://127.0.0.1:9001']);
   const paths = config.routes.map((route) => route.match.path);
-  t.same(paths.sort(), ['/aggregate/small', '/auth/small', '/bytes/:n', '/cached/bytes/:n', '/cached/small', '/echo', '/small', '/small-checked', '/static', '/transformed/small', '/ws/*']);
+  t.same(paths.sort(), ['/aggregate/small', '/auth/small', '/bytes/:n', '/cached/bytes/:n', '/cached/small', '/echo', '/small', '/small-checked', '/small-plugin', '/static', '/transformed/small', '/ws/*']);
+  t.same(config.routes.find((route) => route.id === 'small-plugin')?.plugins, ['noop'], 'plugin-noop: the small route with the no-op plugin');
   const cached = config.routes.filter((route) => route.cache !== null).map((route) => route.rewrite);
   t.same(cached, ['/small', '/bytes/:n'], 'the cache-hit scenarios ask for the same answers as small and bytes-64k');
   const authRoute = config.routes.find((route) => route.id === 'small-auth');

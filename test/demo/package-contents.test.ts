@@ -15,6 +15,7 @@ t.test('the package holds the built CLI, the configs, the docs and the licence, 
   const files = new Set((packed?.files ?? []).map((f) => f.path));
   for (const path of [pkg.bin['tollgate']!, 'dist/worker/main.js', 'config/gateway.yaml', 'config/tollgate.service', 'config/tollgate.schema.json',
     'config/examples/minimal.yaml', 'docs/config.md', 'README.md', 'LICENSE',
+    'dist/plugin/index.js', 'dist/plugin/index.d.ts', 'dist/plugin/types.d.ts', 'examples/plugins/tenant-routing.js', 'examples/plugins/gateway.yaml',
     // The dashboard's page, read from beside dist/supervisor/dashboard/page.js (the build copies it).
     'dist/supervisor/dashboard/page/index.html', 'dist/supervisor/dashboard/page/dashboard.js', 'dist/supervisor/dashboard/page/dashboard.css',
     'docs/dashboard.png']) {

@@ -3,6 +3,8 @@
 import t from 'tap';
 import { MetricStore, SLOT_MS } from '../../dist/observability/metric-store.js';
 import { MetricsRecorder } from '../../dist/observability/metrics-recorder.js';
+import * as hdr from 'hdr-histogram-js';
+import { BUCKETS, bucketIndex, bucketValue, HIGHEST_US, toMicros } from '../../dist/observability/latency-histogram.js';
 import { CONFIG_RELOADS, REQUESTS, REQUEST_DURATION, UPSTREAM_CONNECTIONS, WORKER_HEAP_USED } from '../../dist/observability/metric-catalogue.js';
 
 /** A store on a clock the test moves, started at a slot boundary. */
@@ -37,13 +39,37 @@ t.test('a push carries only what moved since the previous one', async (t) => {
   const r = new MetricsRecorder();
   const c = r.counter(REQUESTS, ['api', 'GET', '200']);
   c.inc();
-  t.equal(r.takeDelta().counters.length, 1);
-  t.same(r.takeDelta().counters, [], 'nothing moved: nothing sent');
+  const first = r.takeDelta();
+  t.same([...first.counters], [c.id, 1], 'the counter that moved, by its number');
+  t.same(first.series, [{ id: c.id, kind: 'counter', name: REQUESTS.name, labels: ['api', 'GET', '200'] }], 'described once, in its first push');
+  t.equal(r.takeDelta().counters.length, 0, 'nothing moved: nothing sent');
   t.equal(c.value, 0);
+  c.inc();
+  const again = r.takeDelta();
+  t.same(again.series, [], 'a series already described is named by its number only');
+  t.same([...again.counters], [c.id, 1]);
   const s = r.summary(REQUEST_DURATION, ['api']);
   s.record(1500);
-  t.equal(r.takeDelta().summaries[0]?.count, 1);
-  t.same(r.takeDelta().summaries, []);
+  s.record(1500);
+  s.record(20);
+  const { summaries, sums } = r.takeDelta();
+  t.same([...summaries.slice(0, 3)], [s.id, 3, 2], 'id, count, then two buckets');
+  t.equal(summaries.length, 7);
+  t.same([...sums], [3020]);
+  t.equal(r.takeDelta().summaries.length, 0);
+});
+
+t.test('a replacement recorder for the same worker numbers its series anew', async (t) => {
+  const { store } = clockedStore();
+  const first = new MetricsRecorder();
+  first.counter(REQUESTS, ['api', 'GET', '200']).inc();
+  store.apply(0, first.takeDelta());
+  const second = new MetricsRecorder();
+  // Its first series gets the number the first recorder gave another series.
+  second.counter(REQUESTS, ['api', 'GET', '404']).inc();
+  store.apply(0, second.takeDelta());
+  t.match(countOf(store, ['api', 'GET', '200']), { total: 1 });
+  t.match(countOf(store, ['api', 'GET', '404']), { total: 1 });
 });
 
 t.test('the window holds the last minute in 10-second slots; totals hold everything', async (t) => {
@@ -115,8 +141,56 @@ t.test('the supervisor\'s own counts, and metrics outside the catalogue are refu
   store.add(CONFIG_RELOADS, ['success']);
   store.add(CONFIG_RELOADS, ['success']);
   t.same(store.counterFigures(CONFIG_RELOADS).map((c) => [c.labels[0], c.total]), [['success', 2]]);
-  t.throws(() => store.apply(0, { counters: [{ name: 'tollgate_nope_total', labels: [], value: 1 }], summaries: [], gauges: [] }), /not a counter of the catalogue/);
+  const none = new Float64Array(0);
+  t.throws(() => store.apply(0, { source: 1, series: [{ id: 0, kind: 'counter', name: 'tollgate_nope_total', labels: [] }], counters: new Float64Array([0, 1]), summaries: new Int32Array(0), sums: none, gauges: none }),
+    /not a counter of the catalogue/);
   const r = new MetricsRecorder();
   t.throws(() => r.counter({ name: 'tollgate_unlisted_total', help: 'x', kind: 'counter', labels: [] }, []), /not listed in CATALOGUE/);
   t.throws(() => r.counter(REQUESTS, ['api']), /takes labels \[route, method, status\]/);
+});
+
+/** The histogram the buckets copy: hdr-histogram-js with the same range and precision. */
+const hdrHistogram = (): hdr.Histogram =>
+  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+
+t.test('the buckets are HdrHistogram\'s: every value lands in the bucket whose highest value HdrHistogram reports for it', async (t) => {
+  const h = hdrHistogram() as hdr.Histogram & { highestEquivalentValue(v: number): number };
+  let wrong = 0;
+  const check = (us: number): void => {
+    const i = bucketIndex(us);
+    if (i < 0 || i >= BUCKETS || bucketValue(i) !== h.highestEquivalentValue(us)) wrong++;
+  };
+  for (let us = 1; us < 200_000; us++) check(us);
+  for (let us = 200_000; us <= HIGHEST_US; us += 997) check(us);
+  check(HIGHEST_US);
+  t.equal(wrong, 0);
+});
+
+t.test('latencies pushed as buckets give the percentiles of a histogram that recorded them directly', async (t) => {
+  const { store } = clockedStore();
+  const r = new MetricsRecorder();
+  const s = r.summary(REQUEST_DURATION, ['api']);
+  const direct = hdrHistogram();
+  // 1 us to 60 s, every power of two and the values around it, and an uneven spread.
+  const values: number[] = [];
+  for (let bit = 0; bit < 26; bit++) values.push(2 ** bit - 1, 2 ** bit, 2 ** bit + 1);
+  for (let i = 1; i <= 5000; i++) values.push(Math.floor((i * i * 7919) % 60_000_000) + 1);
+  for (const v of values.filter((v) => v >= 1)) {
+    s.record(toMicros(v / 1000));
+    direct.recordValue(toMicros(v / 1000));
+  }
+  store.apply(0, r.takeDelta());
+  const [figures] = store.summaryFigures(REQUEST_DURATION);
+  t.equal(figures!.lifetime.count, direct.totalCount);
+  t.same(
+    [figures!.lifetime.p50, figures!.lifetime.p90, figures!.lifetime.p99, figures!.lifetime.p999],
+    [50, 90, 99, 99.9].map((p) => direct.getValueAtPercentile(p)),
+  );
+  t.same(
+    [figures!.window.p50, figures!.window.p90, figures!.window.p99, figures!.window.p999],
+    [50, 90, 99, 99.9].map((p) => direct.getValueAtPercentile(p)),
+    'the window, merged from its slots, says the same',
+  );
+  // The max as a histogram reports a value: the highest of its bucket (0.1% resolution).
+  t.equal(figures!.lifetime.max, direct.getValueAtPercentile(100));
 });

@@ -4,6 +4,7 @@ import { cacheLimitsSchema } from './cache.js';
 import { aggregateSettingsSchema } from './aggregate.js';
 import { authSchema, consumersSchema } from './auth.js';
 import { plansSchema, rateLimitsSchema } from './rate-limits.js';
+import { pluginsSchema } from './plugins.js';
 import { routesSchema } from './routes.js';
 import { strictObjectRefusing } from './scalars.js';
 import { serverShape } from './server.js';
@@ -20,6 +21,7 @@ export const gatewaySchema = strictObjectRefusing(
     rateLimits: rateLimitsSchema,
     aggregate: aggregateSettingsSchema.meta({ description: 'Where aggregation merges answers (routes set aggregate calls)' }),
     cache: cacheLimitsSchema,
+    plugins: pluginsSchema,
   },
   'top-level ',
   ['cluster'],

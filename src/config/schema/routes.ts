@@ -9,6 +9,7 @@ import { corsSchema } from './cors.js';
 import { websocketSchema } from './websocket.js';
 import { headerMap, headerOps, isHeaderToken } from './headers.js';
 import { routeRateLimitSchema } from './rate-limits.js';
+import { routePluginsSchema } from './plugins.js';
 import { transformSchema } from './transform.js';
 import { duration, name, orNull } from './scalars.js';
 
@@ -55,6 +56,11 @@ export const respondSchema = z.strictObject({
   headers: headerMap('response').prefault({}).meta({ description: 'Headers of the answer' }),
 });
 
+/** Route `respond`: a fixed answer, or `plugin: NAME` for one made by that plugin's handle hook (a function route). */
+const routeRespondSchema = respondSchema.extend({
+  plugin: z.string().min(1).optional().meta({ description: "A function route: the named plugin's handle hook answers (instead of status, json, body and headers)" }),
+});
+
 export const routeSchema = z.strictObject(
   {
     id: name('route id').meta({ description: 'Unique; names the route in logs, metrics (the route label) and the admin snapshot' }),
@@ -69,7 +75,8 @@ export const routeSchema = z.strictObject(
       .prefault({})
       .meta({ description: 'Header changes on the way up and down' }),
     timeout: orNull(duration({ min: 1 }).meta({ description: "Time for the upstream's answer to begin; default: the upstream's timeout.response" })),
-    respond: orNull(respondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
+    respond: orNull(routeRespondSchema.meta({ description: 'Answer from the gateway itself instead of an upstream' })),
+    plugins: routePluginsSchema,
     ...routeAuthShape,
     rateLimit: orNull(routeRateLimitSchema),
     aggregate: orNull(aggregateCallsSchema.meta({ description: 'Calls made in parallel, answered as one JSON object keyed by each call\'s "as" (instead of upstream or respond)' })),

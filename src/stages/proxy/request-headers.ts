@@ -54,7 +54,8 @@ export function planRequestHeaders(ops: HeaderOps, trusted: AddressMatcher): Req
 /** The flat header list sent upstream for one request (the client adds host and framing). */
 export function upstreamHeaders(ctx: RequestContext, plan: RequestHeaderPlan): string[] {
   const h = ctx.headers;
-  const out: string[] = [];
+  const out = SCRATCH;
+  let n = 0;
   const trusted = plan.trusted.has(ctx.remoteAddress);
   let listed: Set<string> | null = null;
   if (ctx.connection !== '') connectionListed(ctx.connection, (listed = new Set()));
@@ -73,17 +74,31 @@ export function upstreamHeaders(ctx: RequestContext, plan: RequestHeaderPlan): s
     }
     if (isHopByHop(name) || plan.drop.has(name) || (listed !== null && listed.has(name))) continue;
     if (!trusted && FROM_TRUSTED_ONLY.has(name)) continue;
-    out.push(name, value);
+    out[n++] = name;
+    out[n++] = value;
   }
-  out.push(
-    'x-forwarded-for', plan.forwardedFor ?? (xff === '' ? ctx.remoteAddress : xff + ', ' + ctx.remoteAddress),
-    'x-forwarded-proto', plan.forwardedProto ?? (proto === '' ? ctx.scheme : proto),
-    'x-forwarded-host', plan.forwardedHost ?? (fwdHost === '' ? ctx.rawHost : fwdHost),
-    'x-request-id', plan.requestId ?? ctx.requestId,
-    'traceparent', plan.traceparent ?? ctx.traceparent,
-  );
+  out[n++] = 'x-forwarded-for';
+  out[n++] = plan.forwardedFor ?? (xff === '' ? ctx.remoteAddress : xff + ', ' + ctx.remoteAddress);
+  out[n++] = 'x-forwarded-proto';
+  out[n++] = plan.forwardedProto ?? (proto === '' ? ctx.scheme : proto);
+  out[n++] = 'x-forwarded-host';
+  out[n++] = plan.forwardedHost ?? (fwdHost === '' ? ctx.rawHost : fwdHost);
+  out[n++] = 'x-request-id';
+  out[n++] = plan.requestId ?? ctx.requestId;
+  out[n++] = 'traceparent';
+  out[n++] = plan.traceparent ?? ctx.traceparent;
   const consumer = plan.consumerId ?? ctx.consumer;
-  if (consumer !== null) out.push('x-consumer-id', consumer);
-  for (let i = 0; i < plan.set.length; i++) out.push(plan.set[i]!);
-  return out;
+  if (consumer !== null) {
+    out[n++] = 'x-consumer-id';
+    out[n++] = consumer;
+  }
+  for (let i = 0; i < plan.set.length; i++) out[n++] = plan.set[i]!;
+  // Gathered in one array kept for every request and copied out at its exact size: a list pushed
+  // into from empty gets room for 17 entries. The scratch keeps no strings of the request.
+  const list = out.slice(0, n);
+  for (let i = 0; i < n; i++) out[i] = '';
+  return list;
 }
+
+/** The list upstreamHeaders gathers into (never shortened, so that it keeps its room). */
+const SCRATCH: string[] = [];

@@ -5,7 +5,7 @@ import type { HeaderList } from '../../pipeline/exchange.js';
 import type { Logger } from '../../observability/logger.js';
 import type { UpstreamMeter } from '../../observability/request-meters.js';
 import type { Target } from '../../upstream/registry.js';
-import type { UpstreamHandler } from '../../upstream/h1/types.js';
+import type { UpstreamHandler, UpstreamRequest } from '../../upstream/h1/types.js';
 import { clientHeaders, type ResponseHeaderPlan } from './response-headers.js';
 import { classifyUpstreamError, replyUpstreamFailure } from './upstream-errors.js';
 
@@ -24,6 +24,41 @@ export interface CallOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+const NO_HEADERS: HeaderList = [];
+
+/**
+ * Calls started in this loop iteration, dispatched by one setImmediate (UpstreamCall.start). Two
+ * arrays that swap, each never shortened (setting a length of 0 drops an array's room, and the
+ * next push would allocate it again).
+ */
+let startQueued: (UpstreamCall | null)[] = [];
+let startQueuedCount = 0;
+let startRunning: (UpstreamCall | null)[] = [];
+let startScheduled = false;
+
+function queueStart(call: UpstreamCall): void {
+  startQueued[startQueuedCount++] = call;
+  if (!startScheduled) {
+    startScheduled = true;
+    setImmediate(runStarts);
+  }
+}
+
+function runStarts(): void {
+  startScheduled = false;
+  // A call started while these dispatch waits for the next iteration, as with its own setImmediate.
+  const calls = startQueued;
+  const count = startQueuedCount;
+  startQueued = startRunning;
+  startQueuedCount = 0;
+  startRunning = calls;
+  for (let i = 0; i < count; i++) {
+    const call = calls[i]!;
+    calls[i] = null;
+    call.runStart();
+  }
+}
+
 /** Bodies up to this size with a Content-Length are sent to the client in one write. */
 const COALESCE_LIMIT = 128 * 1024;
 
@@ -33,10 +68,12 @@ const COALESCE_LIMIT = 128 * 1024;
  * client drained). A small body that arrives in one chunk is held and written with the status
  * and headers in one cork, so the client gets one send().
  */
-export class UpstreamCall implements UpstreamHandler {
+export class UpstreamCall implements UpstreamHandler, UpstreamRequest {
   private abortUpstream: ((err: Error) => void) | null = null;
   protected status = 0;
-  private headers: HeaderList = [];
+  private answerHeaders: HeaderList = NO_HEADERS;
+  /** What start() was given, until the queued dispatch takes it. */
+  private startBody: Buffer | Readable | null = null;
   private contentLength = -1;
   private held: Buffer | null = null;
   private heldLength = 0;
@@ -45,13 +82,29 @@ export class UpstreamCall implements UpstreamHandler {
   /** performance.now() at this try's dispatch, and when its answer's head came. */
   protected dispatchedAt = 0;
   protected headAt = 0;
-  body: Readable | null = null;
+  // The call is also the request the upstream client sends (UpstreamRequest): no request object
+  // per try. Set at each dispatch; the client reads them until the answer ends.
+  readonly method: string;
+  readonly path: string;
+  readonly headers: readonly string[];
+  readonly host: string | null;
+  readonly bodyLength: number;
+  body: Buffer | Readable | null = null;
+  timeout = 0;
+  /** Once the head came, the longest pause in the body (the upstream's timeout.idle). */
+  readonly idleTimeout: number;
 
   constructor(
     protected readonly ctx: RequestContext,
     protected target: Target,
     protected readonly opts: CallOptions,
   ) {
+    this.method = ctx.method;
+    this.path = opts.path;
+    this.headers = opts.headers;
+    this.host = opts.host;
+    this.bodyLength = ctx.exchange.contentLength;
+    this.idleTimeout = opts.idleTimeout;
     ctx.upstreamTarget = target.origin;
     ctx.exchange.onAbort(() => this.cancel(new ClientGoneError()));
   }
@@ -61,27 +114,33 @@ export class UpstreamCall implements UpstreamHandler {
    * pipelined behind this one in that read makes uWS close the connection (this build does not
    * queue a request while one is pending), and the abort that follows must find the request not
    * yet sent, or the upstream would act on a request whose answer nobody can receive.
-   * setImmediate runs in the same loop iteration, after the read's callback returned.
+   * setImmediate runs in the same loop iteration, after the read's callback returned; one runs
+   * every call started in that iteration (no Immediate and closure per request).
    */
   start(body: Buffer | Readable | null): void {
-    if (body instanceof Readable) this.body = body;
-    setImmediate(() => {
-      if (!this.settled) this.dispatch(body);
-    });
+    // Set now: a cancel before the dispatch destroys a streamed body.
+    this.body = body;
+    this.startBody = body;
+    queueStart(this);
+  }
+
+  /** The queued half of start(). */
+  runStart(): void {
+    const body = this.startBody;
+    this.startBody = null;
+    if (this.settled) return;
+    try {
+      this.dispatch(body);
+    } catch (err) {
+      this.ctx.exchange.fail(err, 'upstream dispatch');
+    }
   }
 
   protected dispatch(body: Buffer | Readable | null): void {
     this.dispatchedAt = performance.now();
-    this.target.pool.dispatch({
-      method: this.ctx.method,
-      path: this.opts.path,
-      headers: this.opts.headers,
-      host: this.opts.host,
-      body,
-      bodyLength: this.ctx.exchange.contentLength,
-      timeout: this.tryTimeout(),
-      idleTimeout: this.opts.idleTimeout,
-    }, this);
+    this.body = body;
+    this.timeout = this.tryTimeout();
+    this.target.pool.dispatch(this, this);
   }
 
   /** The response timeout of this try (ResilientCall: what is left of the route's timeout). */
@@ -92,7 +151,7 @@ export class UpstreamCall implements UpstreamHandler {
   /** Stops the upstream side (client gone, body too large, body timeout). */
   cancel(err: Error): void {
     this.settled = true;
-    this.body?.destroy();
+    if (this.body instanceof Readable) this.body.destroy();
     if (this.abortUpstream !== null) this.abortUpstream(err);
   }
 
@@ -150,7 +209,7 @@ export class UpstreamCall implements UpstreamHandler {
     this.opts.meter.answered(this.ctx.upstreamMs, statusCode);
     const headers = clientHeaders(rawHeaders, this.opts.responsePlan);
     this.status = statusCode;
-    this.headers = headers;
+    this.answerHeaders = headers;
     this.contentLength = contentLength;
     const ex = this.ctx.exchange;
     if (this.ctx.method === 'HEAD' || statusCode === 204 || statusCode === 304) {
@@ -175,7 +234,7 @@ export class UpstreamCall implements UpstreamHandler {
         return true;
       }
       this.streaming = true;
-      ex.streamStart(this.status, this.headers, this.contentLength);
+      ex.streamStart(this.status, this.answerHeaders, this.contentLength);
     }
     return ex.streamWrite(chunk);
   }
@@ -198,7 +257,7 @@ export class UpstreamCall implements UpstreamHandler {
     if (ex.finished) return;
     if (this.streaming) ex.streamEnd();
     else if (this.held !== null && this.heldLength > 0 && this.heldLength !== this.held.length) ex.abort(); // upstream broke its Content-Length
-    else ex.reply(this.status, this.headers, this.held ?? EMPTY);
+    else ex.reply(this.status, this.answerHeaders, this.held ?? EMPTY);
   }
 
   protected error(err: Error & { code?: string }): void {
@@ -207,7 +266,7 @@ export class UpstreamCall implements UpstreamHandler {
     // The upstream failed to answer (a call this side cancelled, for the client, is not its failure).
     const unanswered = !wasSettled && this.status === 0 && this.dispatchedAt > 0;
     if (unanswered) this.ctx.upstreamMs = performance.now() - this.dispatchedAt;
-    this.body?.destroy();
+    if (this.body instanceof Readable) this.body.destroy();
     const ex = this.ctx.exchange;
     if (err instanceof ClientGoneError || ex.aborted || (wasSettled && ex.finished)) return;
     const failure = classifyUpstreamError(err);

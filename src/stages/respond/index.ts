@@ -26,7 +26,7 @@ export function fixedAnswer(spec: RespondConfig, extra: Readonly<Record<string, 
 /** Terminal stage for `respond:` routes: the whole answer is built once, at compile time. */
 export const respondStage: StageFactory = (route) => {
   const spec = route.respond;
-  if (spec === null) return null;
+  if (spec === null || spec.plugin !== undefined) return null; // a function route: stages/plugins/
   const { headers, body } = fixedAnswer(spec, spec.headers);
   for (const [name, value] of Object.entries(route.headers.response.set)) headers.push(name, value);
   const status = spec.status;

@@ -7,7 +7,6 @@
 // be corrupt, and we do not decode them). Anything else is an H1ParseError, which the connection turns into a 502 and a closed socket (RFC 9112 §6.3 and
 // §5.2 allow a gateway to refuse such a message rather than guess its framing).
 
-import { isAscii } from 'node:buffer';
 
 export const MAX_HEAD_BYTES = 64 * 1024;
 export const MAX_HEADERS = 200;
@@ -134,7 +133,8 @@ export class ResponseParser {
           this.headScanned = 0;
           if (at + 4 - pos > MAX_HEAD_BYTES) throw new H1ParseError('response head too large');
           const head = data.toString('latin1', pos, at + 2);
-          const ascii = isAscii(data.subarray(pos, at));
+          // On the string: a subarray to check the bytes would be one more object per response.
+          const ascii = !NON_ASCII.test(head);
           pos = at + 4;
           this.parseHead(head, ascii);
           if ((this.state as State) === State.Done && !this.stopped) this.sink.onResponseEnd(pos < end);
@@ -288,9 +288,8 @@ export class ResponseParser {
     let eol = head.indexOf('\r\n');
     if (bareCrOrLf(head, 0, eol)) throw new H1ParseError('invalid character in response head');
     // status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ]
-    const version = head.slice(0, 9);
-    const http11 = version === 'HTTP/1.1 ';
-    if (!http11 && version !== 'HTTP/1.0 ') throw new H1ParseError('invalid status line');
+    const http11 = head.startsWith('HTTP/1.1 ');
+    if (!http11 && !head.startsWith('HTTP/1.0 ')) throw new H1ParseError('invalid status line');
     const status = statusCode(head, eol);
     let contentLength = -1;
     let chunked = false;
@@ -304,13 +303,16 @@ export class ResponseParser {
       if (first === 32 || first === 9) throw new H1ParseError('obsolete line folding in response head');
       const colon = head.indexOf(':', pos);
       if (colon < 0 || colon > eol) throw new H1ParseError('response header line without a colon');
-      const rawName = head.slice(pos, colon);
-      if (!TOKEN.test(rawName)) throw new H1ParseError('invalid response header name');
+      let name = knownName(head, pos, colon);
+      if (name === null) {
+        const rawName = head.slice(pos, colon);
+        if (!TOKEN.test(rawName)) throw new H1ParseError('invalid response header name');
+        name = rawName.toLowerCase();
+      }
       let vs = colon + 1;
       let ve = eol;
       while (vs < ve && (head.charCodeAt(vs) === 32 || head.charCodeAt(vs) === 9)) vs++;
       while (ve > vs && (head.charCodeAt(ve - 1) === 32 || head.charCodeAt(ve - 1) === 9)) ve--;
-      const name = rawName.toLowerCase();
       const value = head.slice(vs, ve);
       pos = eol + 2;
       if (headers.length >= MAX_HEADERS * 2) throw new H1ParseError('too many response headers');
@@ -419,4 +421,28 @@ function parseChunkSize(data: Buffer, start: number, crlf: number): number {
     if ((c < 32 && c !== 9) || c === 127) throw new H1ParseError('invalid chunk extension');
   }
   return size;
+}
+
+// Header names most upstreams send, lowercase, by length: parseHead takes the name from here when
+// the line's name matches one whatever its case, instead of slicing and lowercasing it (two
+// strings per header line and response).
+const KNOWN_NAMES: string[][] = [];
+for (const name of ['server', 'date', 'content-type', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'cache-control',
+  'etag', 'last-modified', 'expires', 'vary', 'accept-ranges', 'age', 'content-encoding', 'location', 'set-cookie', 'x-request-id']) {
+  (KNOWN_NAMES[name.length] ??= []).push(name);
+}
+
+/** The known name that head[from, to) spells in any case, or null. */
+function knownName(head: string, from: number, to: number): string | null {
+  const candidates = KNOWN_NAMES[to - from];
+  if (candidates === undefined) return null;
+  next: for (const name of candidates) {
+    for (let i = 0; i < name.length; i++) {
+      let c = head.charCodeAt(from + i);
+      if (c >= 65 && c <= 90) c += 32;
+      if (c !== name.charCodeAt(i)) continue next;
+    }
+    return name;
+  }
+  return null;
 }

@@ -11,9 +11,12 @@ const LIVE = '  - { id: live, match: { path: /ws/* }, upstream: rec, websocket: 
 
 t.test('a reload keeps open WebSockets of the old config working until they close', async (t) => {
   const up = await startWsUpstream();
-  t.teardown(() => up.close());
   const gw = await startGateway(oneUpstreamYaml(up.url, { routes: LIVE }));
-  t.teardown(() => gw.stop());
+  // The gateway first: an upstream closing under it would wait for the gateway's connections.
+  t.teardown(async () => {
+    await gw.stop();
+    await up.close();
+  });
   const old = await connect(`ws://127.0.0.1:${gw.port}/ws/echo`);
   old.ws.send('before');
   t.equal((await old.next()).data.toString(), 'before');
@@ -60,9 +63,11 @@ t.test('a TLS listener upgrades too (wss)', async (t) => {
 
 t.test('SIGTERM closes open WebSockets with 1001 on both sides and exits without waiting for them', async (t) => {
   const up = await startWsUpstream();
-  t.teardown(() => up.close());
   const gw = await startGateway(oneUpstreamYaml(up.url, { routes: LIVE, extra: 'shutdownTimeout: 60s' }));
-  t.teardown(() => gw.stop('SIGKILL'));
+  t.teardown(async () => {
+    await gw.stop('SIGKILL');
+    await up.close();
+  });
   const c = await connect(`ws://127.0.0.1:${gw.port}/ws/echo`);
   c.ws.send('hi');
   await c.next();

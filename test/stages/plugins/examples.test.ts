@@ -13,7 +13,7 @@ import { SignJWT } from 'jose';
 import t from 'tap';
 import { startGateway } from '../../helpers/gateway-process.js';
 import { fetchText } from '../../helpers/http-reply.js';
-import { listenOnLoopback } from '../../helpers/listen.js';
+import { serveOnLoopback } from '../../helpers/listen.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const example = (name: string): string => join(ROOT, 'examples/plugins', name);
@@ -46,8 +46,7 @@ t.test('example plugins', async (t) => {
       res.writeHead(200, { 'content-type': 'application/json', server: 'upstream/1.0' }).end(JSON.stringify(answer));
     });
   });
-  const port = await listenOnLoopback(server);
-  t.teardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const port = await serveOnLoopback(t, server);
   const gw = await startGateway(`
 listen: { host: 127.0.0.1, port: 0 }
 workers: 1

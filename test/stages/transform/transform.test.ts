@@ -7,7 +7,7 @@ import { pack, unpack } from 'msgpackr';
 import t from 'tap';
 import { request } from 'undici';
 import { startGateway } from '../../helpers/gateway-process.js';
-import { listenOnLoopback } from '../../helpers/listen.js';
+import { serveOnLoopback } from '../../helpers/listen.js';
 
 interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; json: () => any }
 
@@ -85,8 +85,7 @@ function upstream(seen: Seen[]): http.Server {
 t.test('response and request transforms through a real gateway', async (t) => {
   const seen: Seen[] = [];
   const server = upstream(seen);
-  const port = await listenOnLoopback(server);
-  t.teardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const port = await serveOnLoopback(t, server);
   const gw = await startGateway(`
 listen: { host: 127.0.0.1, port: 0 }
 workers: 1

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { pack, unpack } from 'msgpackr';
 import t from 'tap';
 import { startGateway } from '../../helpers/gateway-process.js';
-import { listenOnLoopback } from '../../helpers/listen.js';
+import { serveOnLoopback } from '../../helpers/listen.js';
 import { fetchText } from '../../helpers/http-reply.js';
 import { request } from 'undici';
 
@@ -41,8 +41,7 @@ t.test('request and answer translation, aggregated answers, errors, translate: f
       res.end(answer);
     });
   });
-  const port = await listenOnLoopback(server);
-  t.teardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const port = await serveOnLoopback(t, server);
   const gw = await startGateway(`
 listen: { host: 127.0.0.1, port: 0 }
 workers: 1

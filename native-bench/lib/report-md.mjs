@@ -14,7 +14,7 @@ const PACING = {
 // Every figure's unit is in its column header (ratios carry an x).
 export const TABLE_HEADERS = [
   'contender', 'req/s (median)', 'req/s min–max', 'p50 ms', 'p99 ms',
-  'fixed req/s', 'fixed p50 ms', 'fixed p99 ms', 'fixed p99.9 ms', 'vs nginx', 'vs direct', 'CPU us/req', 'CPU vs nginx', 'vs plain route', 'CPU vs plain route',
+  'fixed req/s', 'fixed p50 ms', 'fixed p99 ms', 'fixed p99.9 ms', 'vs nginx', 'vs direct', 'CPU us/req', 'closed CPU us/req', 'CPU vs nginx', 'vs plain route', 'CPU vs plain route',
 ];
 
 export function rowCells(row) {
@@ -31,6 +31,7 @@ export function rowCells(row) {
     times(row.vsNginx),
     times(row.vsDirect),
     cpuFigure(row) === null ? '-' : cpuFigure(row).toFixed(1),
+    row.cpuUs.closed === null || row.cpuUs.closed === undefined ? '-' : row.cpuUs.closed.toFixed(1),
     times(row.cpuVsNginx),
     times(row.vsPlain),
     times(row.cpuVsPlain),
@@ -98,7 +99,8 @@ export function markdownReport(report, svgName) {
       'req/s is the median of the closed-loop runs (min–max beside it); latencies are the medians of the per-run percentiles.',
     '- vs nginx / vs direct: median req/s against nginx proxying the same path, and against wrk on the upstream with no proxy.',
     "- CPU us/req: user + system CPU time of the proxy's whole process group (from /proc) per request, over the fixed-rate run (the closed-loop run when there is none); " +
-      'every contender carries the same load there, so it measures the work a proxy does per request and moves far less between runs than req/s does. CPU vs nginx: that figure against nginx\'s (lower is better).',
+      'every contender carries the same load there, so it measures the work a proxy does per request and moves far less between runs than req/s does. CPU vs nginx: that figure against nginx\'s (lower is better). ' +
+      'closed CPU us/req: the same over the closed-loop runs (median), where the proxy is saturated and batches its work: the steadiest figure on a noisy machine.',
     '',
     `![requests/s and latency](${svgName})`,
     '',

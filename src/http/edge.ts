@@ -5,13 +5,13 @@ import type { RouteTable } from '../routing/route-table.js';
 import { METHOD_NOT_ALLOWED, NOT_FOUND } from '../routing/route-table.js';
 import { normalizePath } from '../routing/normalize-path.js';
 import type { CompiledRoute } from '../pipeline/types.js';
-import type { RequestContext } from '../pipeline/context.js';
+import { RequestContext } from '../pipeline/context.js';
 import { replyProblem } from '../pipeline/problem-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../errors/problem.js';
 import { UwsExchange, type ExchangeHooks } from './uws-exchange.js';
 import { statusLine } from './status-line.js';
-import { acceptRequestId, isValidTraceparent, newTraceparent } from './request-id.js';
+import { acceptRequestId } from './request-id.js';
 import { classifyTransferEncoding, endsConnection, hasNonAsciiPath, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
 import type { UwsQuirks } from './uws-builds.js';
 import { readUpgrade, UwsUpgrade, webSocketBehavior, type SocketData, type UpgradeRequest } from './websocket-edge.js';
@@ -26,6 +26,8 @@ export interface EdgeState {
   chunkedRequests: boolean;
   /** serverTokens: `tollgate/VERSION`, written on answers without a Server header; null when off. */
   serverHeader: string | null;
+  /** The access log writes the client's address: every request reads it before its answer (RequestContext). */
+  addressUpFront: boolean;
 }
 
 /** What the worker gives the edge; the edge itself logs what fails a request (ExchangeHooks.onError). */
@@ -104,7 +106,9 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
     ex.rawPath = url;
     ex.query = query;
     ex.headers = headers;
-    ex.remoteAddress = remoteAddressOf(res);
+    // The address is a system call per read (see RequestContext): read now only for the access log,
+    // which needs it once the answer is complete, when uWS no longer allows it.
+    if (state.addressUpFront) ex.readRemoteAddress();
     ex.startTime = performance.now();
     if (connection !== '') ex.closeRequested = endsConnection(connection);
     hooks.onStart();
@@ -183,14 +187,7 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
       return;
     }
     const route = state.routes[index]!;
-    const ctx: RequestContext = {
-      method, path, query, hasQuery: rawQuery !== undefined, host, rawHost, headers, connection, scheme,
-      remoteAddress: ex.remoteAddress,
-      requestId: id,
-      traceparent: isValidTraceparent(traceparent) ? traceparent : newTraceparent(),
-      params, route, exchange: ex, startTime: ex.startTime, upstreamTarget: '', upstreamStatus: 0, upstreamMs: -1,
-      consumer: null, answerHeaders: null, rateLimitRemaining: -1, pluginFields: null,
-    };
+    const ctx = new RequestContext(method, path, query, rawQuery !== undefined, host, rawHost, headers, connection, scheme, id, params, route, ex, ex.startTime, ex, traceparent);
     ex.ctx = ctx;
     route.handle(ctx);
   };
@@ -309,12 +306,4 @@ function hostWithoutPort(raw: string): string {
     if (colon >= 0) end = colon;
   }
   return raw.slice(0, end).toLowerCase();
-}
-
-const decoder = new TextDecoder();
-
-function remoteAddressOf(res: HttpResponse): string {
-  const text = decoder.decode(res.getRemoteAddressAsText());
-  // A dual-stack listener reports IPv4 clients as IPv4-mapped IPv6.
-  return text.startsWith('::ffff:') && text.indexOf('.') > 0 ? text.slice(7) : text;
 }

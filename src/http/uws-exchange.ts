@@ -49,7 +49,8 @@ export class UwsExchange implements Exchange {
   rawPath = '';
   query = '';
   headers: readonly string[] = NO_HEADERS;
-  remoteAddress = '';
+  /** The client's address once read (remoteAddress); null: not yet. */
+  private address: string | null = null;
   startTime = 0;
   status = 0;
   bytesWritten = 0;
@@ -96,6 +97,25 @@ export class UwsExchange implements Exchange {
       }
       this.hooks.onFinish(this);
     });
+  }
+
+  /**
+   * The peer's address, read from uWS on first use: a getpeername() system call per read, so an
+   * answer that never needs it does not pay for it. uWS forbids touching the response once its
+   * answer is complete or it was aborted: an address not read before then is ''.
+   */
+  get remoteAddress(): string {
+    let a = this.address;
+    if (a === null) {
+      a = this.finished ? '' : remoteAddressOf(this.res);
+      this.address = a;
+    }
+    return a;
+  }
+
+  /** Reads the address now (the access log needs it after the answer). */
+  readRemoteAddress(): void {
+    if (this.address === null) this.address = remoteAddressOf(this.res);
   }
 
   get hasBody(): boolean {
@@ -492,3 +512,11 @@ const corked: { ex: UwsExchange | null; status: number; headers: HeaderList; bod
   ex: null, status: 0, headers: NO_HEADERS, body: '', close: false,
 };
 const writeCorked = (): void => UwsExchange.writeCorked();
+
+const decoder = new TextDecoder();
+
+function remoteAddressOf(res: HttpResponse): string {
+  const text = decoder.decode(res.getRemoteAddressAsText());
+  // A dual-stack listener reports IPv4 clients as IPv4-mapped IPv6.
+  return text.startsWith('::ffff:') && text.indexOf('.') > 0 ? text.slice(7) : text;
+}

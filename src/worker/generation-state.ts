@@ -45,6 +45,7 @@ export function buildGeneration(
       maxHeaderSize: config.limits.maxHeaderSize,
       chunkedRequests: config.limits.chunkedRequests,
       serverHeader: config.serverTokens ? `tollgate/${TOLLGATE_VERSION}` : null,
+      addressUpFront: config.log.access && config.log.accessFields.includes('remoteAddress'),
     },
     config,
     upstreams,

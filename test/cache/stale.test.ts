@@ -51,6 +51,12 @@ t.test('stale-while-revalidate: stale answers at once while exactly one request 
   t.match(cacheStatus(replies[0]!), /^Tollgate; hit; ttl=-\d+; detail=stale-while-revalidate$/);
   t.ok(await poll(async () => (await get(gw, '/swr/a')).text === 'v2', 5_000), 'the refresh replaced the entry');
   t.equal(count('/swr/a'), 2, 'one upstream request for the fill, one for the refresh');
+  // The refresh runs after its client was answered: what it forwards about that client (read
+  // while the client's request was open) is still there.
+  const refresh = up.requestsFor('/swr/a')[1]!;
+  const forwarded = (name: string): string | undefined => refresh.headers.find(([n]) => n.toLowerCase() === name)?.[1];
+  t.equal(forwarded('x-forwarded-for'), '127.0.0.1', 'the refresh forwards the client address');
+  t.match(forwarded('traceparent'), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/, 'and a traceparent');
   t.equal(xCache(await get(gw, '/swr/a')), 'HIT');
 });
 

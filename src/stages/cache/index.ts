@@ -97,9 +97,12 @@ function lookup(ctx: RequestContext, plan: CachePlan, next: Handler): void {
       return;
     }
     if (now < entrySwrUntil(buf)) {
+      // The background request's context is made first, while the client's request is open
+      // (RequestContext.detachedCopy); the claim touches no LMDB read, so `buf` stays valid.
+      const background = backgroundRefresh(ctx, plan, key, now);
       serveEntry(ctx.exchange, buf, now, head, conditional(), 'STALE',
         `${CACHE_NAME}; hit; ttl=${ttlOf(buf, now)}; detail=stale-while-revalidate`, runtime.words, plan.results);
-      refreshInBackground(ctx, plan, next, primary, key, now);
+      if (background !== null) refreshInBackground(background, plan, next, primary, key);
       return;
     }
     stale = true;
@@ -216,20 +219,25 @@ function pass(ctx: RequestContext, plan: CachePlan, next: Handler, primary: stri
 }
 
 /**
- * Stale-while-revalidate: the client was answered from the stale entry; one request (per key,
- * across workers: the claim) refreshes it in the background, with the entry's validators.
+ * Stale-while-revalidate: one request (per key, across workers: the claim) refreshes the entry in
+ * the background, with the entry's validators. Claims the key and gives the background request's
+ * context, or null when another request holds the claim.
  */
-function refreshInBackground(ctx: RequestContext, plan: CachePlan, next: Handler, primary: string, key: string, now: number): void {
-  const hash = keyHash(key);
-  if (plan.claims.claim(hash, now, plan.timeout + 1_000) !== LEAD) return;
+function backgroundRefresh(ctx: RequestContext, plan: CachePlan, key: string, now: number): RequestContext | null {
+  if (plan.claims.claim(keyHash(key), now, plan.timeout + 1_000) !== LEAD) return null;
   const detached = new DetachedExchange(plan.log, { route: ctx.route.id, requestId: ctx.requestId });
-  // Its own context: the client's request is finished and its objects belong to it.
-  const background: RequestContext = { ...ctx, exchange: detached, headers: ctx.headers.slice(), params: ctx.params.slice() };
+  // Its own context: the client's request is finished by the time the refresh runs, and its objects belong to it.
+  return ctx.detachedCopy(detached);
+}
+
+/** Runs the refresh `backgroundRefresh` claimed, once the client was answered from the stale entry. */
+function refreshInBackground(background: RequestContext, plan: CachePlan, next: Handler, primary: string, key: string): void {
+  const hash = keyHash(key);
   try {
     fill(background, plan, next, primary, key, { store: true, stale: true, lead: true, hash }, null);
   } catch (err) {
     plan.claims.release(hash);
-    detached.fail(err, 'cache background refresh');
+    background.exchange.fail(err, 'cache background refresh');
   }
 }
 

@@ -3,7 +3,7 @@ import type { Exchange, HeaderList } from '../pipeline/exchange.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { WebSocketUpgrade } from '../pipeline/websocket.js';
 import { replyProblem } from '../pipeline/problem-reply.js';
-import { statusLine } from './status-line.js';
+import { headBytes, putHeader, putLines, startHead } from './head-block.js';
 import { storedHasServer } from '../cache/render-head.js';
 import type { UwsQuirks } from './uws-builds.js';
 
@@ -407,35 +407,32 @@ export class UwsExchange implements Exchange {
     }
   }
 
+  /** The status line and every header line in one native call (head-block.ts). */
   private writeHead(status: number, headers: HeaderList): void {
     this.headWritten = true;
-    this.res.writeStatus(statusLine(status));
-    this.writeHeaders(headers);
+    startHead(status);
+    this.putHeaders(headers);
+    this.res.writeStatus(headBytes());
   }
 
-  /**
-   * The head of a stored answer: its header lines go out as they are in one writeHeader call,
-   * the rest of them riding in the value (uWS writes `name: value` CRLF with both as given;
-   * test/http/uws-builds.test.ts checks that each build writes a value verbatim).
-   */
+  /** The head of a stored answer: its header lines as stored, then the answer's own (writeHead). */
   private writeStoredHead(status: number, head: Uint8Array, nameLength: number, headers: HeaderList): void {
-    const res = this.res;
     this.headWritten = true;
-    res.writeStatus(statusLine(status));
-    if (head.length > 0) res.writeHeader(head.subarray(0, nameLength), head.subarray(nameLength + 2));
-    this.writeHeaders(headers, storedHasServer(head, nameLength));
+    startHead(status);
+    putLines(head);
+    this.putHeaders(headers, storedHasServer(head, nameLength));
+    this.res.writeStatus(headBytes());
   }
 
   /** `ownServer`: the answer already has a Server line (in the stored lines written before these). */
-  private writeHeaders(headers: HeaderList, ownServer = false): void {
-    const res = this.res;
-    for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i] as string, headers[i + 1]!);
-    res.writeHeader('x-request-id', this.requestId);
-    if (this.serverHeader !== null && !ownServer && !hasServerHeader(headers)) res.writeHeader('server', this.serverHeader);
+  private putHeaders(headers: HeaderList, ownServer = false): void {
+    for (let i = 0; i < headers.length; i += 2) putHeader(headers[i] as string, headers[i + 1]!);
+    putHeader('x-request-id', this.requestId);
+    if (this.serverHeader !== null && !ownServer && !hasServerHeader(headers)) putHeader('server', this.serverHeader);
     const extra = this.hooks.answerHeaders;
-    for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!);
+    for (let i = 0; i < extra.length; i += 2) putHeader(extra[i]!, extra[i + 1]!);
     const own = this.ctx === null ? null : this.ctx.answerHeaders;
-    if (own !== null) for (let i = 0; i < own.length; i += 2) res.writeHeader(own[i]!, own[i + 1]!);
+    if (own !== null) for (let i = 0; i < own.length; i += 2) putHeader(own[i]!, own[i + 1]!);
   }
 
   /**
@@ -444,8 +441,11 @@ export class UwsExchange implements Exchange {
    * client is told here.
    */
   private writeStreamHead(): void {
-    this.writeHead(this.headStatus, this.headHeaders);
-    if (this.closeAfter()) this.res.writeHeader('connection', 'close');
+    this.headWritten = true;
+    startHead(this.headStatus);
+    this.putHeaders(this.headHeaders);
+    if (this.closeAfter()) putHeader('connection', 'close');
+    this.res.writeStatus(headBytes());
   }
 
   private write(chunk: Buffer): boolean {

@@ -74,6 +74,14 @@ t.test('quirks, on a bare uWS App of the loaded build', async (t) => {
       res.end('body');
     });
   });
+  app.get('/verbatim-status', (res: HttpResponse) => {
+    const head = Buffer.from('203 Non-Authoritative Information\r\nx-one: 1\r\ncontent-type: text/plain\r\nx-two: \xe9t\xe9', 'latin1');
+    res.cork(() => {
+      res.writeStatus(new Uint8Array(head.buffer, head.byteOffset, head.length));
+      res.writeHeader('x-after', 'yes');
+      res.end('body');
+    });
+  });
   app.any('/*', (res: HttpResponse) => { res.end('routed'); });
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     app.listen('127.0.0.1', 0, (s) => (s === false ? reject(new Error('cannot listen')) : resolve(s)));
@@ -90,6 +98,14 @@ t.test('quirks, on a bare uWS App of the loaded build', async (t) => {
   t.test('writeHeader writes its name and value verbatim, CRLF and bytes >= 0x80 included', async (t) => {
     const { text } = await rawExchange(port, 'GET /verbatim HTTP/1.1\r\nHost: x\r\n\r\n', 1_000);
     t.match(text, /^HTTP\/1\.1 200 OK\r\nx-one: 1\r\ncontent-type: text\/plain\r\nx-two: \xe9t\xe9\r\nx-after: yes\r\n/);
+    t.match(text, /\r\n\r\nbody$/);
+  });
+
+  // The same for writeStatus: UwsExchange writes an answer's whole head (status text and every
+  // header line) in one writeStatus call (src/http/head-block.ts).
+  t.test('writeStatus writes its value verbatim, CRLF and bytes >= 0x80 included', async (t) => {
+    const { text } = await rawExchange(port, 'GET /verbatim-status HTTP/1.1\r\nHost: x\r\n\r\n', 1_000);
+    t.match(text, /^HTTP\/1\.1 203 Non-Authoritative Information\r\nx-one: 1\r\ncontent-type: text\/plain\r\nx-two: \xe9t\xe9\r\nx-after: yes\r\n/);
     t.match(text, /\r\n\r\nbody$/);
   });
 

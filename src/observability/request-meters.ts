@@ -12,15 +12,25 @@ export const UNMATCHED_ROUTE = '(unmatched)';
 const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 const OTHER_METHOD = 'OTHER';
 
-/** A counter per status code, made on the first answer with that code. */
+/**
+ * A counter per status code, made on the first answer with that code. The last one used is kept
+ * beside the map: nearly every answer of a route has the status of the one before.
+ */
 class StatusCounters {
   private readonly byStatus = new Map<number, CounterSeries>();
+  private lastStatus = -1;
+  private last: CounterSeries | null = null;
   constructor(private readonly make: (status: string) => CounterSeries) {}
   count(status: number): void {
-    let c = this.byStatus.get(status);
-    if (c === undefined) {
-      c = this.make(String(status));
-      this.byStatus.set(status, c);
+    let c = this.last;
+    if (status !== this.lastStatus || c === null) {
+      c = this.byStatus.get(status) ?? null;
+      if (c === null) {
+        c = this.make(String(status));
+        this.byStatus.set(status, c);
+      }
+      this.lastStatus = status;
+      this.last = c;
     }
     c.inc();
   }
@@ -51,8 +61,19 @@ class RouteSeries implements RouteMeter {
     this.latency = metrics.summary(REQUEST_DURATION, [route]);
   }
 
+  // The method of the previous answer and its counters: a route sees one method nearly always,
+  // and comparing a 3-letter string is cheaper than hashing it for the map (uWS hands over a new
+  // string per request, whose hash is not cached).
+  private lastMethod = '';
+  private lastCounters: StatusCounters | null = null;
+
   record(method: string, status: number, durationMs: number): void {
-    const statuses = this.byMethod.get(method) ?? this.methodCounters(method);
+    let statuses = this.lastCounters;
+    if (method !== this.lastMethod || statuses === null) {
+      statuses = this.byMethod.get(method) ?? this.methodCounters(method);
+      this.lastMethod = method;
+      this.lastCounters = statuses;
+    }
     statuses.count(status);
     this.latency.record(toMicros(durationMs));
   }

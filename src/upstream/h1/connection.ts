@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import type { Readable } from 'node:stream';
 import { ResponseParser, type ResponseSink } from './response-parser.js';
@@ -58,8 +59,16 @@ export class H1Connection implements ResponseSink {
   private connected = false;
   private gone = false;
   private reused = false;
+  /**
+   * One timer for the connection's life (see arm): it fires every `timerMs` after the last
+   * activity, and onTimer checks the running phase's own limit (`limitMs` since `activeAt`).
+   */
   private timer: NodeJS.Timeout | null = null;
   private timerMs = 0;
+  /** The timer is the connect timer, or one cut short to a phase's remainder: the next arm() starts a new one. */
+  private timerOneOff = false;
+  private limitMs = 0;
+  private activeAt = 0;
   private bodyStream: Readable | null = null;
   idleSince = 0;
   /** How long this socket may sit idle before it is closed (the upstream's Keep-Alive hint wins). */
@@ -84,6 +93,7 @@ export class H1Connection implements ResponseSink {
     if (endpoint.tls) socket.setNoDelay(true);
     this.socket = socket;
     this.arm(endpoint.connectTimeout);
+    this.timerOneOff = true;
     socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
       this.connected = true;
       if (this.handler !== null) this.startResponseClock();
@@ -233,7 +243,7 @@ export class H1Connection implements ResponseSink {
   private readonly resumeAnswer = (): void => {
     if (this.gen !== this.headGen || !this.paused) return;
     this.paused = false;
-    if (this.timer !== null) this.timer.refresh();
+    this.touch();
     // First what the parser held back when it paused (it may pause again), then the socket.
     try {
       this.parser.resume();
@@ -248,7 +258,7 @@ export class H1Connection implements ResponseSink {
     const handler = this.handler;
     if (handler === null) return true;
     const gen = this.gen;
-    if (this.timer !== null) this.timer.refresh();
+    this.touch();
     if (!handler.onData(chunk) && this.gen === gen) {
       // The client is full: stop reading; the parser keeps the rest of this read until resume.
       this.paused = true;
@@ -292,7 +302,17 @@ export class H1Connection implements ResponseSink {
       return;
     }
     if (this.paused) {
-      this.timer!.refresh(); // the client is slow, not the upstream
+      this.touch(); // the client is slow, not the upstream
+      return;
+    }
+    const left = this.activeAt + this.limitMs - performance.now();
+    if (left >= 1) {
+      // Fired for a shorter phase's period: the running phase has time left.
+      if (left >= this.timerMs && !this.timerOneOff) this.timer!.refresh();
+      else {
+        this.startTimer(Math.ceil(left));
+        this.timerOneOff = true;
+      }
       return;
     }
     this.finishWithError(this.connected
@@ -314,13 +334,31 @@ export class H1Connection implements ResponseSink {
     }
   }
 
+  /**
+   * Starts a phase's clock: `ms` from now, restarted by every touch(). The response timeout and
+   * the body's idle timeout usually differ (10s and 60s by default): switching one Node timer
+   * between them would clear and create a timer twice per request. The connection's one timer
+   * keeps the shortest period it was armed with and is only refreshed; when it fires inside a
+   * longer phase, onTimer finds time left and waits on.
+   */
   private arm(ms: number): void {
-    if (this.timer !== null && this.timerMs === ms) {
-      this.timer.refresh();
-      return;
-    }
+    this.limitMs = ms;
+    this.activeAt = performance.now();
+    if (this.timer !== null && !this.timerOneOff && this.timerMs <= ms) this.timer.refresh();
+    else this.startTimer(ms);
+  }
+
+  /** Activity within the running phase (a body chunk, a resume): its clock starts again. */
+  private touch(): void {
+    if (this.timer === null) return;
+    this.activeAt = performance.now();
+    this.timer.refresh();
+  }
+
+  private startTimer(ms: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timerMs = ms;
+    this.timerOneOff = false;
     this.timer = setTimeout(this.onTimer, ms);
     this.timer.unref();
   }

@@ -180,6 +180,8 @@ export async function startGateway(opts: StartOptions, log: pino.Logger): Promis
     generationId = id;
     const previous = config;
     config = next.config;
+    // The supervisor's own lines follow the new log.level from here on, as the workers' do.
+    log.level = config.log.level;
     jwks.prune(config);
     // Usage counted under the previous config is written now; the interval may have changed.
     usage.schedule(config.metering.flushInterval);

@@ -5,7 +5,7 @@ import t from 'tap';
 import type { DemoUpstreams } from '../../dist/demo/index.js';
 import type { GatewayProcess } from '../helpers/gateway-process.js';
 import { failuresOf, startLoad } from './fixtures/load-loop.js';
-import { configHead, fetchText, launch, poll, startUpstreams, waitForLogSince } from './fixtures/system-fixture.js';
+import { configHead, fetchText, launch, logsSince, poll, startUpstreams, waitForLogSince } from './fixtures/system-fixture.js';
 
 const RELOADS = 5;
 
@@ -115,4 +115,22 @@ t.test('a reload that changes listen.port is refused', async (t) => {
   t.equal(res.headers['x-gen'], '1', 'the running config is kept whole');
   t.equal((await fetchText(gw.url + '/added-2')).status, 404, 'no part of the refused file was applied');
   t.equal((await fetchText(`${gw.adminUrl}/ready`)).json().generation, 1);
+});
+
+t.test("a reload applies log.level to the supervisor's own lines too", async (t) => {
+  const demo = await startUpstreams(t);
+  const gw = await launch(t, configFor(demo, 0), { workers: 1 });
+  const generation = async (): Promise<number> => (await fetchText(`${gw.adminUrl}/ready`)).json().generation as number;
+  const first = await generation();
+  const quiet = (n: number): string => configFor(demo, n).replace('log: { access: false }', 'log: { level: warn, access: false }');
+  const from = gw.logs.length;
+  writeFileSync(gw.configFile, quiet(1));
+  gw.child.kill('SIGHUP');
+  t.ok(await poll(async () => (await generation()) === first + 1, 5_000), 'the reload to warn applied');
+  writeFileSync(gw.configFile, configFor(demo, 2));
+  const line = await hup(gw);
+  t.equal(line.msg, 'config reloaded', 'back at info: the reload is logged');
+  t.equal(line.generation, first + 2);
+  t.same(logsSince(gw, from, (l) => l.msg === 'config reloaded').map((l) => l.generation), [first + 2],
+    'the reload to warn logged no info line: the supervisor followed the new level at once');
 });

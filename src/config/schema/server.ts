@@ -94,7 +94,7 @@ export const meteringSchema = z
 
 export const serverShape = {
   listen: listenSchema,
-  workers: workersSchema.meta({ description: 'Worker threads; auto = available cores' }),
+  workers: workersSchema.meta({ description: 'Worker threads; auto = the cores the process may use (its CPU affinity and cgroup CPU quota, rounded up)' }),
   dataDir: configDirectory('./data').meta({ description: "Directory for gateway data; a relative path is taken from the config file's directory" }),
   shutdownTimeout: duration().prefault('30s').meta({ description: 'How long SIGTERM waits for in-flight requests' }),
   limits: limitsSchema,

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { MAX_WORKERS } from '../shm/control-layout.js';
+import { CHANGE_EPOCH } from '../shm/cache-layout.js';
 import { cacheFilesProblem } from './lmdb-files.js';
 import type { CacheStore, IndexedKey, IndexRecord } from './store.js';
 
@@ -59,7 +60,7 @@ export class CacheOpenError extends Error {
  * in the process (the supervisor's) checks the files first (lmdb-files.ts), since a damaged
  * data.mdb crashes the process that opens it instead of failing the open.
  */
-export function openLmdbCacheStore(dataDir: string, maxSize: number, opts: { checkFiles?: boolean } = {}): CacheStore {
+export function openLmdbCacheStore(dataDir: string, maxSize: number, opts: { checkFiles?: boolean; changes?: Int32Array } = {}): CacheStore {
   const path = cacheDirectory(dataDir);
   let root: RootDatabase;
   let entries: Database<Buffer, string>;
@@ -78,7 +79,7 @@ export function openLmdbCacheStore(dataDir: string, maxSize: number, opts: { che
     const reason = (err as Error).message.replace(/\s+/g, ' ').trim();
     throw new CacheOpenError(`cache: cannot open the LMDB environment in ${path}: ${reason} ${hint}`);
   }
-  return new LmdbCacheStore(path, root, entries, index);
+  return new LmdbCacheStore(path, root, entries, index, opts.changes ?? null);
 }
 
 class LmdbCacheStore implements CacheStore {
@@ -87,7 +88,14 @@ class LmdbCacheStore implements CacheStore {
     private readonly root: RootDatabase,
     private readonly entries: Database<Buffer, string>,
     private readonly index: Database<Buffer, string>,
+    /** The shared cache words (shm/cache-layout.ts): CHANGE_EPOCH is bumped after every committed change; null: none. */
+    private readonly changes: Int32Array | null,
   ) {}
+
+  /** A change was committed: every worker's in-memory copies (hot-entries.ts) are dropped. */
+  private changed(): void {
+    if (this.changes !== null) Atomics.add(this.changes, CHANGE_EPOCH, 1);
+  }
 
   peek(key: string): Buffer | undefined {
     return this.entries.getBinaryFast(key);
@@ -108,10 +116,22 @@ class LmdbCacheStore implements CacheStore {
     // not a copy: the buffers stay referenced (this frame) and unchanged until the commit.
     const stored = this.entries.put(key, value as Buffer);
     const indexed = this.index.put(key, record);
-    await Promise.all([stored, indexed]);
+    try {
+      await Promise.all([stored, indexed]);
+    } finally {
+      this.changed();
+    }
   }
 
-  removePrefix(prefix: string, counts?: (value: Uint8Array) => boolean): Promise<number> {
+  async removePrefix(prefix: string, counts?: (value: Uint8Array) => boolean): Promise<number> {
+    try {
+      return await this.removePrefixOnce(prefix, counts);
+    } finally {
+      this.changed();
+    }
+  }
+
+  private removePrefixOnce(prefix: string, counts?: (value: Uint8Array) => boolean): Promise<number> {
     // One write transaction: the keys found and removed are those of one snapshot, and readers
     // see all of them gone at once.
     return this.root.transaction(() => {
@@ -143,7 +163,11 @@ class LmdbCacheStore implements CacheStore {
   async removeKeys(keys: readonly string[]): Promise<void> {
     const removals: Promise<boolean>[] = [];
     for (const key of keys) removals.push(this.entries.remove(key), this.index.remove(key));
-    await Promise.all(removals);
+    try {
+      await Promise.all(removals);
+    } finally {
+      this.changed();
+    }
   }
 
   scanIndex(): IndexedKey[] {

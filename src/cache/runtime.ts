@@ -1,5 +1,6 @@
 import { PURGE_EPOCH } from '../shm/cache-layout.js';
 import type { CacheStore } from './store.js';
+import { HotEntries } from './hot-entries.js';
 
 /**
  * What one worker gives its cache stages: the process's LMDB store, the shared cache words
@@ -8,6 +9,8 @@ import type { CacheStore } from './store.js';
  */
 export class CacheRuntime {
   readonly words: Int32Array;
+  /** Copies of the entries this worker serves while the cache is steady (hot-entries.ts). */
+  readonly hot: HotEntries;
   private seenEpoch: number;
 
   constructor(
@@ -17,6 +20,7 @@ export class CacheRuntime {
     public maxEntrySize: number,
   ) {
     this.words = new Int32Array(shm);
+    this.hot = new HotEntries(this.words, store, Date.now());
     this.seenEpoch = Atomics.load(this.words, PURGE_EPOCH);
   }
 

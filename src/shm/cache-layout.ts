@@ -8,7 +8,10 @@
  *   word 0   MAGIC          written once by the supervisor before any worker exists
  *   word 1   PURGE_EPOCH    bumped by the supervisor after a purge committed; a worker that sees
  *                           it change drops its LMDB read snapshot before its next lookup
- *   word 2-3 reserved
+ *   word 2   CHANGE_EPOCH   bumped by whichever thread committed a change to the stored entries (a
+ *                           fill, a removal, a purge, an eviction): a worker that sees it change
+ *                           drops the copies of entries it keeps in memory (cache/hot-entries.ts)
+ *   word 3   reserved
  *   CLAIMS   CLAIM_SLOTS slots of CLAIM_STRIDE words: who fetches a key from the upstream
  *     +0 CLAIM_KEY          0 = free, else the key's hash (never 0, see claimWord)
  *     +1 CLAIM_EXPIRES      seconds since the epoch at which a claim is abandoned (its leader died
@@ -28,6 +31,7 @@ export const CACHE_SHM_MAGIC = 0x54474348; // 'TGCH'
 
 export const MAGIC = 0;
 export const PURGE_EPOCH = 1;
+export const CHANGE_EPOCH = 2;
 const HEADER_WORDS = 4;
 
 export const CLAIM_SLOTS = 4096;

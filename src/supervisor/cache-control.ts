@@ -31,7 +31,7 @@ export class SupervisorCache {
   apply(config: GatewayConfig): void {
     this.dataDir = config.dataDir;
     if (this.store === null && config.routes.some((r) => r.cache !== null)) {
-      this.store = openLmdbCacheStore(config.dataDir, config.cache.maxSize, { checkFiles: true });
+      this.store = openLmdbCacheStore(config.dataDir, config.cache.maxSize, { checkFiles: true, changes: this.words });
       this.evictor = new Evictor(this.store, this.words, this.log, config.cache.maxSize);
       this.evictor.start();
     }
@@ -50,7 +50,7 @@ export class SupervisorCache {
     if (store === null) {
       // No route caches now; an earlier configuration may have left entries on disk.
       if (this.dataDir === '' || !existsSync(cacheDirectory(this.dataDir))) return 0;
-      store = openLmdbCacheStore(this.dataDir, 64 * 1024 * 1024, { checkFiles: true });
+      store = openLmdbCacheStore(this.dataDir, 64 * 1024 * 1024, { checkFiles: true, changes: this.words });
       this.store = store;
     }
     // Counted: the answers removed (a Vary marker is bookkeeping, removed with its answers).

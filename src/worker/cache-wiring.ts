@@ -14,7 +14,10 @@ export class WorkerCache {
   /** The runtime for a generation's stages; null when no route caches. Throws when the store cannot open. */
   forConfig(config: GatewayConfig): CacheRuntime | null {
     if (!config.routes.some((r) => r.cache !== null)) return null;
-    if (this.runtime === null) this.runtime = new CacheRuntime(openLmdbCacheStore(config.dataDir, config.cache.maxSize), this.shm, config.cache.maxEntrySize);
+    if (this.runtime === null) {
+      const store = openLmdbCacheStore(config.dataDir, config.cache.maxSize, { changes: new Int32Array(this.shm) });
+      this.runtime = new CacheRuntime(store, this.shm, config.cache.maxEntrySize);
+    }
     this.runtime.maxEntrySize = config.cache.maxEntrySize;
     return this.runtime;
   }

@@ -101,3 +101,34 @@ t.test('a data directory the cache cannot use stops the start with its path name
   const gw = await cachedGateway(t, up.url, '  - { id: p, match: { path: /p }, upstream: rec }', { configFile: uncached });
   t.equal((await get(gw, '/p')).status, 404, 'without a cached route the cache directory is not opened');
 });
+
+t.test('workers answering from their in-memory copies see a purge and a refill at once', async (t) => {
+  // Once the cache has been steady for a second, each worker answers hits from its own copies
+  // (src/cache/hot-entries.ts); any committed change, on any worker, drops them.
+  const up = await scriptedUpstream(t);
+  let version = 1;
+  up.on('/hot/a', (req, io) => io.write(answer(200, { 'cache-control': 'max-age=2' }, `${req.target} v${version}`)));
+  const routes = `
+  - { id: hot, match: { path: /hot/* }, upstream: rec, cache: { ttl: 60s } }
+`;
+  const gw = await cachedGateway(t, up.url, routes, { workers: 2 });
+  const fetchMany = async (): Promise<string[]> => (await Promise.all(Array.from({ length: 16 }, () => fetchOnNewConnection(gw.url + '/hot/a')))).map((r) => `${xCache(r)} ${r.text}`);
+  t.equal(xCache(await get(gw, '/hot/a')), 'MISS');
+  await new Promise((r) => setTimeout(r, 1_200));
+  t.same(new Set(await fetchMany()), new Set(['HIT /hot/a v1']), 'steady: every worker answers v1 (from its copy)');
+  t.same(new Set(await fetchMany()), new Set(['HIT /hot/a v1']));
+
+  version = 2;
+  t.same(await purge(gw, 'key=/hot/a'), { status: 200, body: { removed: 1 } });
+  const afterPurge = await fetchMany();
+  t.ok(afterPurge.every((line) => line.endsWith('v2')), `no worker answered from a purged copy: ${afterPurge.join(', ')}`);
+
+  // Steady again, copies of v2 on both workers; the entry goes stale (max-age=2), one request
+  // refills it with v3 on one worker, and from then on no worker may answer v2.
+  await new Promise((r) => setTimeout(r, 1_200));
+  t.same(new Set(await fetchMany()), new Set(['HIT /hot/a v2']));
+  version = 3;
+  t.ok(await poll(async () => (await get(gw, '/hot/a')).text.endsWith('v3'), 5_000), 'the stale entry was refilled with v3');
+  const afterRefill = await fetchMany();
+  t.ok(afterRefill.every((line) => line.endsWith('v3')), `no worker answered from an old copy: ${afterRefill.join(', ')}`);
+});

@@ -72,18 +72,21 @@ function lookup(ctx: RequestContext, plan: CachePlan, next: Handler): void {
   runtime.sync();
   scanHeaders(ctx.headers);
   const head = ctx.method === 'HEAD';
+  const now = Date.now();
+  // Through the worker's copies of what it serves (runtime.hot): LMDB's bytes or a copy, either
+  // valid until the next read here.
+  const hot = runtime.hot;
   const primary = primaryKey(resourceKey(ctx.path, ctx.query), ctx.host);
   let key = primary;
-  let buf = keyFits(primary) ? store.peek(primary) : undefined;
+  let buf = keyFits(primary) ? hot.get(primary, now) : undefined;
   if (buf !== undefined && isEntry(buf, KIND_VARY)) {
     key = variantKey(primary, entryVary(buf), ctx.headers);
-    buf = keyFits(key) ? store.peek(key) : undefined;
+    buf = keyFits(key) ? hot.get(key, now) : undefined;
   }
   if (!keyFits(key)) {
     pass(ctx, plan, next, primary, key, 'key-too-long');
     return;
   }
-  const now = Date.now();
   let stale = false;
   if (buf !== undefined && isEntry(buf, KIND_ANSWER) && entryFingerprint(buf) === plan.fingerprint) {
     // RFC 9111 §3.5: a shared cache answers a request with Authorization only from an answer that

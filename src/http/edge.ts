@@ -6,6 +6,7 @@ import { METHOD_NOT_ALLOWED, NOT_FOUND } from '../routing/route-table.js';
 import { normalizePath } from '../routing/normalize-path.js';
 import type { CompiledRoute } from '../pipeline/types.js';
 import { RequestContext } from '../pipeline/context.js';
+import { takeScratch } from '../pipeline/scratch-list.js';
 import { replyProblem } from '../pipeline/problem-reply.js';
 import type { Logger } from '../observability/logger.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../errors/problem.js';
@@ -217,8 +218,7 @@ const NO_PARAMS: string[] = [];
 /**
  * What the edge reads from the request's header lines in its one pass (req.forEach): the flat
  * list and the few fields it checks. `visit` is bound once; start() resets the fields per request.
- * The list is gathered in one array kept for every request and copied out at its exact size: a
- * list pushed into from empty gets room for 17 entries at once (wrk sends 2).
+ * The list is gathered in one scratch array and copied out at its exact size (pipeline/scratch-list.ts).
  */
 class HeaderScan {
   private readonly scratch: string[] = [];
@@ -252,11 +252,8 @@ class HeaderScan {
   /** The request's header list, its own copy; the scratch keeps no strings of it. */
   takeHeaders(): string[] {
     const n = this.count;
-    const scratch = this.scratch;
-    const headers = scratch.slice(0, n);
-    for (let i = 0; i < n; i++) scratch[i] = '';
     this.count = 0;
-    return headers;
+    return takeScratch(this.scratch, n);
   }
 
   readonly visit = (name: string, value: string): void => {

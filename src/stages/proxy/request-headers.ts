@@ -2,6 +2,7 @@ import type { HeaderOps } from '../../config/types.js';
 import { connectionListed, isHopByHop } from '../../http/hop-by-hop.js';
 import type { AddressMatcher } from '../../http/cidr.js';
 import type { RequestContext } from '../../pipeline/context.js';
+import { takeScratch } from '../../pipeline/scratch-list.js';
 
 // Headers the gateway writes itself on the way up, so a client's copy is never forwarded as is.
 const OWN = new Set([
@@ -93,12 +94,8 @@ export function upstreamHeaders(ctx: RequestContext, plan: RequestHeaderPlan): s
     out[n++] = consumer;
   }
   for (let i = 0; i < plan.set.length; i++) out[n++] = plan.set[i]!;
-  // Gathered in one array kept for every request and copied out at its exact size: a list pushed
-  // into from empty gets room for 17 entries. The scratch keeps no strings of the request.
-  const list = out.slice(0, n);
-  for (let i = 0; i < n; i++) out[i] = '';
-  return list;
+  return takeScratch(out, n);
 }
 
-/** The list upstreamHeaders gathers into (never shortened, so that it keeps its room). */
+/** The list upstreamHeaders gathers into (pipeline/scratch-list.ts). */
 const SCRATCH: string[] = [];

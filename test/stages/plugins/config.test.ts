@@ -43,6 +43,13 @@ export default definePlugin({
 });
 `;
 
+/** The plugin modules the validation test's configs name, beside the config file. */
+const MODULE_FILES = {
+  'greeter.mjs': GREETER,
+  'broken.mjs': 'export default {{{ not javascript',
+  'failing.mjs': `import { definePlugin } from 'API';\nexport default definePlugin({ name: 'failing', setup() { throw new Error('no database'); } });\n`,
+};
+
 t.test('a module path relative to the config file loads, and validate reports ok', async (t) => {
   const file = configDir(`upstreams: { a: { targets: [http://x] } }
 plugins:
@@ -72,11 +79,7 @@ routes:
   - { id: r, match: { path: /r }, upstream: a, plugins: [hello, nobody] }
   - { id: f, match: { path: /f }, respond: { plugin: nohandle } }
   - { id: g, match: { path: /g }, respond: { plugin: ghost, status: 201 } }
-`, {
-    'greeter.mjs': GREETER,
-    'broken.mjs': 'export default {{{ not javascript',
-    'failing.mjs': `import { definePlugin } from 'API';\nexport default definePlugin({ name: 'failing', setup() { throw new Error('no database'); } });\n`,
-  });
+`, MODULE_FILES);
   const r = await validate(file);
   t.equal(r.code, 1);
   const lines = r.err.trim().split('\n');
@@ -101,11 +104,7 @@ plugins:
 routes:
   - { id: r, match: { path: /r }, upstream: a, plugins: [hello] }
   - { id: f, match: { path: /f }, respond: { plugin: nohandle } }
-`, {
-    'greeter.mjs': GREETER,
-    'broken.mjs': 'export default {{{ not javascript',
-    'failing.mjs': `import { definePlugin } from 'API';\nexport default definePlugin({ name: 'failing', setup() { throw new Error('no database'); } });\n`,
-  });
+`, MODULE_FILES);
   const loaded = await validate(second);
   t.equal(loaded.code, 1);
   const errors = loaded.err.trim().split('\n');

@@ -37,6 +37,28 @@ export function primaryKey(resource: string, host: string): string {
   return resource + SEP + host + SEP + 'GET';
 }
 
+/**
+ * primaryKey(resourceKey(path, query), host) of the last request asked, kept for the next: a
+ * route's hits mostly repeat one resource, and the kept key is a string whose hash V8 has already
+ * computed (the lookup that follows is a Map lookup by it). One per route per worker.
+ */
+export class PrimaryKeyMemo {
+  private path = '';
+  private query = '';
+  private host = '';
+  private key = '';
+
+  get(path: string, query: string, host: string): string {
+    if (path === this.path && query === this.query && host === this.host && this.key !== '') return this.key;
+    const key = primaryKey(resourceKey(path, query), host);
+    this.path = path;
+    this.query = query;
+    this.host = host;
+    this.key = key;
+    return key;
+  }
+}
+
 /** The start shared by every key of a resource (all hosts, all variants); with a host, that host's. */
 export function resourcePrefix(resource: string, host: string | null): string {
   return host === null ? resource + SEP : resource + SEP + host + SEP;

@@ -26,8 +26,19 @@ const MAX_BYTES = 8 * 1024 * 1024;
 const MAX_ENTRIES = 4096;
 const MAX_ENTRY_BYTES = 256 * 1024;
 
+/**
+ * One copy and what its reader derived from it once (`derived`: the cache stage keeps there the
+ * entry's fields and the head of a hit, stages/cache/served-copy.ts), dropped with it.
+ */
+export class HotCopy {
+  derived: unknown = null;
+  constructor(readonly bytes: Uint8Array) {}
+}
+
 export class HotEntries {
-  private readonly copies = new Map<string, Uint8Array>();
+  private readonly copies = new Map<string, HotCopy>();
+  /** The copy the last get() answered from; null when it answered LMDB's bytes or nothing. */
+  lastCopy: HotCopy | null = null;
   private bytes = 0;
   private epoch: number;
   private steadySince: number;
@@ -42,6 +53,7 @@ export class HotEntries {
    * CacheStore.peek says), copied to be kept when the cache has been steady long enough.
    */
   get(key: string, now: number): Uint8Array | undefined {
+    this.lastCopy = null;
     const epoch = Atomics.load(this.words, CHANGE_EPOCH);
     if (epoch !== this.epoch) {
       this.epoch = epoch;
@@ -50,7 +62,10 @@ export class HotEntries {
       this.store.refresh();
     } else if (this.bytes > 0) {
       const held = this.copies.get(key);
-      if (held !== undefined) return held;
+      if (held !== undefined) {
+        this.lastCopy = held;
+        return held.bytes;
+      }
     }
     const buf = this.store.peek(key);
     if (buf === undefined || now - this.steadySince < STEADY_MS || buf.length > MAX_ENTRY_BYTES) return buf;
@@ -60,8 +75,10 @@ export class HotEntries {
     const n = buf.length;
     const copy = new Uint8Array(n);
     copy.set(new Uint8Array(buf.buffer, buf.byteOffset, n));
-    this.copies.set(key, copy);
-    this.bytes += copy.length;
+    const held = new HotCopy(copy);
+    this.copies.set(key, held);
+    this.bytes += n;
+    this.lastCopy = held;
     return copy;
   }
 

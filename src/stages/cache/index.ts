@@ -11,7 +11,8 @@ import { LEAD, WAIT } from './claims.js';
 import { DetachedExchange } from './detached-exchange.js';
 import { FillExchange } from './fill-exchange.js';
 import { compileCachePlan, type CachePlan } from './plan.js';
-import { CACHE_NAME, hitStatus, NO_CONDITIONAL, serveEntry, ttlOf, type ClientConditional } from './serve.js';
+import { CACHE_NAME, hitStatus, NO_CONDITIONAL, serveCopy, serveEntry, ttlOf, type ClientConditional } from './serve.js';
+import { servedCopy } from './served-copy.js';
 import type { CacheResults } from './metrics.js';
 
 /**
@@ -76,7 +77,7 @@ function lookup(ctx: RequestContext, plan: CachePlan, next: Handler): void {
   // Through the worker's copies of what it serves (runtime.hot): LMDB's bytes or a copy, either
   // valid until the next read here.
   const hot = runtime.hot;
-  const primary = primaryKey(resourceKey(ctx.path, ctx.query), ctx.host);
+  const primary = plan.keys.get(ctx.path, ctx.query, ctx.host);
   let key = primary;
   let buf = keyFits(primary) ? hot.get(primary, now) : undefined;
   if (buf !== undefined && isEntry(buf, KIND_VARY)) {
@@ -85,6 +86,12 @@ function lookup(ctx: RequestContext, plan: CachePlan, next: Handler): void {
   }
   if (!keyFits(key)) {
     pass(ctx, plan, next, primary, key, 'key-too-long');
+    return;
+  }
+  // A fresh hit from this worker's copy: the checks below, on fields read once per copy.
+  const copy = hot.lastCopy === null ? null : servedCopy(hot.lastCopy);
+  if (copy !== null && copy.fingerprint === plan.fingerprint && now < copy.freshUntil && (!authorization || copy.authorizationOk)) {
+    serveCopy(ctx.exchange, copy, now, head, conditional(), runtime.words, plan.results);
     return;
   }
   let stale = false;

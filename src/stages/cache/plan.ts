@@ -1,7 +1,7 @@
 import type { RouteConfig } from '../../config/types.js';
 import type { CacheRuntime } from '../../cache/runtime.js';
 import type { RouteFreshness } from '../../cache/freshness.js';
-import { keyHash } from '../../cache/cache-key.js';
+import { keyHash, PrimaryKeyMemo } from '../../cache/cache-key.js';
 import type { Logger } from '../../observability/logger.js';
 import type { StageDeps } from '../../pipeline/types.js';
 import { Claims } from './claims.js';
@@ -31,6 +31,8 @@ export interface CachePlan {
    * adds the route's own to every answer).
    */
   keepStored: (name: string) => boolean;
+  /** The primary key of the route's last lookup (cache-key.ts). */
+  keys: PrimaryKeyMemo;
 }
 
 /** Response headers never stored: computed per answer (age), or the cache's own label (x-cache). */
@@ -51,5 +53,6 @@ export function compileCachePlan(route: RouteConfig, deps: StageDeps, runtime: C
     log: deps.log,
     results: cacheResults(deps.metrics, route.id),
     keepStored: route.cors === null ? storable : storableWithCors,
+    keys: new PrimaryKeyMemo(),
   };
 }

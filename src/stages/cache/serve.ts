@@ -2,6 +2,7 @@
 // `X-Cache` (HIT, MISS, STALE, BYPASS: where the body came from) and RFC 9211 `Cache-Status`.
 import type { Exchange } from '../../pipeline/exchange.js';
 import type { CacheResults } from './metrics.js';
+import type { ServedCopy } from './served-copy.js';
 import { accessSlot, epochSeconds } from '../../shm/cache-layout.js';
 import {
   entryBody, entryBodyLength, entryEtag, entryFreshUntil, entryHash, entryHead, entryInitialAge,
@@ -29,16 +30,43 @@ export function serveEntry(
   xCache: 'HIT' | 'STALE', cacheStatus: string, words: Int32Array, results: CacheResults | null,
 ): void {
   if (results !== null) results[xCache].value++;
-  const age = Math.max(0, Math.round(entryInitialAge(buf) + (now - entryStoredAt(buf)) / 1000));
+  const age = ageOf(entryInitialAge(buf), entryStoredAt(buf), now);
   const headers = ['age', String(age), 'x-cache', xCache, 'cache-status', cacheStatus];
-  const status = entryStatus(buf);
   Atomics.store(words, accessSlot(entryHash(buf)), epochSeconds(now));
+  answer(ex, buf, entryStatus(buf), entryHead(buf), entryNameLength(buf), headers, head, conditional, entryBody(buf), entryBodyLength(buf));
+}
+
+/**
+ * serveEntry() for a fresh hit from a worker's own copy (served-copy.ts): the same answer, its
+ * fields read once per copy and its labelled head rendered once per second.
+ */
+export function serveCopy(
+  ex: Exchange, copy: ServedCopy, now: number, head: boolean, conditional: ClientConditional, words: Int32Array, results: CacheResults | null,
+): void {
+  if (results !== null) results.HIT.value++;
+  const lines = copy.hitLines(ageOf(copy.initialAge, copy.storedAt, now), Math.floor((copy.freshUntil - now) / 1000));
+  Atomics.store(words, accessSlot(copy.hash), epochSeconds(now));
+  answer(ex, copy.bytes, copy.status, lines, copy.nameLength, NO_LABELS, head, conditional, copy.body, copy.bodyLength);
+}
+
+const NO_LABELS: readonly string[] = [];
+
+/** RFC 9111 §5.1: the Age an answer stored at `storedAt` with `initialAge` has at `now`. */
+function ageOf(initialAge: number, storedAt: number, now: number): number {
+  return Math.max(0, Math.round(initialAge + (now - storedAt) / 1000));
+}
+
+/** The entry `buf` with `lines` + `headers` as its head: a 304 when the conditional matches, no body for HEAD. */
+function answer(
+  ex: Exchange, buf: Uint8Array, status: number, lines: Uint8Array, nameLength: number, headers: readonly string[], head: boolean,
+  conditional: ClientConditional, body: Uint8Array, bodyLength: number,
+): void {
   if (status === 200 && notModified(buf, conditional)) {
-    ex.replyStored(304, entryHead(buf), entryNameLength(buf), headers, null, -1);
+    ex.replyStored(304, lines, nameLength, headers, null, -1);
   } else if (head || status === 204 || status === 304) {
-    ex.replyStored(status, entryHead(buf), entryNameLength(buf), headers, null, status === 204 ? -1 : entryBodyLength(buf));
+    ex.replyStored(status, lines, nameLength, headers, null, status === 204 ? -1 : bodyLength);
   } else {
-    ex.replyStored(status, entryHead(buf), entryNameLength(buf), headers, entryBody(buf), 0);
+    ex.replyStored(status, lines, nameLength, headers, body, 0);
   }
 }
 

@@ -80,6 +80,9 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
   const scanner = new HeaderScan();
   // The route lookup's captures, copied out when there are any.
   const paramScratch: string[] = [];
+  // The last Host header and its host: a connection, and mostly a listener, sees one host.
+  let lastRawHost = '';
+  let lastHost = '';
 
   const handle = (res: HttpResponse, req: HttpRequest, upgrade: UpgradeRequest | null): void => {
     // Read the generation once: this request runs entirely on it even if a reload swaps it now.
@@ -174,7 +177,12 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
       return;
     }
     ex.path = path;
-    const host = hostWithoutPort(rawHost);
+    let host = lastHost;
+    if (rawHost !== lastRawHost) {
+      host = hostWithoutPort(rawHost);
+      lastRawHost = rawHost;
+      lastHost = host;
+    }
     const index = state.table.lookup(method, host, path, paramScratch);
     // Most routes capture nothing: they share one empty list instead of an array per request.
     const params = paramScratch.length === 0 ? NO_PARAMS : paramScratch.slice();
@@ -203,7 +211,9 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
       if (ex !== null) ex.fail(err, 'request handler');
       else answerUnread(res, err, log, hooks.state().serverHeader);
     } finally {
+      const ex = handling as UwsExchange | null;
       handling = null; // keeps no finished request alive until the next one
+      if (ex !== null) ex.leaveHandler();
     }
   };
   const http = (res: HttpResponse, req: HttpRequest): void => run(res, req, null);

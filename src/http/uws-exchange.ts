@@ -3,7 +3,7 @@ import type { Exchange, HeaderList } from '../pipeline/exchange.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { WebSocketUpgrade } from '../pipeline/websocket.js';
 import { replyProblem } from '../pipeline/problem-reply.js';
-import { headBytes, putHeader, putLines, startHead } from './head-block.js';
+import { headBytes, linePrefix, putHeader, putLine, putLines, startHead } from './head-block.js';
 import { storedHasServer } from '../cache/render-head.js';
 import type { UwsQuirks } from './uws-builds.js';
 
@@ -22,6 +22,8 @@ export interface ExchangeHooks {
 }
 
 const NO_HEADERS: readonly string[] = [];
+const X_REQUEST_ID = linePrefix('x-request-id');
+const SERVER = linePrefix('server');
 
 /** Names in an answer's header list are lowercase: the upstream's are lowercased, configured ones too. */
 function hasServerHeader(headers: HeaderList): boolean {
@@ -30,8 +32,14 @@ function hasServerHeader(headers: HeaderList): boolean {
 }
 
 /**
- * The pipeline's Exchange over one uWS HttpResponse. Every write happens inside res.cork so the
- * status line, headers and body leave in one send() where they fit.
+ * The pipeline's Exchange over one uWS HttpResponse. Every write happens corked so the status
+ * line, headers and body leave in one send() where they fit: inside the request handler uWS has
+ * the connection corked already (both builds; an answer given there skips res.cork(), a native
+ * call and a call back into JavaScript), later inside res.cork().
+ *
+ * The abort callback is attached when the handler returns without having completed the answer
+ * (leaveHandler): uWS only requires one then, and an answer given at once (a cache hit, a
+ * `respond` route) costs no native call and no closure for it.
  */
 export class UwsExchange implements Exchange {
   aborted = false;
@@ -71,6 +79,10 @@ export class UwsExchange implements Exchange {
   private reading = false;
   private bodyDone = false;
   private failing = false;
+  /** The edge's handler for this request is still running (see leaveHandler). */
+  private inHandler = true;
+  /** The uWS response is complete (ended, closed, upgraded): uWS forbids touching it from now on. */
+  private resDone = false;
 
   constructor(
     private readonly res: HttpResponse,
@@ -80,23 +92,38 @@ export class UwsExchange implements Exchange {
     private readonly quirks: UwsQuirks,
     /** serverTokens: the Server header of an answer that has none of its own; null: none. */
     private readonly serverHeader: string | null,
-  ) {
-    res.onAborted(() => {
-      this.aborted = true;
-      if (this.finished) return;
-      this.finished = true;
-      const cb = this.abortCb;
-      this.abortCb = null;
-      if (cb !== null) {
-        try {
-          cb();
-        } catch (err) {
-          // Nothing can be answered any more: the exception is only logged, and the request ends.
-          this.hooks.onError(this, err, 'abort callback');
-        }
+  ) {}
+
+  /**
+   * The edge's handler returned (uWS's cork is gone; later writes cork themselves). uWS requires
+   * an abort callback on a response the handler leaves incomplete, attached before it returns.
+   */
+  leaveHandler(): void {
+    this.inHandler = false;
+    if (!this.resDone) this.res.onAborted(() => this.clientGone());
+  }
+
+  private clientGone(): void {
+    this.aborted = true;
+    if (this.finished) return;
+    this.finished = true;
+    const cb = this.abortCb;
+    this.abortCb = null;
+    if (cb !== null) {
+      try {
+        cb();
+      } catch (err) {
+        // Nothing can be answered any more: the exception is only logged, and the request ends.
+        this.hooks.onError(this, err, 'abort callback');
       }
-      this.hooks.onFinish(this);
-    });
+    }
+    this.hooks.onFinish(this);
+  }
+
+  /** Runs `writes` corked: at once inside the handler (uWS corked the connection), else in res.cork(). */
+  private corked(writes: () => void): void {
+    if (this.inHandler) writes();
+    else this.res.cork(writes);
   }
 
   /**
@@ -128,6 +155,7 @@ export class UwsExchange implements Exchange {
    */
   upgraded(): void {
     this.finished = true;
+    this.resDone = true;
     this.status = 101;
     this.abortCb = null;
   }
@@ -235,7 +263,8 @@ export class UwsExchange implements Exchange {
       return;
     }
     const res = this.res;
-    res.cork(() => {
+    this.resDone = true;
+    this.corked(() => {
       this.writeStoredHead(status, head, nameLength, headers);
       res.end(body, close);
     });
@@ -249,8 +278,10 @@ export class UwsExchange implements Exchange {
     corked.headers = headers;
     corked.body = body;
     corked.close = close;
+    this.resDone = true;
     try {
-      this.res.cork(writeCorked);
+      if (this.inHandler) writeCorked();
+      else this.res.cork(writeCorked);
     } finally {
       corked.ex = null;
       corked.headers = NO_HEADERS;
@@ -286,13 +317,14 @@ export class UwsExchange implements Exchange {
   private sendNoBody(status: number, headers: HeaderList, reportedLength: number, stored: Uint8Array | null = null, nameLength = 0): void {
     const res = this.res;
     const close = this.closeAfter();
+    this.resDone = true;
     const writeHead = (): void => {
       if (stored === null) this.writeHead(status, headers);
       else this.writeStoredHead(status, stored, nameLength, headers);
     };
     if (reportedLength >= 0 && !this.quirks.endWithoutBodyLengthAborts) {
       // uWS writes the Content-Length, and with the close flag `Connection: close`, and closes.
-      res.cork(() => {
+      this.corked(() => {
         writeHead();
         res.endWithoutBody(reportedLength, close);
       });
@@ -303,7 +335,7 @@ export class UwsExchange implements Exchange {
     // Content-Length in the current one: write the headers ourselves, announce the close and let
     // the client close.
     this.unpause();
-    res.cork(() => {
+    this.corked(() => {
       writeHead();
       if (reportedLength >= 0) res.writeHeader('content-length', String(reportedLength));
       if (close) res.writeHeader('connection', 'close');
@@ -330,7 +362,7 @@ export class UwsExchange implements Exchange {
   streamWrite(chunk: Buffer): boolean {
     if (this.finished) return true;
     let ok = true;
-    this.res.cork(() => {
+    this.corked(() => {
       if (!this.headWritten) this.writeStreamHead();
       if (this.totalSize < 0) ok = this.write(chunk);
       else {
@@ -356,8 +388,9 @@ export class UwsExchange implements Exchange {
     // sends them completes the response (end() now would drop them).
     if (this.pending !== null) return;
     this.finished = true;
+    this.resDone = true;
     const res = this.res;
-    res.cork(() => {
+    this.corked(() => {
       if (this.headWritten) {
         // Never end(…, true) once the body has started: uWS writes its `Connection: close` header
         // where the stream is, inside the chunked body. Closing was announced with the head (see
@@ -377,6 +410,7 @@ export class UwsExchange implements Exchange {
   abort(): void {
     if (this.finished) return;
     this.finished = true;
+    this.resDone = true;
     this.res.close();
     this.hooks.onFinish(this);
   }
@@ -427,8 +461,8 @@ export class UwsExchange implements Exchange {
   /** `ownServer`: the answer already has a Server line (in the stored lines written before these). */
   private putHeaders(headers: HeaderList, ownServer = false): void {
     for (let i = 0; i < headers.length; i += 2) putHeader(headers[i] as string, headers[i + 1]!);
-    putHeader('x-request-id', this.requestId);
-    if (this.serverHeader !== null && !ownServer && !hasServerHeader(headers)) putHeader('server', this.serverHeader);
+    putLine(X_REQUEST_ID, this.requestId);
+    if (this.serverHeader !== null && !ownServer && !hasServerHeader(headers)) putLine(SERVER, this.serverHeader);
     const extra = this.hooks.answerHeaders;
     for (let i = 0; i < extra.length; i += 2) putHeader(extra[i]!, extra[i + 1]!);
     const own = this.ctx === null ? null : this.ctx.answerHeaders;
@@ -475,6 +509,7 @@ export class UwsExchange implements Exchange {
     // No close-after-response here even while draining: close() would drop bytes still queued;
     // the drain closes idle connections once in-flight requests are done.
     this.finished = true;
+    this.resDone = true;
     this.hooks.onFinish(this);
     return true;
   }

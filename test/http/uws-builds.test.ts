@@ -15,6 +15,7 @@ import { WebSocket } from 'ws';
 const LOADER = new URL('../../dist/http/load-uws.js', import.meta.url).href;
 const BODILESS_SERVER = fileURLToPath(new URL('./fixtures/bodiless-server.mjs', import.meta.url));
 const MARK_SERVER = fileURLToPath(new URL('./fixtures/mark-server.mjs', import.meta.url));
+const UNCORKED_SERVER = fileURLToPath(new URL('./fixtures/uncorked-server.mjs', import.meta.url));
 
 const statusOf = (text: string): number | null => {
   const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
@@ -311,4 +312,24 @@ t.test('the uWebSockets: 20 header: written after Date in every answer, gone aft
       : ['server', 'Date', 'uWebSockets', 'Content-Length'], drop ? 'dropped: only what the handler wrote, Date and the length' : 'by default: the mark after Date');
     if (!drop) t.ok(head.includes('uWebSockets: 20'));
   }
+});
+
+// UwsExchange answers inside the request handler without res.cork(): uWS has the connection
+// corked there already. Were it not, uWS would warn (as it does for the later write) and the
+// head and body could leave in separate sends.
+t.test('inside the request handler uWS has the connection corked: writes need no res.cork()', async (t) => {
+  const child = spawn(process.execPath, [UNCORKED_SERVER], { env: { ...process.env, TOLLGATE_UWS: uwsBuild.name }, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => { child.kill('SIGKILL'); });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  const sync = await rawExchange(port, 'GET /sync HTTP/1.1\r\nHost: x\r\n\r\n', 500);
+  t.match(sync.text, /^HTTP\/1\.1 200 OK\r\nx-written: uncorked\r\n[\s\S]*\r\n\r\nhi$/);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.equal(stderr, '', 'no warning for writes inside the handler');
+  const later = await rawExchange(port, 'GET /async HTTP/1.1\r\nHost: x\r\n\r\n', 500);
+  t.match(later.text, /\r\n\r\nhi$/, 'a later write is answered too');
+  const warned = Date.now();
+  while (!/cork/.test(stderr) && Date.now() - warned < 2_000) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.match(stderr, /corked/, 'but outside the handler uWS warns that it was not corked');
 });

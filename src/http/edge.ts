@@ -12,7 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../errors/problem.js';
 import { UwsExchange, type ExchangeHooks } from './uws-exchange.js';
 import { statusLine } from './status-line.js';
-import { acceptRequestId } from './request-id.js';
+import { clientRequestId } from './request-id.js';
 import { classifyTransferEncoding, endsConnection, hasNonAsciiPath, isFieldValue, isForwardableQuery, isValidHost } from './request-checks.js';
 import type { UwsQuirks } from './uws-builds.js';
 import { readUpgrade, UwsUpgrade, webSocketBehavior, type SocketData, type UpgradeRequest } from './websocket-edge.js';
@@ -97,11 +97,11 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
     req.forEach(scan.visit);
     const { size, rawHost, hosts, requestId, traceparent, contentLength, lengthLines, codings, badField, connection } = scan;
     const headers = scan.takeHeaders();
-    const id = acceptRequestId(requestId);
+    const clientId = clientRequestId(requestId);
     const coding = codings === null ? null : classifyTransferEncoding(codings);
     const chunked = coding !== null;
     const declared = chunked ? -1 : lengthLines === 0 ? 0 : DIGITS.test(contentLength) ? Number(contentLength) : -2;
-    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, id, exchangeHooks, quirks, state.serverHeader);
+    const ex = new UwsExchange(res, declared < 0 ? (chunked ? -1 : 0) : declared, clientId, exchangeHooks, quirks, state.serverHeader);
     handling = ex;
     if (upgrade !== null) ex.upgrade = new UwsUpgrade(ex, res, upgrade);
     ex.method = method;
@@ -121,51 +121,51 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
     // answer closes the connection and nothing after it on the connection is read (see
     // UwsExchange.reply: such answers are written after uWS has finished parsing this read).
     if (size > state.maxHeaderSize) {
-      replyProblem(ex, id, 'TG_HEADERS_TOO_LARGE', `The request header block exceeds ${state.maxHeaderSize} bytes.`, null, true);
+      replyProblem(ex, ex.requestId, 'TG_HEADERS_TOO_LARGE', `The request header block exceeds ${state.maxHeaderSize} bytes.`, null, true);
       return;
     }
     if (method === 'CONNECT') {
       // No tunnels here, and strict parsers take what follows a CONNECT head as tunnel bytes
       // while uWS frames a body by its Content-Length.
-      replyProblem(ex, id, 'TG_METHOD_NOT_IMPLEMENTED', 'CONNECT is not supported: the gateway opens no tunnels.', null, true);
+      replyProblem(ex, ex.requestId, 'TG_METHOD_NOT_IMPLEMENTED', 'CONNECT is not supported: the gateway opens no tunnels.', null, true);
       return;
     }
     if (lengthLines > 1 || declared === -2) {
-      replyProblem(ex, id, 'TG_BAD_FRAMING', 'Invalid or repeated Content-Length.', null, true);
+      replyProblem(ex, ex.requestId, 'TG_BAD_FRAMING', 'Invalid or repeated Content-Length.', null, true);
       return;
     }
     if (coding !== null) {
       if (lengthLines > 0) {
-        replyProblem(ex, id, 'TG_BAD_FRAMING', 'Content-Length and Transfer-Encoding must not be sent together.', null, true);
+        replyProblem(ex, ex.requestId, 'TG_BAD_FRAMING', 'Content-Length and Transfer-Encoding must not be sent together.', null, true);
         return;
       }
       if (coding === 'invalid') {
-        replyProblem(ex, id, 'TG_BAD_FRAMING', 'Transfer-Encoding must be one header line saying exactly "chunked".', null, true);
+        replyProblem(ex, ex.requestId, 'TG_BAD_FRAMING', 'Transfer-Encoding must be one header line saying exactly "chunked".', null, true);
         return;
       }
       if (coding === 'unsupported') {
-        replyProblem(ex, id, 'TG_CODING_NOT_IMPLEMENTED', 'The only request transfer coding accepted is "chunked".', null, true);
+        replyProblem(ex, ex.requestId, 'TG_CODING_NOT_IMPLEMENTED', 'The only request transfer coding accepted is "chunked".', null, true);
         return;
       }
       if (!state.chunkedRequests) {
-        replyProblem(ex, id, 'TG_LENGTH_REQUIRED', 'Chunked request bodies are not accepted here: send a Content-Length.', null, true);
+        replyProblem(ex, ex.requestId, 'TG_LENGTH_REQUIRED', 'Chunked request bodies are not accepted here: send a Content-Length.', null, true);
         return;
       }
     }
     if (hosts !== 1 || !isValidHost(rawHost)) {
-      replyProblem(ex, id, 'TG_BAD_HOST', hosts === 0 ? 'The request has no Host header.' : hosts > 1 ? 'The request has more than one Host header.' : 'The Host header is not a valid host[:port].', null, true);
+      replyProblem(ex, ex.requestId, 'TG_BAD_HOST', hosts === 0 ? 'The request has no Host header.' : hosts > 1 ? 'The request has more than one Host header.' : 'The Host header is not a valid host[:port].', null, true);
       return;
     }
     if (badField !== '') {
-      replyProblem(ex, id, 'TG_BAD_HEADER', `The value of the ${JSON.stringify(badField)} header contains control characters or bytes that are not UTF-8.`, null, true);
+      replyProblem(ex, ex.requestId, 'TG_BAD_HEADER', `The value of the ${JSON.stringify(badField)} header contains control characters or bytes that are not UTF-8.`, null, true);
       return;
     }
     if (checkMethod && !KNOWN_METHODS.has(method)) {
-      replyProblem(ex, id, 'TG_METHOD_NOT_IMPLEMENTED', 'The request method is not one the gateway knows (methods are case-sensitive).', null, true);
+      replyProblem(ex, ex.requestId, 'TG_METHOD_NOT_IMPLEMENTED', 'The request method is not one the gateway knows (methods are case-sensitive).', null, true);
       return;
     }
     if (!isForwardableQuery(query)) {
-      replyProblem(ex, id, 'TG_BAD_PATH', 'The query string contains spaces, control characters or bytes that are not ASCII.', null, true);
+      replyProblem(ex, ex.requestId, 'TG_BAD_PATH', 'The query string contains spaces, control characters or bytes that are not ASCII.', null, true);
       return;
     }
     const path = normalizePath(url);
@@ -173,7 +173,7 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
     // can hold non-ASCII. Closed like the framing refusals: after a target strict parsers refuse
     // (non-ASCII, broken bytes), nothing on the connection has agreed boundaries (RFC 9112 §2.2).
     if (path === null || (path !== url && hasNonAsciiPath(url))) {
-      replyProblem(ex, id, 'TG_BAD_PATH', 'The request path is malformed, escapes the root or is not ASCII.', null, true);
+      replyProblem(ex, ex.requestId, 'TG_BAD_PATH', 'The request path is malformed, escapes the root or is not ASCII.', null, true);
       return;
     }
     ex.path = path;
@@ -187,16 +187,17 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
     // Most routes capture nothing: they share one empty list instead of an array per request.
     const params = paramScratch.length === 0 ? NO_PARAMS : paramScratch.slice();
     if (index === NOT_FOUND) {
-      replyProblem(ex, id, 'TG_NOT_FOUND', 'No route matches this path.', null, ex.hasBody);
+      replyProblem(ex, ex.requestId, 'TG_NOT_FOUND', 'No route matches this path.', null, ex.hasBody);
       return;
     }
     if (index === METHOD_NOT_ALLOWED) {
       const allow = state.table.allowedMethods(host, path).join(', ');
-      replyProblem(ex, id, 'TG_METHOD_NOT_ALLOWED', `The route does not accept ${method}.`, ['allow', allow], ex.hasBody);
+      replyProblem(ex, ex.requestId, 'TG_METHOD_NOT_ALLOWED', `The route does not accept ${method}.`, ['allow', allow], ex.hasBody);
       return;
     }
     const route = state.routes[index]!;
-    const ctx = new RequestContext(method, path, query, rawQuery !== undefined, host, rawHost, headers, connection, scheme, id, params, route, ex, ex.startTime, ex, traceparent);
+    // The request id and the client's address come from the exchange, on first use.
+    const ctx = new RequestContext(method, path, query, rawQuery !== undefined, host, rawHost, headers, connection, scheme, null, params, route, ex, ex.startTime, ex, traceparent);
     ex.ctx = ctx;
     route.handle(ctx);
   };

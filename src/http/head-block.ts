@@ -94,6 +94,16 @@ export function linePrefix(name: string): Buffer {
   return Buffer.from(`\r\n${name}: `, 'latin1');
 }
 
+/**
+ * A line whose value `write` writes itself: exactly `length` bytes into the block at the offset it
+ * is given, from `source` (a generated request id from its words, without making it a string).
+ */
+export function putWritten<T>(prefix: Uint8Array, length: number, write: (b: Uint8Array, at: number, source: T) => number, source: T): void {
+  ensure(prefix.length + length);
+  block.set(prefix, at);
+  at = write(block, at + prefix.length, source);
+}
+
 /** A header line whose name was made bytes once (linePrefix): the lines every answer writes. */
 export function putLine(prefix: Uint8Array, value: string): void {
   ensure(prefix.length);

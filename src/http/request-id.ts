@@ -3,8 +3,14 @@ import { randomFillSync } from 'node:crypto';
 // A client-supplied id is kept only when it is short and cannot inject anything into logs or headers.
 const WELL_FORMED = /^[A-Za-z0-9._:+=/-]{1,128}$/;
 
+/** The client's id when it is one to keep, else null: the gateway makes one. */
+export function clientRequestId(value: string): string | null {
+  return value !== '' && WELL_FORMED.test(value) ? value : null;
+}
+
+/** The client's id when it is one to keep, else a new one. */
 export function acceptRequestId(value: string): string {
-  return value !== '' && WELL_FORMED.test(value) ? value : newRequestId();
+  return clientRequestId(value) ?? newRequestId();
 }
 
 // W3C Trace Context: version-traceid-parentid-flags; all-zero ids are invalid.
@@ -14,12 +20,10 @@ export function isValidTraceparent(value: string): boolean {
   return value.length === 55 && TRACEPARENT.test(value) && !value.startsWith('ff');
 }
 
-// Request ids and trace ids come from a pool of CSPRNG bytes refilled 4 KiB at a time (one
-// randomBytes() call per request showed up at 2.4% of a worker's CPU profile), and each is
-// written as ASCII into a scratch buffer and read back as one string: crypto.randomUUID() and
-// string concatenation built each from pieces (a chain of intermediate strings per id, about
-// 600 bytes of garbage per request; native-bench/PROFILE.md).
-const POOL = Buffer.allocUnsafe(4096);
+// Request ids and trace ids come from a pool of CSPRNG bytes refilled 64 KiB at a time (one
+// randomBytes() call per request showed up at 2.4% of a worker's CPU profile; a 4 KiB pool still
+// cost 9 ns per id in the refill's own overhead, 64 KiB about 2.5).
+const POOL = Buffer.allocUnsafe(64 * 1024);
 let offset = POOL.length;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 const SCRATCH = Buffer.allocUnsafe(64);
@@ -45,21 +49,70 @@ function hex(from: number, n: number, to: number): number {
   return to;
 }
 
+/**
+ * A new request id before it is text: a random version 4 UUID's 128 bits as four 32-bit words
+ * (small integers to V8: an object holds them in its fields without allocating). An answer writes
+ * the id's text straight from them into its head (writeRequestId), and the id becomes a string
+ * only when something reads it (a log line, a request sent upstream): a cache hit never makes one.
+ */
+export interface RequestIdWords {
+  idA: number;
+  idB: number;
+  idC: number;
+  idD: number;
+}
+
+/** The length of a generated id's text. */
+export const REQUEST_ID_LENGTH = 36;
+
+const word = (at: number): number => (POOL[at]! << 24) | (POOL[at + 1]! << 16) | (POOL[at + 2]! << 8) | POOL[at + 3]!;
+
+/** Draws a new id into `into`. */
+export function newRequestIdWords(into: RequestIdWords): void {
+  const at = take(16);
+  into.idA = word(at);
+  into.idB = (word(at + 4) & ~0xf000) | 0x4000; // version 4: the 13th hex digit
+  into.idC = (word(at + 8) & ~0x40000000) | 0x80000000 | 0; // variant 10: the 17th hex digit is 8-b
+  into.idD = word(at + 12);
+}
+
+/** The id's 36 characters, as crypto.randomUUID() writes them, into `b` at `at`; returns the end. */
+export function writeRequestId(b: Uint8Array, at: number, id: RequestIdWords): number {
+  let o = hexWord(b, at, id.idA);
+  b[o++] = 45; // -
+  o = hexHalf(b, o, id.idB >>> 16);
+  b[o++] = 45;
+  o = hexHalf(b, o, id.idB & 0xffff);
+  b[o++] = 45;
+  o = hexHalf(b, o, id.idC >>> 16);
+  b[o++] = 45;
+  o = hexHalf(b, o, id.idC & 0xffff);
+  return hexWord(b, o, id.idD);
+}
+
+function hexWord(b: Uint8Array, at: number, w: number): number {
+  return hexHalf(b, hexHalf(b, at, w >>> 16), w & 0xffff);
+}
+
+function hexHalf(b: Uint8Array, at: number, h: number): number {
+  b[at] = HEX[(h >>> 12) & 15]!;
+  b[at + 1] = HEX[(h >>> 8) & 15]!;
+  b[at + 2] = HEX[(h >>> 4) & 15]!;
+  b[at + 3] = HEX[h & 15]!;
+  return at + 4;
+}
+
+/** The id as text. */
+export function requestIdText(id: RequestIdWords): string {
+  return SCRATCH.toString('latin1', 0, writeRequestId(SCRATCH, 0, id));
+}
+
+const drawn: RequestIdWords = { idA: 0, idB: 0, idC: 0, idD: 0 };
+
 /** A random (version 4) UUID, as crypto.randomUUID() writes it. */
 export function newRequestId(): string {
-  const at = take(16);
-  POOL[at + 6] = (POOL[at + 6]! & 0x0f) | 0x40; // version 4
-  POOL[at + 8] = (POOL[at + 8]! & 0x3f) | 0x80; // variant 10
-  let o = hex(at, 4, 0);
-  SCRATCH[o++] = 45; // -
-  o = hex(at + 4, 2, o);
-  SCRATCH[o++] = 45;
-  o = hex(at + 6, 2, o);
-  SCRATCH[o++] = 45;
-  o = hex(at + 8, 2, o);
-  SCRATCH[o++] = 45;
-  o = hex(at + 10, 6, o);
-  return SCRATCH.toString('latin1', 0, o);
+  newRequestIdWords(drawn);
+  return requestIdText(drawn);
 }
 
 /** A new traceparent: version 00, a random trace id and parent id, sampled. */

@@ -3,7 +3,8 @@ import type { Exchange, HeaderList } from '../pipeline/exchange.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { WebSocketUpgrade } from '../pipeline/websocket.js';
 import { replyProblem } from '../pipeline/problem-reply.js';
-import { headBytes, linePrefix, putHeader, putLine, putLines, startHead } from './head-block.js';
+import { headBytes, linePrefix, putHeader, putLine, putLines, putWritten, startHead } from './head-block.js';
+import { newRequestIdWords, REQUEST_ID_LENGTH, requestIdText, writeRequestId, type RequestIdWords } from './request-id.js';
 import { storedHasServer } from '../cache/render-head.js';
 import type { UwsQuirks } from './uws-builds.js';
 
@@ -41,7 +42,7 @@ function hasServerHeader(headers: HeaderList): boolean {
  * (leaveHandler): uWS only requires one then, and an answer given at once (a cache hit, a
  * `respond` route) costs no native call and no closure for it.
  */
-export class UwsExchange implements Exchange {
+export class UwsExchange implements Exchange, RequestIdWords {
   aborted = false;
   finished = false;
   /**
@@ -83,16 +84,37 @@ export class UwsExchange implements Exchange {
   private inHandler = true;
   /** The uWS response is complete (ended, closed, upgraded): uWS forbids touching it from now on. */
   private resDone = false;
+  /** The request id as text: the client's, or the generated one once read (requestId); null: not yet. */
+  private id: string | null;
+  // The generated id until it is text (request-id.ts), written into the head from here.
+  idA = 0;
+  idB = 0;
+  idC = 0;
+  idD = 0;
 
   constructor(
     private readonly res: HttpResponse,
     readonly contentLength: number,
-    readonly requestId: string,
+    /** The client's X-Request-Id when it is one to keep (clientRequestId); null: one is generated. */
+    clientId: string | null,
     private readonly hooks: ExchangeHooks,
     private readonly quirks: UwsQuirks,
     /** serverTokens: the Server header of an answer that has none of its own; null: none. */
     private readonly serverHeader: string | null,
-  ) {}
+  ) {
+    this.id = clientId;
+    if (clientId === null) newRequestIdWords(this);
+  }
+
+  /** The client's X-Request-Id when well-formed, else the generated one (made text on first read). */
+  get requestId(): string {
+    let id = this.id;
+    if (id === null) {
+      id = requestIdText(this);
+      this.id = id;
+    }
+    return id;
+  }
 
   /**
    * The edge's handler returned (uWS's cork is gone; later writes cork themselves). uWS requires
@@ -461,7 +483,8 @@ export class UwsExchange implements Exchange {
   /** `ownServer`: the answer already has a Server line (in the stored lines written before these). */
   private putHeaders(headers: HeaderList, ownServer = false): void {
     for (let i = 0; i < headers.length; i += 2) putHeader(headers[i] as string, headers[i + 1]!);
-    putLine(X_REQUEST_ID, this.requestId);
+    if (this.id !== null) putLine(X_REQUEST_ID, this.id);
+    else putWritten(X_REQUEST_ID, REQUEST_ID_LENGTH, writeRequestId, this);
     if (this.serverHeader !== null && !ownServer && !hasServerHeader(headers)) putLine(SERVER, this.serverHeader);
     const extra = this.hooks.answerHeaders;
     for (let i = 0; i < extra.length; i += 2) putHeader(extra[i]!, extra[i + 1]!);

@@ -2,19 +2,21 @@ import type { Exchange } from './exchange.js';
 import type { CompiledRoute } from './types.js';
 import { isValidTraceparent, newTraceparent } from '../http/request-id.js';
 
-/** Where a context reads the client's address from on first use (the edge's exchange: UwsExchange). */
-export interface AddressSource {
+/** Where a context reads the client's address and the request id from on first use (the edge's exchange: UwsExchange). */
+export interface RequestSource {
   readonly remoteAddress: string;
+  readonly requestId: string;
 }
 
 /**
  * Everything the pipeline knows about one request, copied out of the uWS request before any
  * asynchronous step (uWS request objects die when the handler returns).
  *
- * Two fields are worked out on first read, since many answers never need them: the client's
+ * Three fields are worked out on first read, since many answers never need them: the client's
  * address (a getpeername() system call in uWS on every read, about 2 us: a cache hit or a local
- * answer never asks for it unless the access log does) and the traceparent (a new trace id unless
- * the client sent a valid one: only what goes upstream or into the access log uses it). The
+ * answer never asks for it unless the access log does), the traceparent (a new trace id unless
+ * the client sent a valid one: only what goes upstream or into the access log uses it) and a
+ * generated request id's text (the answer's X-Request-Id line is written without it). The
  * address is read while the client's request is still open; once its answer is complete uWS
  * forbids touching the response, and an address never read before then reads as ''. Whatever
  * needs it later (the access log, a background refresh) reads it before the answer.
@@ -38,8 +40,6 @@ export class RequestContext {
   connection: string;
   /** The scheme the client used: https on a TLS listener, http on a plain one. */
   scheme: 'http' | 'https';
-  /** The client's X-Request-Id when well-formed, else generated. */
-  requestId: string;
   params: string[];
   route: CompiledRoute;
   exchange: Exchange;
@@ -66,15 +66,20 @@ export class RequestContext {
   pluginFields: Record<string, unknown> | null = null;
   /** The client's address once read; null: not yet (see remoteAddress). */
   private address: string | null;
+  /** The request id once read; null: not yet (see requestId). */
+  private id: string | null;
   /** The client's traceparent header as sent ('' when none), until `traceparent` is first read. */
   private clientTrace: string;
   private trace: string | null = null;
 
   constructor(
     method: string, path: string, query: string, hasQuery: boolean, host: string, rawHost: string, headers: string[], connection: string,
-    scheme: 'http' | 'https', requestId: string, params: string[], route: CompiledRoute, exchange: Exchange, startTime: number,
-    /** Read on the first use of remoteAddress; null: the address is `address`. */
-    private readonly addressSource: AddressSource | null,
+    scheme: 'http' | 'https',
+    /** The request id; null: the source's, read on first use. */
+    requestId: string | null,
+    params: string[], route: CompiledRoute, exchange: Exchange, startTime: number,
+    /** Read on the first use of remoteAddress (and of requestId when null); null: the address is `address`. */
+    private readonly source: RequestSource | null,
     /** The client's traceparent header as sent, '' when none. */
     clientTraceparent: string,
     address: string | null = null,
@@ -88,7 +93,7 @@ export class RequestContext {
     this.headers = headers;
     this.connection = connection;
     this.scheme = scheme;
-    this.requestId = requestId;
+    this.id = requestId;
     this.params = params;
     this.route = route;
     this.exchange = exchange;
@@ -101,10 +106,23 @@ export class RequestContext {
   get remoteAddress(): string {
     let a = this.address;
     if (a === null) {
-      a = this.addressSource === null ? '' : this.addressSource.remoteAddress;
+      a = this.source === null ? '' : this.source.remoteAddress;
       this.address = a;
     }
     return a;
+  }
+
+  /**
+   * The client's X-Request-Id when well-formed, else generated: read from the source on first use
+   * (a generated id is only made text when something reads it, see request-id.ts).
+   */
+  get requestId(): string {
+    let id = this.id;
+    if (id === null) {
+      id = this.source === null ? '' : this.source.requestId;
+      this.id = id;
+    }
+    return id;
   }
 
   /** W3C traceparent sent upstream: the client's when valid, else a new trace (made once, on first read). */

@@ -1,7 +1,9 @@
 // Request ids and traceparents the gateway makes itself: the formats clients and tracers expect,
 // never repeated, and a client's well-formed id kept.
 import t from 'tap';
-import { acceptRequestId, isValidTraceparent, newRequestId, newTraceparent } from '../../dist/http/request-id.js';
+import {
+  acceptRequestId, isValidTraceparent, newRequestId, newRequestIdWords, newTraceparent, REQUEST_ID_LENGTH, requestIdText, writeRequestId,
+} from '../../dist/http/request-id.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -35,4 +37,21 @@ t.test('a client\'s well-formed id is kept; anything else is replaced by a new o
   t.match(acceptRequestId(''), UUID_V4);
   t.match(acceptRequestId('bad id\r\nx: y'), UUID_V4);
   t.match(acceptRequestId('x'.repeat(129)), UUID_V4);
+});
+
+t.test('a generated id written from its words is the text it reads as, and keeps its UUID bits', async (t) => {
+  const words = { idA: 0, idB: 0, idC: 0, idD: 0 };
+  const out = Buffer.alloc(40, 0x2e);
+  for (let i = 0; i < 2_000; i++) {
+    newRequestIdWords(words);
+    const text = requestIdText(words);
+    const end = writeRequestId(out, 2, words);
+    if (end !== 2 + REQUEST_ID_LENGTH || out.toString('latin1', 2, end) !== text || !UUID_V4.test(text) || out[1] !== 0x2e || out[38] !== 0x2e) {
+      t.fail(`id ${i}: ${text} written as ${out.toString('latin1')}`);
+      return;
+    }
+  }
+  // Every bit pattern a word can hold comes out as its hex digits, sign bit included.
+  t.equal(requestIdText({ idA: -1, idB: 0x00004abc, idC: 0x80000000 | 0, idD: 0x0123abcd }), 'ffffffff-0000-4abc-8000-00000123abcd');
+  t.pass('2,000 ids written the same both ways');
 });

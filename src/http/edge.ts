@@ -80,7 +80,7 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
   const scanner = new HeaderScan();
   // The route lookup's captures, copied out when there are any.
   const paramScratch: string[] = [];
-  // The last Host header and its host: a connection, and mostly a listener, sees one host.
+  // The last valid Host header and its host: a connection, and mostly a listener, sees one host.
   let lastRawHost = '';
   let lastHost = '';
 
@@ -152,7 +152,8 @@ export function createEdge(hooks: EdgeHooks): EdgeHandler {
         return;
       }
     }
-    if (hosts !== 1 || !isValidHost(rawHost)) {
+    // The last Host that passed is valid again (lastRawHost is only set past this check).
+    if (hosts !== 1 || (rawHost !== lastRawHost && !isValidHost(rawHost))) {
       replyProblem(ex, ex.requestId, 'TG_BAD_HOST', hosts === 0 ? 'The request has no Host header.' : hosts > 1 ? 'The request has more than one Host header.' : 'The Host header is not a valid host[:port].', null, true);
       return;
     }

@@ -24,31 +24,8 @@ function ensure(n: number): void {
  * A string as uWS would write it: uWS takes a JavaScript string's UTF-8 bytes. Header text is
  * ASCII nearly always (names always; values that are not are Buffers, see HeaderList), copied
  * byte by byte; anything else is encoded as UTF-8.
- *
- * V8 keeps what it learns of `s` per function: fed strings of every kind (literals, numbers
- * turned to text, joined and sliced strings) its loads of `length` and `charCodeAt` go
- * megamorphic, a generic lookup per character (about 3% of a cache hit's CPU, measured with
- * perf). The lines every answer writes go through putText() instead (putLine), which only ever
- * sees request ids and the configured Server value.
  */
 function putString(s: string): void {
-  const n = s.length;
-  ensure(3 * n);
-  const b = block;
-  let o = at;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) {
-      at += b.write(s, at, 'utf8');
-      return;
-    }
-    b[o++] = c;
-  }
-  at = o;
-}
-
-/** putString() for putLine()'s values alone (see putString). */
-function putText(s: string): void {
   const n = s.length;
   ensure(3 * n);
   const b = block;
@@ -109,7 +86,7 @@ export function putLine(prefix: Uint8Array, value: string): void {
   ensure(prefix.length);
   block.set(prefix, at);
   at += prefix.length;
-  putText(value);
+  putString(value);
 }
 
 /** One header line. */

@@ -129,17 +129,21 @@ export class UwsExchange implements Exchange, RequestIdWords {
     this.aborted = true;
     if (this.finished) return;
     this.finished = true;
+    // Nothing can be answered any more: an exception in the callback is only logged, and the request ends.
+    this.runAbortCallback('abort callback');
+    this.hooks.onFinish(this);
+  }
+
+  /** Calls the stage's abort callback once, if one is set; an exception in it is logged as `where`. */
+  private runAbortCallback(where: string): void {
     const cb = this.abortCb;
     this.abortCb = null;
-    if (cb !== null) {
-      try {
-        cb();
-      } catch (err) {
-        // Nothing can be answered any more: the exception is only logged, and the request ends.
-        this.hooks.onError(this, err, 'abort callback');
-      }
+    if (cb === null) return;
+    try {
+      cb();
+    } catch (err) {
+      this.hooks.onError(this, err, where);
     }
-    this.hooks.onFinish(this);
   }
 
   /** Runs `writes` corked: at once inside the handler (uWS corked the connection), else in res.cork(). */
@@ -442,15 +446,7 @@ export class UwsExchange implements Exchange, RequestIdWords {
     // An abort callback that throws while failing is logged above and goes no further.
     if (this.failing) return;
     this.failing = true;
-    const cb = this.abortCb;
-    this.abortCb = null;
-    if (cb !== null) {
-      try {
-        cb();
-      } catch (abortErr) {
-        this.hooks.onError(this, abortErr, `abort callback, failing after an exception in the ${where}`);
-      }
-    }
+    this.runAbortCallback(`abort callback, failing after an exception in the ${where}`);
     if (this.finished) return;
     // Once the head went out the status cannot change: the client must see a cut, not a short
     // answer. Otherwise a 500, and the connection closes after it: the code that threw may have

@@ -289,10 +289,10 @@ export class UwsExchange implements Exchange, RequestIdWords {
       return;
     }
     const res = this.res;
-    this.resDone = true;
     this.corked(() => {
       this.writeStoredHead(status, head, nameLength, headers);
       res.end(body, close);
+      this.resDone = true;
     });
     this.bytesWritten = body.length;
   }
@@ -304,7 +304,6 @@ export class UwsExchange implements Exchange, RequestIdWords {
     corked.headers = headers;
     corked.body = body;
     corked.close = close;
-    this.resDone = true;
     try {
       if (this.inHandler) writeCorked();
       else this.res.cork(writeCorked);
@@ -321,6 +320,7 @@ export class UwsExchange implements Exchange, RequestIdWords {
     const ex = corked.ex!;
     ex.writeHead(corked.status, corked.headers);
     ex.res.end(corked.body, corked.close);
+    ex.resDone = true;
   }
 
   replyNoBody(status: number, headers: HeaderList, reportedLength: number): void {
@@ -343,7 +343,6 @@ export class UwsExchange implements Exchange, RequestIdWords {
   private sendNoBody(status: number, headers: HeaderList, reportedLength: number, stored: Uint8Array | null = null, nameLength = 0): void {
     const res = this.res;
     const close = this.closeAfter();
-    this.resDone = true;
     const writeHead = (): void => {
       if (stored === null) this.writeHead(status, headers);
       else this.writeStoredHead(status, stored, nameLength, headers);
@@ -353,6 +352,7 @@ export class UwsExchange implements Exchange, RequestIdWords {
       this.corked(() => {
         writeHead();
         res.endWithoutBody(reportedLength, close);
+        this.resDone = true;
       });
       return;
     }
@@ -366,6 +366,7 @@ export class UwsExchange implements Exchange, RequestIdWords {
       if (reportedLength >= 0) res.writeHeader('content-length', String(reportedLength));
       if (close) res.writeHeader('connection', 'close');
       res.endWithoutBody();
+      this.resDone = true;
     });
   }
 
@@ -414,7 +415,6 @@ export class UwsExchange implements Exchange, RequestIdWords {
     // sends them completes the response (end() now would drop them).
     if (this.pending !== null) return;
     this.finished = true;
-    this.resDone = true;
     const res = this.res;
     this.corked(() => {
       if (this.headWritten) {
@@ -430,14 +430,15 @@ export class UwsExchange implements Exchange, RequestIdWords {
       if (!close) this.unpause();
       res.end(undefined, close);
     });
+    this.resDone = true;
     this.hooks.onFinish(this);
   }
 
   abort(): void {
     if (this.finished) return;
     this.finished = true;
-    this.resDone = true;
     this.res.close();
+    this.resDone = true;
     this.hooks.onFinish(this);
   }
 

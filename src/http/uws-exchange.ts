@@ -288,29 +288,26 @@ export class UwsExchange implements Exchange, RequestIdWords {
       this.sendNoBody(status, headers, reportedLength, head, nameLength);
       return;
     }
-    const res = this.res;
-    this.corked(() => {
-      this.writeStoredHead(status, head, nameLength, headers);
-      res.end(body, close);
-      this.resDone = true;
-    });
-    this.bytesWritten = body.length;
+    this.send(status, headers, body, close, head, nameLength);
   }
 
-  private send(status: number, headers: HeaderList, body: string | Buffer, close: boolean): void {
+  /** The whole answer; `stored`: a stored answer's header lines, written first (writeStoredHead). */
+  private send(status: number, headers: HeaderList, body: string | Uint8Array, close: boolean, stored: Uint8Array | null = null, nameLength = 0): void {
     // cork() runs its callback at once: the answer waits in `corked`, so that no closure is made per answer.
     corked.ex = this;
     corked.status = status;
     corked.headers = headers;
     corked.body = body;
     corked.close = close;
+    corked.stored = stored;
+    corked.nameLength = nameLength;
     try {
-      if (this.inHandler) writeCorked();
-      else this.res.cork(writeCorked);
+      this.corked(writeCorked);
     } finally {
       corked.ex = null;
       corked.headers = NO_HEADERS;
       corked.body = '';
+      corked.stored = null;
     }
     this.bytesWritten = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   }
@@ -318,7 +315,8 @@ export class UwsExchange implements Exchange, RequestIdWords {
   /** send()'s writes, inside its cork. */
   static writeCorked(): void {
     const ex = corked.ex!;
-    ex.writeHead(corked.status, corked.headers);
+    if (corked.stored === null) ex.writeHead(corked.status, corked.headers);
+    else ex.writeStoredHead(corked.status, corked.stored, corked.nameLength, corked.headers);
     ex.res.end(corked.body, corked.close);
     ex.resDone = true;
   }
@@ -563,8 +561,10 @@ export class UwsExchange implements Exchange, RequestIdWords {
 }
 
 /** The answer send() is writing inside its cork (UwsExchange.writeCorked). */
-const corked: { ex: UwsExchange | null; status: number; headers: HeaderList; body: string | Buffer; close: boolean } = {
-  ex: null, status: 0, headers: NO_HEADERS, body: '', close: false,
+const corked: {
+  ex: UwsExchange | null; status: number; headers: HeaderList; body: string | Uint8Array; close: boolean; stored: Uint8Array | null; nameLength: number;
+} = {
+  ex: null, status: 0, headers: NO_HEADERS, body: '', close: false, stored: null, nameLength: 0,
 };
 const writeCorked = (): void => UwsExchange.writeCorked();
 
